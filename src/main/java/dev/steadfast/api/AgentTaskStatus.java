@@ -1,0 +1,45 @@
+package dev.steadfast.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Observed state of a task; also the checkpoint a restarted operator resumes from. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AgentTaskStatus {
+  @JsonPropertyDescription("The metadata.generation this status reflects.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription("Pending, Running, Waiting, Suspended, Succeeded or Failed.")
+  public TaskPhase phase;
+
+  @JsonPropertyDescription("Name of the step being worked on.")
+  public String currentStep;
+
+  @JsonPropertyDescription("Attempts made by the whole task.")
+  public Integer attempts;
+
+  @JsonPropertyDescription("When the first attempt started (RFC 3339).")
+  public String startedAt;
+
+  @JsonPropertyDescription("When the task finished (RFC 3339).")
+  public String completedAt;
+
+  @JsonPropertyDescription(
+      "When the next attempt is due, during a backoff or an open breaker (RFC 3339).")
+  public String nextAttemptAt;
+
+  @JsonPropertyDescription("Human-readable summary of the current state.")
+  public String message;
+
+  @JsonPropertyDescription("Per-step state, in spec order.")
+  public List<StepStatus> steps = new ArrayList<>();
+
+  @JsonPropertyDescription(
+      "What a restarted operator needs to resume without redoing finished work.")
+  public Checkpoint checkpoint;
+
+  @JsonPropertyDescription("Ready, Reconciling, Stalled and Degraded, following kstatus.")
+  public List<Condition> conditions = new ArrayList<>();
+}

@@ -1,0 +1,23 @@
+package dev.steadfast.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Everything a restarted operator or `steadfast run` needs to resume a task where it stopped. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Checkpoint {
+  @JsonPropertyDescription("SHA-256 of the spec this checkpoint was made for.")
+  public String specHash;
+
+  @JsonPropertyDescription(
+      "Identity of this run, used in Idempotency-Key headers (the task uid in a cluster).")
+  public String runId;
+
+  @JsonPropertyDescription("Last value of the steadfast.dev/retry annotation that was acted on.")
+  public String retryToken;
+
+  @JsonPropertyDescription("Per-step resume state, in spec order.")
+  public List<StepCheckpoint> steps = new ArrayList<>();
+}

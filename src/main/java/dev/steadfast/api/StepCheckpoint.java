@@ -1,0 +1,27 @@
+package dev.steadfast.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Resume state of one step. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class StepCheckpoint {
+  @JsonPropertyDescription("Step name.")
+  public String name;
+
+  @JsonPropertyDescription("SHA-256 of the step definition; a changed definition re-runs the step.")
+  public String definitionHash;
+
+  @JsonPropertyDescription(
+      "Resume state of the step's units: one for a plain step, one per item for forEach.")
+  public List<UnitCheckpoint> units = new ArrayList<>();
+
+  public StepCheckpoint() {}
+
+  public StepCheckpoint(String name, String definitionHash) {
+    this.name = name;
+    this.definitionHash = definitionHash;
+  }
+}
