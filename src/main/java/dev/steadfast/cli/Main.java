@@ -1,0 +1,47 @@
+package dev.steadfast.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The `steadfast` executable: one jar, one picocli command with the subcommands of SPEC §4. */
+@Command(
+    name = "steadfast",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Runs AI-agent work declared as AgentTask resources and keeps it going.",
+    subcommands = {
+      OperatorCommand.class,
+      RunCommand.class,
+      ValidateCommand.class,
+      SimulateCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main {
+  /** Exit code for invalid input: a bad file, a bad spec or bad flags. */
+  public static final int EXIT_INVALID = 2;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  public static int execute(String... args) {
+    CommandLine cmd = new CommandLine(new Main());
+    cmd.setParameterExceptionHandler(
+        (ex, a) -> {
+          ex.getCommandLine().getErr().println("error: " + ex.getMessage());
+          ex.getCommandLine().usage(ex.getCommandLine().getErr());
+          return EXIT_INVALID;
+        });
+    return cmd.execute(args);
+  }
+
+  /** Reads the version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"steadfast " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package dev.steadfast.engine.expr;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelValidationException;
+import dev.cel.common.types.SimpleType;
+import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.extensions.CelExtensions;
+import dev.cel.parser.CelStandardMacro;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelRuntimeFactory;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * CEL, the expression language Kubernetes uses, compiled once per distinct expression. Every
+ * variable is dynamic: task specs are free-form JSON, so types are checked at evaluation.
+ */
+public final class Cel {
+  /** Variables visible to task expressions (SPEC §1) and classify rules. */
+  public static final String[] TASK_VARIABLES = {
+    "inputs", "steps", "item", "index", "task", "response", "error", "args"
+  };
+
+  private static final Cel TASK = new Cel(TASK_VARIABLES);
+
+  private final CelCompiler compiler;
+  private final CelRuntime runtime;
+  private final Map<String, CelRuntime.Program> cache =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, CelRuntime.Program> eldest) {
+              return size() > 2048;
+            }
+          });
+
+  public Cel(String... variables) {
+    var builder =
+        CelCompilerFactory.standardCelCompilerBuilder()
+            .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+            .addLibraries(CelExtensions.strings(), CelExtensions.encoders());
+    for (String v : variables) {
+      builder.addVar(v, SimpleType.DYN);
+    }
+    this.compiler = builder.build();
+    this.runtime =
+        CelRuntimeFactory.standardCelRuntimeBuilder()
+            .addLibraries(CelExtensions.strings(), CelExtensions.encoders())
+            .build();
+  }
+
+  /** The shared instance for task expressions. */
+  public static Cel tasks() {
+    return TASK;
+  }
+
+  /** Compiles an expression, or throws with the compiler's message. */
+  public CelRuntime.Program compile(String expression) {
+    CelRuntime.Program cached = cache.get(expression);
+    if (cached != null) {
+      return cached;
+    }
+    try {
+      CelAbstractSyntaxTree ast = compiler.compile(expression).getAst();
+      CelRuntime.Program program = runtime.createProgram(ast);
+      cache.put(expression, program);
+      return program;
+    } catch (CelValidationException e) {
+      throw new ExpressionException(expression, firstLine(e.getMessage()));
+    } catch (dev.cel.common.CelException e) {
+      throw new ExpressionException(expression, firstLine(e.getMessage()));
+    }
+  }
+
+  /** Evaluates to a CEL-native value (see {@link CelValues}). */
+  public Object eval(String expression, Map<String, ?> variables) {
+    CelRuntime.Program program = compile(expression);
+    try {
+      return program.eval(variables);
+    } catch (CelEvaluationException e) {
+      throw new ExpressionException(expression, firstLine(e.getMessage()));
+    }
+  }
+
+  /** Evaluates to JSON. */
+  public JsonNode evalJson(String expression, Map<String, ?> variables) {
+    return CelValues.toJson(eval(expression, variables));
+  }
+
+  /** Evaluates a condition; anything but a boolean is an error naming the type found. */
+  public boolean evalBoolean(String expression, Map<String, ?> variables) {
+    Object result = eval(expression, variables);
+    if (result instanceof Boolean b) {
+      return b;
+    }
+    throw new ExpressionException(
+        expression, "must yield a bool, got " + CelValues.typeName(result));
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "invalid expression";
+    }
+    String m = message.strip();
+    return m.length() > 500 ? m.substring(0, 500) + "…" : m;
+  }
+}

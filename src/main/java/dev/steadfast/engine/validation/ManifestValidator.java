@@ -1,0 +1,159 @@
+package dev.steadfast.engine.validation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import dev.steadfast.engine.Json;
+import dev.steadfast.engine.expr.Cel;
+import dev.steadfast.engine.expr.CelValues;
+import dev.steadfast.engine.expr.ExpressionException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks an AgentTask manifest the way the API server admits it: the CRD's OpenAPI schema (with
+ * unknown fields rejected, as a strict client would) and its CEL rules ({@code
+ * x-kubernetes-validations}), so `steadfast validate` and `steadfast run` refuse what {@code
+ * kubectl apply} would refuse.
+ */
+public final class ManifestValidator {
+  public static final String CRD_RESOURCE = "/crds/agenttasks.steadfast.dev-v1.yml";
+
+  private final JsonNode openApiSchema;
+  private final JsonSchema jsonSchema;
+  private final Cel cel = new Cel("self");
+
+  public ManifestValidator(JsonNode openApiSchema) {
+    this.openApiSchema = openApiSchema;
+    ObjectNode strict = (ObjectNode) toJsonSchema(openApiSchema.deepCopy());
+    // The API server adds these to every kind; the CRD schema does not list them.
+    ObjectNode props = strict.with("properties");
+    props.putObject("apiVersion").put("type", "string");
+    props.putObject("kind").put("type", "string");
+    props.putObject("metadata").put("type", "object");
+    this.jsonSchema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(strict);
+  }
+
+  /** The validator for the CRD shipped in this jar. */
+  public static ManifestValidator fromBundledCrd() {
+    try (InputStream in = ManifestValidator.class.getResourceAsStream(CRD_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("CRD resource missing from the jar: " + CRD_RESOURCE);
+      }
+      JsonNode crd = Json.YAML.readTree(in);
+      return new ManifestValidator(
+          crd.path("spec").path("versions").get(0).path("schema").path("openAPIV3Schema"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public List<Problem> validate(JsonNode manifest) {
+    List<Problem> problems = new ArrayList<>();
+    for (ValidationMessage m : jsonSchema.validate(manifest)) {
+      String path = fieldPath(m.getInstanceLocation().toString());
+      String text = m.getMessage();
+      String prefix = m.getInstanceLocation().toString() + ": ";
+      if (text.startsWith(prefix)) {
+        text = text.substring(prefix.length());
+      }
+      if (m.getProperty() != null && "required".equals(m.getType())) {
+        problems.add(new Problem(join(path, m.getProperty()), "is required"));
+      } else if (m.getProperty() != null && "additionalProperties".equals(m.getType())) {
+        problems.add(new Problem(join(path, m.getProperty()), "unknown field"));
+      } else {
+        problems.add(new Problem(path, text));
+      }
+    }
+    if (problems.isEmpty()) {
+      checkRules(openApiSchema, manifest, "", problems);
+    }
+    problems.sort(Comparator.comparing(Problem::field));
+    return problems;
+  }
+
+  private void checkRules(JsonNode schema, JsonNode value, String path, List<Problem> out) {
+    if (value == null || value.isNull() || value.isMissingNode()) {
+      return;
+    }
+    for (JsonNode rule : schema.path("x-kubernetes-validations")) {
+      String expr = rule.path("rule").asText();
+      try {
+        if (!cel.evalBoolean(expr, Map.of("self", CelValues.fromJson(value)))) {
+          out.add(new Problem(path, rule.path("message").asText("failed rule: " + expr)));
+        }
+      } catch (ExpressionException e) {
+        out.add(new Problem(path, "rule " + expr + " could not be evaluated: " + e.getMessage()));
+      }
+    }
+    JsonNode props = schema.path("properties");
+    if (value.isObject()) {
+      props
+          .fields()
+          .forEachRemaining(
+              e -> checkRules(e.getValue(), value.get(e.getKey()), join(path, e.getKey()), out));
+      JsonNode additional = schema.path("additionalProperties");
+      if (additional.isObject()) {
+        value
+            .fields()
+            .forEachRemaining(
+                e -> checkRules(additional, e.getValue(), join(path, e.getKey()), out));
+      }
+    } else if (value.isArray() && schema.has("items")) {
+      for (int i = 0; i < value.size(); i++) {
+        checkRules(schema.get("items"), value.get(i), path + "[" + i + "]", out);
+      }
+    }
+  }
+
+  private static String join(String path, String key) {
+    return path.isEmpty() || path.equals("(root)") ? key : path + "." + key;
+  }
+
+  /** "$.spec.steps[0].name" → "spec.steps[0].name". */
+  static String fieldPath(String jsonPath) {
+    String p = jsonPath.startsWith("$") ? jsonPath.substring(1) : jsonPath;
+    return p.startsWith(".") ? p.substring(1) : p.isEmpty() ? "(root)" : p;
+  }
+
+  /** OpenAPI v3 structural schema → JSON Schema that also rejects unknown fields. */
+  private static JsonNode toJsonSchema(JsonNode node) {
+    if (node.isObject()) {
+      ObjectNode o = (ObjectNode) node;
+      boolean preserve = o.path("x-kubernetes-preserve-unknown-fields").asBoolean(false);
+      boolean intOrString = o.path("x-kubernetes-int-or-string").asBoolean(false);
+      List<String> names = new ArrayList<>();
+      o.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        if (name.startsWith("x-kubernetes-") || name.equals("nullable")) {
+          o.remove(name);
+        }
+      }
+      if (intOrString) {
+        o.remove("anyOf");
+        o.putArray("type").add("integer").add("string");
+      }
+      if (o.has("properties") && !o.has("additionalProperties") && !preserve) {
+        o.put("additionalProperties", false);
+      }
+      if (o.has("properties")) {
+        o.get("properties").fields().forEachRemaining(e -> toJsonSchema(e.getValue()));
+      }
+      if (o.has("items")) {
+        toJsonSchema(o.get("items"));
+      }
+      if (o.get("additionalProperties") instanceof ObjectNode a) {
+        toJsonSchema(a);
+      }
+    }
+    return node;
+  }
+}

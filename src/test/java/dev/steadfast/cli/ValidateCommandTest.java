@@ -1,0 +1,67 @@
+package dev.steadfast.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ValidateCommandTest {
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    var out = new java.io.StringWriter();
+    var err = new java.io.StringWriter();
+    CommandLine cmd = new CommandLine(new Main());
+    cmd.setOut(new java.io.PrintWriter(out));
+    cmd.setErr(new java.io.PrintWriter(err));
+    int code = cmd.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void validFilesExitZero() {
+    Result r = run("validate", "examples/quickstart.yaml", "examples/agent-tools.yaml");
+    assertThat(r.code).isZero();
+    assertThat(r.out).contains("quickstart: valid").contains("research-agent: valid");
+  }
+
+  @Test
+  void invalidFileExitsTwoWithFieldPaths(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(
+        bad,
+        "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: bad}\n"
+            + "spec:\n  steps:\n    - name: a\n      forEach: {items: x, concurrency: 65}\n"
+            + "      http: {url: 'http://x'}\n");
+    Result r = run("validate", "examples/quickstart.yaml", bad.toString());
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err).contains("bad.yaml: bad: spec.steps[0].forEach.concurrency");
+  }
+
+  @Test
+  void unreadableFilesExitTwo(@TempDir Path dir) throws Exception {
+    Path notYaml = dir.resolve("x.yaml");
+    Files.writeString(notYaml, "a: [unclosed\n");
+    assertThat(run("validate", dir.resolve("missing.yaml").toString()).code).isEqualTo(2);
+    Result r = run("validate", notYaml.toString());
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err).contains("not valid YAML");
+  }
+
+  @Test
+  void badFlagsExitTwo() {
+    ByteArrayOutputStream sink = new ByteArrayOutputStream();
+    PrintStream old = System.err;
+    System.setErr(new PrintStream(sink));
+    try {
+      assertThat(Main.execute("validate")).isEqualTo(2);
+    } finally {
+      System.setErr(old);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.steadfast.engine.validation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.steadfast.engine.Json;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TaskValidatorTest {
+  static final TaskValidator VALIDATOR = TaskValidator.bundled();
+
+  static List<Problem> check(String stepsYaml) throws Exception {
+    String yaml =
+        "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: t}\nspec:\n"
+            + stepsYaml;
+    JsonNode doc = Json.YAML.readTree(yaml);
+    return VALIDATOR.validate(doc);
+  }
+
+  static final String LLM =
+      "llm: {endpoint: 'http://h/v1', model: m, messages: [{role: user, content: hi}]}";
+
+  @Test
+  void validTaskHasNoProblems() throws Exception {
+    assertThat(check("  steps:\n    - name: a\n      " + LLM + "\n")).isEmpty();
+  }
+
+  @Test
+  void schemaProblemsNameTheField() throws Exception {
+    assertThat(check("  steps: []\n")).extracting(Problem::field).containsExactly("spec.steps");
+    assertThat(check("  deadline: soon\n  steps:\n    - name: a\n      " + LLM + "\n"))
+        .extracting(Problem::field)
+        .containsExactly("spec.deadline");
+    assertThat(check("  steps:\n    - name: A_b\n      " + LLM + "\n"))
+        .extracting(Problem::field)
+        .containsExactly("spec.steps[0].name");
+    assertThat(check("  steps:\n    - name: a\n      colour: red\n      " + LLM + "\n"))
+        .singleElement()
+        .satisfies(p -> assertThat(p.toString()).isEqualTo("spec.steps[0].colour: unknown field"));
+    assertThat(check("  steps:\n    - http: {url: 'http://x'}\n"))
+        .extracting(Problem::toString)
+        .containsExactly("spec.steps[0].name: is required");
+  }
+
+  @Test
+  void celRulesOfTheCrdAreEnforced() throws Exception {
+    assertThat(check("  steps:\n    - name: a\n      http: {url: 'http://x'}\n      " + LLM + "\n"))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.field()).isEqualTo("spec.steps[0]");
+              assertThat(p.message()).contains("exactly one of http, llm, agent or job");
+            });
+    assertThat(
+            check(
+                "  steps:\n    - name: a\n      "
+                    + LLM
+                    + "\n    - name: a\n      http: {url: 'http://x'}\n"))
+        .singleElement()
+        .satisfies(
+            p -> assertThat(p.toString()).isEqualTo("spec.steps: step names must be unique"));
+  }
+
+  @Test
+  void semanticProblems() throws Exception {
+    List<Problem> problems =
+        check(
+            "  steps:\n"
+                + "    - name: first\n"
+                + "      http: {url: '{{ steps.later.output }}'}\n"
+                + "    - name: later\n"
+                + "      when: 'inputs.x >'\n"
+                + "      http: {url: '{{ steps.nope.output }}'}\n"
+                + "    - name: last\n"
+                + "      llm: {endpoint: 'http://h', messages: [{role: user, content: hi}]}\n");
+    assertThat(problems)
+        .extracting(Problem::toString)
+        .containsExactlyInAnyOrder(
+            "spec.steps[1].when: CEL expression does not compile: "
+                + problems.stream()
+                    .filter(p -> p.field().endsWith("when"))
+                    .findFirst()
+                    .orElseThrow()
+                    .message()
+                    .substring(33),
+            "spec.steps[0].http.url: references step \"later\", which has not run yet at this point",
+            "spec.steps[1].http.url: references unknown step \"nope\"",
+            "spec.steps[2].llm.model: is required");
+  }
+
+  @Test
+  void celThatDoesNotCompileIsReported() throws Exception {
+    List<Problem> problems =
+        check("  steps:\n    - name: a\n      when: 'inputs.x >'\n      " + LLM + "\n");
+    assertThat(problems)
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.field()).isEqualTo("spec.steps[0].when");
+              assertThat(p.message()).startsWith("CEL expression does not compile");
+            });
+  }
+
+  @Test
+  void stepReferencesWithDashesUseIndexSyntax() throws Exception {
+    assertThat(
+            check(
+                "  steps:\n    - name: fetch-items\n      http: {url: 'http://x'}\n"
+                    + "    - name: b\n      forEach: {items: \"steps['fetch-items'].output\"}\n"
+                    + "      http: {url: 'http://x/{{ item }}'}\n"))
+        .isEmpty();
+  }
+
+  @Test
+  void identityIsChecked() throws Exception {
+    JsonNode doc =
+        Json.YAML.readTree("apiVersion: v1\nkind: Pod\nmetadata: {}\nspec: {steps: []}\n");
+    assertThat(VALIDATOR.validate(doc))
+        .extracting(Problem::field)
+        .contains("apiVersion", "kind", "metadata.name");
+  }
+}
