@@ -1,0 +1,36 @@
+package dev.steadfast.engine.exec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.steadfast.api.HttpAuth;
+import dev.steadfast.api.SecretKeyRef;
+import dev.steadfast.engine.llm.ChatMessage;
+import java.util.List;
+import java.util.Map;
+
+/** A fully resolved request (templates rendered), ready for an executor. */
+public sealed interface Call {
+  /** An HTTP call. {@code body} is already serialized; {@code outputFormat} is json or text. */
+  record HttpCall(
+      String method,
+      String url,
+      Map<String, String> headers,
+      String body,
+      HttpAuth auth,
+      List<Integer> successCodes,
+      String outputFormat,
+      String select)
+      implements Call {}
+
+  /** One chat completion. {@code api} is openai or anthropic. */
+  record LlmCall(
+      String api,
+      String endpoint,
+      String model,
+      SecretKeyRef apiKey,
+      List<ChatMessage> messages,
+      Integer maxTokens,
+      Double temperature,
+      boolean json,
+      JsonNode schema)
+      implements Call {}
+}
