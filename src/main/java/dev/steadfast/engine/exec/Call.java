@@ -33,4 +33,12 @@ public sealed interface Call {
       boolean json,
       JsonNode schema)
       implements Call {}
+
+  /** A tool-calling loop: the model call plus the tools and the transcript so far. */
+  record AgentCall(
+      LlmCall llm, List<dev.steadfast.api.Tool> tools, Integer maxIterations, JsonNode transcript)
+      implements Call {}
+
+  /** A container step; only the operator can run it. */
+  record JobCall(dev.steadfast.api.JobStep job) implements Call {}
 }

@@ -1,0 +1,122 @@
+package dev.steadfast.engine;
+
+import dev.steadfast.api.AgentTaskSpec;
+import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.Checkpoint;
+import dev.steadfast.api.Step;
+import dev.steadfast.api.StepCheckpoint;
+import dev.steadfast.api.StepPhase;
+import dev.steadfast.api.StepStatus;
+import dev.steadfast.api.TaskPhase;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Keeps the checkpoint in line with the spec. A finished step whose definition (and the inputs it
+ * may read) did not change keeps its output; from the first changed step on, everything re-runs.
+ */
+final class Checkpoints {
+  private Checkpoints() {}
+
+  static List<EngineEvent> prepare(TaskRef task, AgentTaskStatus status, Instant now) {
+    List<EngineEvent> events = new ArrayList<>();
+    if (status.checkpoint == null) {
+      status.checkpoint = new Checkpoint();
+    }
+    Checkpoint cp = status.checkpoint;
+    if (cp.runId == null) {
+      cp.runId = task.uid() != null ? task.uid() : UUID.randomUUID().toString();
+    }
+    String specHash = Json.sha256(withoutSuspend(task.spec()));
+    if (specHash.equals(cp.specHash) && cp.steps.size() == task.spec().steps.size()) {
+      boolean started = status.attempts != null && status.attempts > 0;
+      if (started && status.phase != null && !status.phase.isFinal()) {
+        events.add(
+            EngineEvent.normal("Resumed", status.currentStep, "resuming from the checkpoint"));
+      }
+      return events;
+    }
+    boolean changed = cp.specHash != null;
+    List<StepStatus> steps = new ArrayList<>();
+    List<StepCheckpoint> checkpoints = new ArrayList<>();
+    boolean keep = true;
+    for (Step step : task.spec().steps) {
+      String hash = Json.sha256(Map.of("step", step, "inputs", String.valueOf(task.spec().inputs)));
+      StepCheckpoint old =
+          cp.steps.stream().filter(s -> s.name.equals(step.name)).findFirst().orElse(null);
+      StepStatus oldStatus =
+          status.steps.stream().filter(s -> s.name.equals(step.name)).findFirst().orElse(null);
+      keep =
+          keep
+              && old != null
+              && oldStatus != null
+              && hash.equals(old.definitionHash)
+              && (oldStatus.phase == StepPhase.Succeeded || oldStatus.phase == StepPhase.Skipped);
+      if (keep) {
+        steps.add(oldStatus);
+        checkpoints.add(old);
+      } else {
+        steps.add(new StepStatus(step.name));
+        checkpoints.add(new StepCheckpoint(step.name, hash));
+      }
+    }
+    status.steps = steps;
+    cp.steps = checkpoints;
+    cp.specHash = specHash;
+    if (changed) {
+      status.phase = TaskPhase.Pending;
+      status.completedAt = null;
+      status.nextAttemptAt = null;
+      events.add(
+          EngineEvent.normal(
+              "SpecChanged",
+              null,
+              "spec changed; finished steps that did not change keep their outputs"));
+    }
+    return events;
+  }
+
+  /** Suspending or resuming a task is not a change of its work. */
+  private static AgentTaskSpec withoutSuspend(AgentTaskSpec spec) {
+    AgentTaskSpec copy = Json.copy(spec, AgentTaskSpec.class);
+    copy.suspend = null;
+    return copy;
+  }
+
+  /**
+   * After a person fixed the cause of a failure: the failed steps get a fresh attempt budget and
+   * the task runs again from its checkpoint (finished steps are kept).
+   */
+  static void retryFailed(AgentTaskStatus status) {
+    for (int i = 0; i < status.steps.size(); i++) {
+      StepStatus ss = status.steps.get(i);
+      if (ss.phase == StepPhase.Failed) {
+        ss.phase = StepPhase.Pending;
+        ss.completedAt = null;
+        status
+            .checkpoint
+            .steps
+            .get(i)
+            .units
+            .removeIf(u -> u.phase == StepPhase.Failed && u.index == null);
+        status
+            .checkpoint
+            .steps
+            .get(i)
+            .units
+            .forEach(
+                u -> {
+                  if (u.phase == StepPhase.Failed) {
+                    Outcomes.nextStage(u);
+                    u.stage = 0;
+                  }
+                });
+      }
+    }
+    status.phase = TaskPhase.Pending;
+    status.completedAt = null;
+  }
+}

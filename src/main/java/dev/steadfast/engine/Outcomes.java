@@ -1,0 +1,233 @@
+package dev.steadfast.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.steadfast.api.ErrorInfo;
+import dev.steadfast.api.LlmStep;
+import dev.steadfast.api.Step;
+import dev.steadfast.api.StepPhase;
+import dev.steadfast.api.Tier;
+import dev.steadfast.api.UnitCheckpoint;
+import dev.steadfast.engine.exec.Failure;
+import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.llm.OutputValidator;
+import dev.steadfast.engine.policy.BackoffSchedule;
+import dev.steadfast.engine.policy.EffectivePolicy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * What a unit does after an attempt, per the taxonomy: Transient → retry with backoff (honouring
+ * Retry-After) until the budget, window or loop guard says stop; Recoverable → its specific
+ * handling (truncate, repair); then the next fallback; then fail.
+ */
+final class Outcomes {
+  private static final int MAX_TRUNCATIONS = 8;
+  private final Clock clock;
+  private final RandomGenerator random;
+
+  Outcomes(Clock clock, RandomGenerator random) {
+    this.clock = clock;
+    this.random = random;
+  }
+
+  void succeed(
+      Step step, UnitCheckpoint unit, Attempt attempt, JsonNode output, List<EngineEvent> events) {
+    unit.phase = StepPhase.Succeeded;
+    unit.output = output;
+    unit.fallback = attempt.fallback();
+    unit.nextAttemptAt = null;
+    unit.waitReason = null;
+    if (attempt.fallback() != null) {
+      events.add(
+          EngineEvent.warning(
+              "FallbackUsed",
+              step.name,
+              label(unit)
+                  + "fallback "
+                  + attempt.stage()
+                  + " ("
+                  + attempt.fallback()
+                  + ") produced the output"));
+    }
+  }
+
+  /**
+   * Applies a failure to a unit. Returns a failure that must fail the whole task (loop detected),
+   * or null when the unit retries, moves to a fallback, or fails on its own.
+   */
+  Failure fail(
+      Step step,
+      UnitCheckpoint unit,
+      Attempt attempt,
+      Outcome.Failed failed,
+      EffectivePolicy policy,
+      int fallbacks,
+      List<EngineEvent> events) {
+    Failure f = failed.failure();
+    Instant now = clock.instant();
+    unit.lastError = errorInfo(f);
+    boolean retry = false;
+    Duration delay = Duration.ZERO;
+    String how = "";
+    if (f.tier() == Tier.Transient) {
+      boolean budget = policy.maxAttempts() == 0 || unit.stageAttempts < policy.maxAttempts();
+      boolean window =
+          unit.stageStartedAt == null
+              || Duration.between(Instant.parse(unit.stageStartedAt), now)
+                      .compareTo(policy.maxElapsed())
+                  < 0;
+      if (budget && window) {
+        boolean rateLimited = "RateLimited".equals(f.reason());
+        int n =
+            rateLimited
+                ? (unit.rateLimitRetries = inc(unit.rateLimitRetries))
+                : (unit.transientRetries = inc(unit.transientRetries));
+        delay =
+            BackoffSchedule.delay(
+                rateLimited ? policy.rateLimit() : policy.backoff(), n, f.retryAfter(), random);
+        retry = true;
+        how =
+            "retry "
+                + (unit.stageAttempts + 1)
+                + (policy.maxAttempts() == 0 ? "" : "/" + policy.maxAttempts())
+                + " in "
+                + GoDuration.format(delay);
+      }
+    } else if (f.tier() == Tier.Recoverable && "ContextOverflow".equals(f.reason())) {
+      LlmStep llm = Renderer.llmFor(step, null);
+      boolean truncate = llm == null || llm.onContextOverflow != LlmStep.ContextOverflow.Fail;
+      if (truncate && inc(unit.truncations) <= MAX_TRUNCATIONS) {
+        unit.truncations = inc(unit.truncations);
+        retry = true;
+        how = "truncating the conversation (round " + unit.truncations + ") and retrying";
+      }
+    } else if (f.tier() == Tier.Recoverable && "InvalidOutput".equals(f.reason())) {
+      LlmStep llm = Renderer.llmFor(step, null);
+      int allowed = llm == null || llm.repairAttempts == null ? 2 : llm.repairAttempts;
+      if (llm != null && inc(unit.repairs) <= allowed) {
+        unit.repairs = inc(unit.repairs);
+        appendRepair(unit, failed.invalidContent(), f, llm);
+        retry = true;
+        how =
+            "asking again with the validation errors (repair " + unit.repairs + "/" + allowed + ")";
+      }
+    }
+    if (retry) {
+      Failure loop = loopCheck(unit, attempt, f, policy);
+      if (loop != null) {
+        unit.lastError = errorInfo(loop);
+        unit.phase = StepPhase.Failed;
+        events.add(EngineEvent.warning("LoopDetected", step.name, label(unit) + loop.message()));
+        return loop;
+      }
+      unit.phase = delay.isZero() ? StepPhase.Pending : StepPhase.Waiting;
+      unit.waitReason = f.reason();
+      unit.nextAttemptAt = delay.isZero() ? null : now.plus(delay).toString();
+      events.add(
+          EngineEvent.warning("StepRetrying", step.name, label(unit) + reasonText(f) + ", " + how));
+      return null;
+    }
+    if (unit.stage < fallbacks) {
+      events.add(
+          EngineEvent.warning(
+              "StepRetrying",
+              step.name,
+              label(unit)
+                  + reasonText(f)
+                  + (f.tier() == Tier.Transient ? ", attempts exhausted" : "")
+                  + "; trying fallback "
+                  + (unit.stage + 1)));
+      nextStage(unit);
+      return null;
+    }
+    unit.phase = StepPhase.Failed;
+    unit.nextAttemptAt = null;
+    unit.waitReason = null;
+    return null;
+  }
+
+  /** The same action failing the same way maxIdenticalFailures times in a row is a loop. */
+  private Failure loopCheck(
+      UnitCheckpoint unit, Attempt attempt, Failure f, EffectivePolicy policy) {
+    String fingerprint =
+        Json.sha256Hex(
+            attempt.step() + "|" + unit.index + "|" + attempt.digest() + "|" + f.reason());
+    if (fingerprint.equals(unit.lastFingerprint)) {
+      unit.identicalFailures = inc(unit.identicalFailures);
+    } else {
+      unit.lastFingerprint = fingerprint;
+      unit.identicalFailures = 1;
+    }
+    if (unit.identicalFailures >= policy.maxIdenticalFailures()) {
+      return Failure.of(
+          Tier.Fatal,
+          "LoopDetected",
+          "the same request failed with "
+              + f.reason()
+              + " "
+              + unit.identicalFailures
+              + " times in a row");
+    }
+    return null;
+  }
+
+  static void nextStage(UnitCheckpoint unit) {
+    unit.stage++;
+    unit.stageAttempts = 0;
+    unit.transientRetries = null;
+    unit.rateLimitRetries = null;
+    unit.repairs = null;
+    unit.truncations = null;
+    unit.transcript = null;
+    unit.stageStartedAt = null;
+    unit.nextAttemptAt = null;
+    unit.lastFingerprint = null;
+    unit.identicalFailures = null;
+    unit.phase = StepPhase.Pending;
+  }
+
+  private static void appendRepair(UnitCheckpoint unit, String invalid, Failure f, LlmStep llm) {
+    ArrayNode transcript =
+        unit.transcript instanceof ArrayNode a ? a : JsonNodeFactory.instance.arrayNode();
+    // Keep only the latest exchange: the model needs the last bad answer and what was wrong with
+    // it.
+    transcript.removeAll();
+    transcript.addObject().put("role", "assistant").put("content", invalid == null ? "" : invalid);
+    List<String> problems = Arrays.asList(f.message().split("; "));
+    transcript
+        .addObject()
+        .put("role", "user")
+        .put("content", OutputValidator.repairPrompt(problems, llm.outputSchema));
+    unit.transcript = transcript;
+  }
+
+  ErrorInfo errorInfo(Failure f) {
+    return new ErrorInfo(
+        f.tier(), f.reason(), truncate(f.message()), f.code(), clock.instant().toString());
+  }
+
+  static String reasonText(Failure f) {
+    return f.reason() + (f.code() == null ? "" : " (" + f.code() + ")");
+  }
+
+  static String label(UnitCheckpoint unit) {
+    return unit.index == null ? "" : "item " + unit.index + ": ";
+  }
+
+  private static int inc(Integer n) {
+    return n == null ? 1 : n + 1;
+  }
+
+  static String truncate(String s) {
+    if (s == null) {
+      return null;
+    }
+    return s.length() <= 1024 ? s : s.substring(0, 1021) + "...";
+  }
+}

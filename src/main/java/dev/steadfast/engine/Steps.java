@@ -1,0 +1,161 @@
+package dev.steadfast.engine;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.ErrorInfo;
+import dev.steadfast.api.Step;
+import dev.steadfast.api.StepCheckpoint;
+import dev.steadfast.api.StepPhase;
+import dev.steadfast.api.StepStatus;
+import dev.steadfast.api.TaskPhase;
+import dev.steadfast.api.Tier;
+import dev.steadfast.api.UnitCheckpoint;
+import dev.steadfast.engine.exec.Failure;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import java.time.Instant;
+import java.util.List;
+
+/** Step-level bookkeeping: a step finishes when its units do; forEach tolerates failed items. */
+final class Steps {
+  private Steps() {}
+
+  static void unitFinished(
+      TaskRef task, AgentTaskStatus status, int i, Instant now, List<EngineEvent> events) {
+    Step step = task.spec().steps.get(i);
+    StepStatus ss = status.steps.get(i);
+    StepCheckpoint cp = status.checkpoint.steps.get(i);
+    if (step.forEach != null) {
+      ss.items.succeeded =
+          (int) cp.units.stream().filter(u -> u.phase == StepPhase.Succeeded).count();
+      ss.items.failed = (int) cp.units.stream().filter(u -> u.phase == StepPhase.Failed).count();
+    }
+    if (!cp.units.stream().allMatch(u -> u.phase.isFinal())) {
+      return;
+    }
+    ss.completedAt = now.toString();
+    if (step.forEach == null) {
+      UnitCheckpoint u = cp.units.get(0);
+      ss.phase = u.phase;
+      ss.output = u.output;
+      ss.fallback = u.fallback;
+      ss.degraded = u.fallback != null ? Boolean.TRUE : null;
+      if (u.phase == StepPhase.Succeeded) {
+        events.add(
+            EngineEvent.normal(
+                "StepSucceeded",
+                step.name,
+                u.fallback == null ? "succeeded" : "succeeded through fallback " + u.fallback));
+      } else {
+        ss.lastError = u.lastError;
+        stepFailed(task, status, step, ss, events);
+      }
+      return;
+    }
+    int failed = ss.items.failed;
+    int tolerated = tolerated(step.forEach.toleratedFailures, ss.items.total);
+    ArrayNode outputs = JsonNodeFactory.instance.arrayNode();
+    cp.units.forEach(
+        u ->
+            outputs.add(
+                u.phase == StepPhase.Succeeded ? u.output : JsonNodeFactory.instance.nullNode()));
+    boolean anyFallback = cp.units.stream().anyMatch(u -> u.fallback != null);
+    if (failed > tolerated) {
+      ss.phase = StepPhase.Failed;
+      ss.lastError =
+          new ErrorInfo(
+              Tier.Recoverable,
+              "PartialFailure",
+              failed + " of " + ss.items.total + " items failed (" + tolerated + " tolerated)",
+              null,
+              now.toString());
+      stepFailed(task, status, step, ss, events);
+      return;
+    }
+    ss.phase = StepPhase.Succeeded;
+    ss.output = outputs;
+    ss.degraded = failed > 0 || anyFallback ? Boolean.TRUE : null;
+    ss.fallback = anyFallback ? "items" : null;
+    events.add(
+        EngineEvent.normal(
+            "StepSucceeded",
+            step.name,
+            ss.items.succeeded
+                + "/"
+                + ss.items.total
+                + " items succeeded"
+                + (failed > 0 ? ", " + failed + " failed (tolerated)" : "")));
+  }
+
+  private static void stepFailed(
+      TaskRef task, AgentTaskStatus status, Step step, StepStatus ss, List<EngineEvent> events) {
+    ErrorInfo e = ss.lastError;
+    String what = e == null ? "failed" : e.reason + ": " + e.message;
+    events.add(EngineEvent.warning("StepFailed", step.name, what));
+    if (e != null && e.tier == Tier.Fatal) {
+      events.add(EngineEvent.warning("FatalError", step.name, what));
+    }
+    if (!Boolean.TRUE.equals(step.continueOnFailure)) {
+      status.phase = TaskPhase.Failed;
+    }
+  }
+
+  /**
+   * Fails the task at its current step with a fatal reason (deadline, loop guard, invalid spec).
+   */
+  static void failTask(
+      TaskRef task,
+      AgentTaskStatus status,
+      Failure failure,
+      ErrorInfo info,
+      Instant now,
+      List<EngineEvent> events) {
+    for (int i = 0; i < status.steps.size(); i++) {
+      StepStatus ss = status.steps.get(i);
+      if (!ss.phase.isFinal() || i == status.steps.size() - 1) {
+        if (!ss.phase.isFinal()) {
+          ss.phase = StepPhase.Failed;
+          ss.completedAt = now.toString();
+          status
+              .checkpoint
+              .steps
+              .get(i)
+              .units
+              .forEach(
+                  u -> {
+                    u.inFlight = null;
+                    u.nextAttemptAt = null;
+                    if (!u.phase.isFinal()) {
+                      u.phase = StepPhase.Failed;
+                    }
+                  });
+        }
+        ss.lastError = info;
+        String name = ss.name;
+        if ("LoopDetected".equals(failure.reason())
+            && events.stream().noneMatch(ev -> ev.reason().equals("LoopDetected"))) {
+          events.add(EngineEvent.warning("LoopDetected", name, failure.message()));
+        }
+        events.add(
+            EngineEvent.warning("FatalError", name, failure.reason() + ": " + failure.message()));
+        break;
+      }
+    }
+    status.phase = TaskPhase.Failed;
+  }
+
+  static int tolerated(IntOrString spec, int total) {
+    if (spec == null) {
+      return 0;
+    }
+    if (spec.getIntVal() != null) {
+      return spec.getIntVal();
+    }
+    String s = spec.getStrVal().trim();
+    if (s.endsWith("%")) {
+      double pct = Double.parseDouble(s.substring(0, s.length() - 1));
+      return (int) Math.floor(total * pct / 100.0);
+    }
+    return Integer.parseInt(s);
+  }
+}

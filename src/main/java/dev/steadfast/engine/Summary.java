@@ -1,0 +1,140 @@
+package dev.steadfast.engine;
+
+import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.ErrorInfo;
+import dev.steadfast.api.StepCheckpoint;
+import dev.steadfast.api.StepPhase;
+import dev.steadfast.api.StepStatus;
+import dev.steadfast.api.TaskPhase;
+import dev.steadfast.api.UnitCheckpoint;
+import dev.steadfast.engine.status.Conditions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/** Derives the task-level fields (phase, current step, message, nextAttemptAt, conditions). */
+final class Summary {
+  private Summary() {}
+
+  static void update(TaskRef task, AgentTaskStatus status, Instant now, boolean suspended) {
+    List<StepStatus> steps = status.steps;
+    StepStatus current = steps.stream().filter(s -> !s.phase.isFinal()).findFirst().orElse(null);
+    StepStatus failed =
+        steps.stream()
+            .filter(s -> s.phase == StepPhase.Failed && !continues(task, s))
+            .findFirst()
+            .orElse(null);
+    Instant next = null;
+    boolean running = false;
+    boolean waiting = false;
+    if (current != null) {
+      StepCheckpoint cp = status.checkpoint.steps.get(steps.indexOf(current));
+      for (UnitCheckpoint u : cp.units) {
+        running |= u.inFlight != null;
+        if (u.nextAttemptAt != null && !u.phase.isFinal()) {
+          waiting = true;
+          Instant t = Instant.parse(u.nextAttemptAt);
+          next = next == null || t.isBefore(next) ? t : next;
+        }
+      }
+    }
+    if (status.phase == TaskPhase.Failed || failed != null) {
+      status.phase = TaskPhase.Failed;
+      StepStatus at =
+          failed != null
+              ? failed
+              : steps.stream().filter(s -> s.lastError != null).reduce((a, b) -> b).orElse(null);
+      status.currentStep = at == null ? null : at.name;
+      ErrorInfo e = at == null ? null : at.lastError;
+      status.message =
+          e == null
+              ? "failed"
+              : at.name
+                  + ": "
+                  + e.reason
+                  + (e.code == null ? "" : " (" + e.code + ")")
+                  + ": "
+                  + e.message;
+      next = null;
+    } else if (current == null) {
+      status.phase = TaskPhase.Succeeded;
+      status.currentStep = steps.isEmpty() ? null : steps.get(steps.size() - 1).name;
+      long degraded = steps.stream().filter(s -> Boolean.TRUE.equals(s.degraded)).count();
+      status.message =
+          "all "
+              + steps.size()
+              + " steps finished"
+              + (degraded > 0 ? " (" + degraded + " degraded)" : "");
+    } else {
+      status.currentStep = current.name;
+      if (suspended) {
+        status.phase = TaskPhase.Suspended;
+        status.message = "suspended at " + current.name;
+      } else if (running) {
+        status.phase = TaskPhase.Running;
+        status.message = current.name + ": running" + itemText(current);
+      } else if (waiting) {
+        status.phase = TaskPhase.Waiting;
+        ErrorInfo e = current.lastError;
+        String why = e == null ? "waiting" : e.reason + (e.code == null ? "" : " (" + e.code + ")");
+        status.message =
+            current.name
+                + ": "
+                + why
+                + ", next attempt in "
+                + GoDuration.format(Duration.between(now, next));
+      } else {
+        status.phase =
+            current.phase == StepPhase.Pending && (status.attempts == null || status.attempts == 0)
+                ? TaskPhase.Pending
+                : TaskPhase.Running;
+        status.message = current.name + ": " + current.phase.name().toLowerCase();
+      }
+    }
+    if (current != null && !suspended) {
+      current.phase =
+          running
+              ? StepPhase.Running
+              : waiting
+                  ? StepPhase.Waiting
+                  : current.phase == StepPhase.Pending ? StepPhase.Pending : StepPhase.Running;
+    }
+    status.nextAttemptAt = next == null ? null : next.toString();
+    if (status.phase.isFinal() && status.completedAt == null) {
+      status.completedAt = now.toString();
+    }
+    status.observedGeneration = task.generation();
+    String failure = status.phase == TaskPhase.Failed ? failureReason(status) : null;
+    Conditions.aggregate(status, task.generation(), failure, degradedReason(status), now);
+  }
+
+  private static String itemText(StepStatus s) {
+    return s.items == null
+        ? ""
+        : " (" + (s.items.succeeded + s.items.failed) + "/" + s.items.total + " items done)";
+  }
+
+  private static boolean continues(TaskRef task, StepStatus s) {
+    return task.spec().steps.stream()
+        .anyMatch(st -> st.name.equals(s.name) && Boolean.TRUE.equals(st.continueOnFailure));
+  }
+
+  static String failureReason(AgentTaskStatus status) {
+    return status.steps.stream()
+        .filter(s -> s.phase == StepPhase.Failed && s.lastError != null)
+        .map(s -> s.lastError.reason)
+        .reduce((a, b) -> b)
+        .orElse("Failed");
+  }
+
+  static String degradedReason(AgentTaskStatus status) {
+    boolean fallback =
+        status.steps.stream().anyMatch(s -> s.fallback != null && !"items".equals(s.fallback));
+    boolean partial =
+        status.steps.stream().anyMatch(s -> Boolean.TRUE.equals(s.degraded) && s.items != null);
+    boolean continued =
+        status.phase != TaskPhase.Failed
+            && status.steps.stream().anyMatch(s -> s.phase == StepPhase.Failed);
+    return fallback ? "FallbackUsed" : partial || continued ? "PartialFailure" : null;
+  }
+}

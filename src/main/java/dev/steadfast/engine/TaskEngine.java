@@ -1,0 +1,532 @@
+package dev.steadfast.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.Fallback;
+import dev.steadfast.api.Policy;
+import dev.steadfast.api.Step;
+import dev.steadfast.api.StepCheckpoint;
+import dev.steadfast.api.StepPhase;
+import dev.steadfast.api.StepStatus;
+import dev.steadfast.api.TaskPhase;
+import dev.steadfast.api.Tier;
+import dev.steadfast.api.UnitCheckpoint;
+import dev.steadfast.engine.breaker.Breakers;
+import dev.steadfast.engine.exec.AttemptRequest;
+import dev.steadfast.engine.exec.Call;
+import dev.steadfast.engine.exec.Failure;
+import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.expr.ExpressionException;
+import dev.steadfast.engine.policy.EffectivePolicy;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * The step engine: given a task, its checkpoint (the status) and a clock, it decides the next
+ * action — start these attempts, wait until T, or finished — and folds each attempt's outcome back
+ * into the checkpoint. It holds no Kubernetes types and never sleeps: waits are {@code
+ * nextAttemptAt} timers in the checkpoint, so a restart keeps the schedule.
+ */
+public final class TaskEngine {
+  private final Clock clock;
+  private final Breakers breakers;
+  private final ResponseCache cache;
+  private final RandomGenerator random;
+  private final Policy defaults;
+  private final Renderer renderer = new Renderer();
+  private final Outcomes outcomes;
+
+  public TaskEngine(
+      Clock clock,
+      Breakers breakers,
+      ResponseCache cache,
+      RandomGenerator random,
+      Policy defaults) {
+    this.clock = clock;
+    this.breakers = breakers;
+    this.cache = cache;
+    this.random = random;
+    this.defaults = defaults;
+    this.outcomes = new Outcomes(clock, random);
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  /** Brings the checkpoint in line with the spec (new task, resumed task, or changed spec). */
+  public List<EngineEvent> prepare(TaskRef task, AgentTaskStatus status) {
+    return Checkpoints.prepare(task, status, clock.instant());
+  }
+
+  /**
+   * Decides what to start now. Attempts the checkpoint marks as in flight but that {@code running}
+   * does not hold (the process restarted) are started again with the same Idempotency-Key.
+   */
+  public Plan plan(
+      TaskRef task, AgentTaskStatus status, Set<String> running, List<EngineEvent> events) {
+    Instant now = clock.instant();
+    List<Attempt> start = new ArrayList<>();
+    Instant wake = null;
+    if (status.phase != null && status.phase.isFinal()) {
+      return new Plan(start, null, true);
+    }
+    if (Boolean.TRUE.equals(task.spec().suspend)) {
+      if (status.phase != TaskPhase.Suspended) {
+        events.add(
+            EngineEvent.normal("Suspended", null, "spec.suspend is true; no new attempt starts"));
+      }
+      Summary.update(task, status, now, true);
+      return new Plan(start, null, false);
+    }
+    if (status.startedAt == null) {
+      status.startedAt = now.toString();
+    }
+    Duration deadline = GoDuration.parse(task.spec().deadline);
+    if (deadline != null) {
+      Instant due = Instant.parse(status.startedAt).plus(deadline);
+      if (!now.isBefore(due)) {
+        failTask(
+            task,
+            status,
+            Failure.of(
+                Tier.Fatal, "DeadlineExceeded", "deadline " + task.spec().deadline + " passed"),
+            events);
+        return new Plan(start, null, true);
+      }
+      wake = due;
+    }
+    for (int i = 0; i < task.spec().steps.size(); i++) {
+      Step step = task.spec().steps.get(i);
+      StepStatus ss = status.steps.get(i);
+      if (ss.phase.isFinal()) {
+        continue;
+      }
+      StepCheckpoint cp = status.checkpoint.steps.get(i);
+      if (cp.units.isEmpty() && !begin(task, status, i, events)) {
+        continue; // skipped, or finished at once (an empty forEach)
+      }
+      if (ss.phase.isFinal()) {
+        continue;
+      }
+      int concurrency =
+          step.forEach == null || step.forEach.concurrency == null ? 1 : step.forEach.concurrency;
+      int busy = (int) cp.units.stream().filter(u -> u.inFlight != null).count();
+      for (UnitCheckpoint unit : cp.units) {
+        if (unit.phase.isFinal()) {
+          continue;
+        }
+        if (unit.inFlight != null) {
+          String key = key(task, status, step, unit, unit.inFlight);
+          if (!running.contains(key)) {
+            Attempt again = attempt(task, status, i, unit, unit.inFlight, events);
+            if (again != null) {
+              start.add(again);
+            }
+          }
+          continue;
+        }
+        if (busy >= concurrency) {
+          break;
+        }
+        if (unit.nextAttemptAt != null && Instant.parse(unit.nextAttemptAt).isAfter(now)) {
+          wake = min(wake, Instant.parse(unit.nextAttemptAt));
+          continue;
+        }
+        Attempt a = startUnit(task, status, i, unit, events);
+        if (status.phase == TaskPhase.Failed) {
+          return new Plan(List.of(), null, true);
+        }
+        if (a != null) {
+          start.add(a);
+          busy++;
+        } else if (unit.nextAttemptAt != null && !unit.phase.isFinal()) {
+          wake = min(wake, Instant.parse(unit.nextAttemptAt));
+        }
+      }
+      if (!ss.phase.isFinal() || status.phase == TaskPhase.Failed) {
+        break; // steps run in order
+      }
+    }
+    Summary.update(task, status, now, false);
+    boolean finished = status.phase != null && status.phase.isFinal();
+    return new Plan(start, finished ? null : wake, finished);
+  }
+
+  /**
+   * Starts a step: evaluates `when` and forEach items, creates its units. False if nothing to run.
+   */
+  private boolean begin(TaskRef task, AgentTaskStatus status, int i, List<EngineEvent> events) {
+    Step step = task.spec().steps.get(i);
+    StepStatus ss = status.steps.get(i);
+    StepCheckpoint cp = status.checkpoint.steps.get(i);
+    Instant now = clock.instant();
+    Map<String, Object> vars = renderer.variables(task, status, null, null);
+    try {
+      if (step.when != null && !renderer.when(step.when, vars)) {
+        ss.phase = StepPhase.Skipped;
+        ss.completedAt = now.toString();
+        events.add(EngineEvent.normal("StepSkipped", step.name, "when is false: " + step.when));
+        return false;
+      }
+      if (step.forEach != null) {
+        List<JsonNode> items = renderer.items(step.forEach.items, vars);
+        for (int k = 0; k < items.size(); k++) {
+          cp.units.add(new UnitCheckpoint(k));
+        }
+        ss.items = new dev.steadfast.api.ItemCounts();
+        ss.items.total = items.size();
+        ss.items.succeeded = 0;
+        ss.items.failed = 0;
+        if (items.isEmpty()) {
+          ss.phase = StepPhase.Succeeded;
+          ss.output = JsonNodeFactory.instance.arrayNode();
+          ss.startedAt = ss.completedAt = now.toString();
+          events.add(EngineEvent.normal("StepSucceeded", step.name, "no items"));
+          return false;
+        }
+      } else {
+        cp.units.add(new UnitCheckpoint(null));
+      }
+    } catch (ExpressionException e) {
+      failTask(task, status, invalidSpec(step, e), events);
+      return false;
+    }
+    ss.phase = StepPhase.Running;
+    ss.startedAt = now.toString();
+    events.add(EngineEvent.normal("StepStarted", step.name, describe(step)));
+    return true;
+  }
+
+  /**
+   * Starts the next attempt of a unit, or settles it inline (value/cache fallbacks, open breakers).
+   */
+  private Attempt startUnit(
+      TaskRef task, AgentTaskStatus status, int i, UnitCheckpoint unit, List<EngineEvent> events) {
+    Step step = task.spec().steps.get(i);
+    int budget = task.spec().maxTotalAttempts == null ? 100 : task.spec().maxTotalAttempts;
+    while (!unit.phase.isFinal()) {
+      if (status.attempts != null && status.attempts >= budget) {
+        failTask(
+            task,
+            status,
+            Failure.of(Tier.Fatal, "LoopDetected", "maxTotalAttempts (" + budget + ") spent"),
+            events);
+        return null;
+      }
+      Fallback fallback = unit.stage == 0 ? null : step.fallbacks.get(unit.stage - 1);
+      if (fallback != null && (fallback.value != null || fallback.cache != null)) {
+        Outcome inline = inlineFallback(task, status, i, unit, fallback);
+        complete(
+            task,
+            status,
+            new Attempt(
+                step.name,
+                unit.index,
+                unit.attempts,
+                unit.stage,
+                fallback.kind(),
+                null,
+                null,
+                null),
+            inline,
+            Duration.ZERO,
+            events);
+        continue;
+      }
+      Attempt a = attempt(task, status, i, unit, unit.attempts + 1, events);
+      if (a == null) {
+        return null; // failed while rendering
+      }
+      if (a.breakerKey() != null) {
+        CircuitBreaker cb = breakers.get(a.breakerKey(), policy(task, step).breaker());
+        if (!cb.tryAcquirePermission()) {
+          if (unit.stage < fallbacks(step).size()) {
+            events.add(
+                EngineEvent.warning(
+                    "CircuitOpen",
+                    step.name,
+                    "breaker " + a.breakerKey() + " is open; trying the next fallback"));
+            Outcomes.nextStage(unit);
+            continue;
+          }
+          unit.phase = StepPhase.Waiting;
+          unit.waitReason = "CircuitOpen";
+          unit.nextAttemptAt = breakers.retryAt(a.breakerKey()).toString();
+          return null;
+        }
+      }
+      unit.attempts++;
+      unit.stageAttempts++;
+      unit.inFlight = unit.attempts;
+      unit.phase = StepPhase.Running;
+      unit.waitReason = null;
+      unit.nextAttemptAt = null;
+      if (unit.stageStartedAt == null) {
+        unit.stageStartedAt = clock.instant().toString();
+      }
+      status.attempts = (status.attempts == null ? 0 : status.attempts) + 1;
+      StepStatus ss = status.steps.get(i);
+      ss.attempts = (ss.attempts == null ? 0 : ss.attempts) + 1;
+      return a;
+    }
+    return null;
+  }
+
+  private Outcome inlineFallback(
+      TaskRef task, AgentTaskStatus status, int i, UnitCheckpoint unit, Fallback fallback) {
+    if (fallback.value != null) {
+      return new Outcome.Success(fallback.value);
+    }
+    Step step = task.spec().steps.get(i);
+    try {
+      Attempt primary = render(task, status, i, unit, 0, 0);
+      return cache
+          .get(task.namespace(), cacheKey(step, primary.digest()))
+          .<Outcome>map(Outcome.Success::new)
+          .orElse(
+              new Outcome.Failed(
+                  Failure.of(Tier.Recoverable, "CacheMiss", "no cached output for this request")));
+    } catch (RuntimeException e) {
+      return new Outcome.Failed(
+          Failure.of(
+              Tier.Recoverable, "CacheMiss", "cannot compute the cache key: " + e.getMessage()));
+    }
+  }
+
+  /**
+   * Builds attempt {@code number} of a unit at its current stage; on a render error fails the task.
+   */
+  private Attempt attempt(
+      TaskRef task,
+      AgentTaskStatus status,
+      int i,
+      UnitCheckpoint unit,
+      int number,
+      List<EngineEvent> events) {
+    try {
+      return render(task, status, i, unit, unit.stage, number);
+    } catch (ExpressionException e) {
+      failTask(task, status, invalidSpec(task.spec().steps.get(i), e), events);
+      return null;
+    } catch (IllegalArgumentException e) {
+      failTask(
+          task,
+          status,
+          Failure.of(
+              Tier.Fatal, "InvalidSpec", task.spec().steps.get(i).name + ": " + e.getMessage()),
+          events);
+      return null;
+    }
+  }
+
+  private Attempt render(
+      TaskRef task, AgentTaskStatus status, int i, UnitCheckpoint unit, int stage, int number) {
+    Step step = task.spec().steps.get(i);
+    JsonNode item = null;
+    if (step.forEach != null) {
+      item =
+          renderer
+              .items(step.forEach.items, renderer.variables(task, status, null, null))
+              .get(unit.index);
+    }
+    Map<String, Object> vars = renderer.variables(task, status, item, unit.index);
+    Fallback fallback = stage == 0 ? null : step.fallbacks.get(stage - 1);
+    EffectivePolicy policy = policy(task, step);
+    Call call;
+    String breakerKey;
+    if (fallback != null && fallback.http != null) {
+      call = renderer.http(fallback.http, vars);
+      breakerKey = Breakers.defaultKey(((Call.HttpCall) call).url(), null);
+    } else if (step.http != null && fallback == null) {
+      call = renderer.http(step.http, vars);
+      breakerKey = Breakers.defaultKey(((Call.HttpCall) call).url(), null);
+    } else if (step.llm != null || step.agent != null) {
+      Call.LlmCall llm = renderer.llm(Renderer.llmFor(step, fallback), vars, unit);
+      call =
+          step.agent != null
+              ? new Call.AgentCall(llm, step.agent.tools, step.agent.maxIterations, unit.transcript)
+              : llm;
+      breakerKey = Breakers.defaultKey(llm.endpoint(), llm.model());
+    } else {
+      call = new Call.JobCall(step.job);
+      breakerKey = null;
+    }
+    if (breakerKey != null && policy.breaker().key() != null && fallback == null) {
+      breakerKey = policy.breaker().key();
+    }
+    String itemPart = unit.index == null ? "-" : String.valueOf(unit.index);
+    String key = String.join("/", runId(task, status), step.name, itemPart, String.valueOf(number));
+    AttemptRequest request =
+        new AttemptRequest(task.namespace(), key, policy.timeout(), policy.classify(), call);
+    return new Attempt(
+        step.name,
+        unit.index,
+        number,
+        stage,
+        fallback == null ? null : fallback.kind(),
+        request,
+        Json.sha256(call),
+        breakerKey);
+  }
+
+  /**
+   * Folds an attempt's outcome into the checkpoint. Stale outcomes (a newer attempt exists) are
+   * ignored.
+   */
+  public void complete(
+      TaskRef task,
+      AgentTaskStatus status,
+      Attempt attempt,
+      Outcome outcome,
+      Duration took,
+      List<EngineEvent> events) {
+    int i = indexOf(task, attempt.step());
+    if (i < 0 || status.phase == TaskPhase.Failed) {
+      return;
+    }
+    Step step = task.spec().steps.get(i);
+    UnitCheckpoint unit = unit(status.checkpoint.steps.get(i), attempt.item());
+    if (unit == null
+        || unit.phase.isFinal()
+        || (attempt.request() != null
+            && !Integer.valueOf(attempt.number()).equals(unit.inFlight))) {
+      return;
+    }
+    unit.inFlight = null;
+    if (attempt.breakerKey() != null) {
+      recordBreaker(task, step, attempt, outcome, took, events);
+    }
+    EffectivePolicy policy = policy(task, step);
+    if (outcome instanceof Outcome.Success s) {
+      if (attempt.stage() == 0 && attempt.digest() != null) {
+        cache.put(task.namespace(), cacheKey(step, attempt.digest()), s.output());
+      }
+      outcomes.succeed(step, unit, attempt, s.output(), events);
+    } else if (outcome instanceof Outcome.Failed f) {
+      Failure failure = f.failure();
+      status.steps.get(i).lastError = outcomes.errorInfo(failure);
+      if ("LoopDetected".equals(failure.reason()) || "DeadlineExceeded".equals(failure.reason())) {
+        failTask(task, status, failure, events);
+        return;
+      }
+      Failure fatal = outcomes.fail(step, unit, attempt, f, policy, fallbacks(step).size(), events);
+      if (fatal != null) {
+        failTask(task, status, fatal, events);
+        return;
+      }
+    }
+    if (unit.phase.isFinal()) {
+      Steps.unitFinished(task, status, i, clock.instant(), events);
+    }
+    Summary.update(task, status, clock.instant(), false);
+  }
+
+  private void recordBreaker(
+      TaskRef task,
+      Step step,
+      Attempt attempt,
+      Outcome outcome,
+      Duration took,
+      List<EngineEvent> events) {
+    CircuitBreaker cb = breakers.get(attempt.breakerKey(), policy(task, step).breaker());
+    CircuitBreaker.State before = cb.getState();
+    if (outcome instanceof Outcome.Success) {
+      Breakers.recordSuccess(cb, took);
+    } else if (outcome instanceof Outcome.Failed f && f.failure().tier() == Tier.Transient) {
+      Breakers.recordTransient(cb, took);
+    } else {
+      cb.releasePermission();
+    }
+    CircuitBreaker.State after = cb.getState();
+    if (before != after && after == CircuitBreaker.State.OPEN) {
+      events.add(
+          EngineEvent.warning(
+              "CircuitOpened",
+              step.name,
+              "breaker " + attempt.breakerKey() + " opened after repeated transient failures"));
+    } else if (before != after && after == CircuitBreaker.State.CLOSED) {
+      events.add(
+          EngineEvent.normal(
+              "CircuitClosed", step.name, "breaker " + attempt.breakerKey() + " closed again"));
+    }
+  }
+
+  /** Marks the task Failed with a fatal reason, recorded on the current step. */
+  private void failTask(
+      TaskRef task, AgentTaskStatus status, Failure failure, List<EngineEvent> events) {
+    Steps.failTask(task, status, failure, outcomes.errorInfo(failure), clock.instant(), events);
+    Summary.update(task, status, clock.instant(), false);
+  }
+
+  EffectivePolicy policy(TaskRef task, Step step) {
+    return EffectivePolicy.resolve(defaults, task.spec().policy, step);
+  }
+
+  private static List<Fallback> fallbacks(Step step) {
+    return step.fallbacks == null ? List.of() : step.fallbacks;
+  }
+
+  private static String cacheKey(Step step, String digest) {
+    return step.name + "/" + digest;
+  }
+
+  private String key(
+      TaskRef task, AgentTaskStatus status, Step step, UnitCheckpoint unit, int number) {
+    return String.join(
+        "/",
+        runId(task, status),
+        step.name,
+        unit.index == null ? "-" : String.valueOf(unit.index),
+        String.valueOf(number));
+  }
+
+  private static String runId(TaskRef task, AgentTaskStatus status) {
+    return task.uid() != null ? task.uid() : status.checkpoint.runId;
+  }
+
+  private static int indexOf(TaskRef task, String step) {
+    for (int i = 0; i < task.spec().steps.size(); i++) {
+      if (task.spec().steps.get(i).name.equals(step)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  static UnitCheckpoint unit(StepCheckpoint cp, Integer item) {
+    for (UnitCheckpoint u : cp.units) {
+      if (java.util.Objects.equals(u.index, item)) {
+        return u;
+      }
+    }
+    return null;
+  }
+
+  private static Failure invalidSpec(Step step, ExpressionException e) {
+    return Failure.of(
+        Tier.Fatal,
+        "InvalidSpec",
+        step.name + ": expression " + e.expression() + ": " + e.getMessage());
+  }
+
+  private static String describe(Step step) {
+    String kind =
+        step.http != null
+            ? "http"
+            : step.llm != null ? "llm" : step.agent != null ? "agent" : "job";
+    return step.forEach == null ? kind : kind + " forEach";
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+  }
+}

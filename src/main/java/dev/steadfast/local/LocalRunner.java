@@ -1,0 +1,117 @@
+package dev.steadfast.local;
+
+import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.TaskPhase;
+import dev.steadfast.engine.Attempt;
+import dev.steadfast.engine.EngineEvent;
+import dev.steadfast.engine.Plan;
+import dev.steadfast.engine.TaskEngine;
+import dev.steadfast.engine.TaskRef;
+import dev.steadfast.engine.exec.Executor;
+import dev.steadfast.engine.exec.Outcome;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The local driver of the engine (`steadfast run`): asks the engine what to do, runs attempts on a
+ * thread pool, folds outcomes back, and writes the checkpoint before every attempt starts and after
+ * every attempt ends. Killed at any moment and started again, it resumes from the file.
+ */
+public final class LocalRunner {
+  private final TaskEngine engine;
+  private final Executor executor;
+  private final FileCheckpointStore store;
+  private final Progress progress;
+
+  private record Done(Attempt attempt, Outcome outcome, Duration took) {}
+
+  public LocalRunner(
+      TaskEngine engine, Executor executor, FileCheckpointStore store, Progress progress) {
+    this.engine = engine;
+    this.executor = executor;
+    this.store = store;
+    this.progress = progress;
+  }
+
+  public AgentTaskStatus run(TaskRef task) throws InterruptedException {
+    AgentTaskStatus status = store.load().orElseGet(AgentTaskStatus::new);
+    progress.print(engine.prepare(task, status));
+    store.save(status);
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            64,
+            r -> {
+              Thread t = new Thread(r, "steadfast-attempt");
+              t.setDaemon(true);
+              return t;
+            });
+    CompletionService<Done> completions = new ExecutorCompletionService<>(pool);
+    Map<String, Future<Done>> running = new HashMap<>();
+    try {
+      while (true) {
+        List<EngineEvent> events = new ArrayList<>();
+        Plan plan = engine.plan(task, status, running.keySet(), events);
+        store.save(status);
+        progress.print(events);
+        for (Attempt a : plan.start()) {
+          running.put(
+              a.key(),
+              completions.submit(
+                  () -> {
+                    Instant t0 = Instant.now();
+                    Outcome o = executor.execute(a.request());
+                    return new Done(a, o, Duration.between(t0, Instant.now()));
+                  }));
+        }
+        if (plan.finished() || status.phase == TaskPhase.Suspended) {
+          running.values().forEach(f -> f.cancel(true));
+          return status;
+        }
+        if (running.isEmpty() && plan.wakeAt() == null) {
+          if (plan.start().isEmpty()) {
+            return status; // nothing can make progress; the engine said why in the status
+          }
+          continue;
+        }
+        Future<Done> next;
+        if (plan.wakeAt() == null) {
+          next = completions.take();
+        } else {
+          long waitMs =
+              Math.max(0, Duration.between(engine.clock().instant(), plan.wakeAt()).toMillis());
+          next = completions.poll(waitMs, TimeUnit.MILLISECONDS);
+        }
+        while (next != null) {
+          Done d = get(next);
+          running.remove(d.attempt().key());
+          List<EngineEvent> folded = new ArrayList<>();
+          engine.complete(task, status, d.attempt(), d.outcome(), d.took(), folded);
+          store.save(status);
+          progress.print(folded);
+          next = completions.poll();
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static Done get(Future<Done> f) throws InterruptedException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("an attempt crashed the runner", e.getCause());
+    }
+  }
+}

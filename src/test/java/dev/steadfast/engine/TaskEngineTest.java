@@ -1,0 +1,365 @@
+package dev.steadfast.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.StepPhase;
+import dev.steadfast.api.TaskPhase;
+import dev.steadfast.api.Tier;
+import dev.steadfast.engine.exec.AttemptRequest;
+import dev.steadfast.engine.exec.Call;
+import dev.steadfast.engine.exec.Failure;
+import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.status.Conditions;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class TaskEngineTest {
+  static final String HTTP = "      http: {url: 'http://api.test/x'}\n";
+  static final String LLM =
+      "      llm: {endpoint: 'http://llm.test/v1', model: big, messages: [{role: user, content: hi}]}\n";
+
+  static Outcome ok(String s) {
+    return new Outcome.Success(TextNode.valueOf(s));
+  }
+
+  static Outcome fail(Tier tier, String reason, Integer code, Duration retryAfter) {
+    return new Outcome.Failed(new Failure(tier, reason, reason + " happened", code, retryAfter));
+  }
+
+  /** Fails the first n calls with the given outcome, then succeeds. */
+  static Function<AttemptRequest, Outcome> failFirst(int n, Outcome failure) {
+    AtomicInteger calls = new AtomicInteger();
+    return r -> calls.incrementAndGet() <= n ? failure : ok("done");
+  }
+
+  @Test
+  void happyPath() {
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(
+            EngineHarness.task("  steps:\n    - name: a\n" + HTTP + "    - name: b\n" + HTTP),
+            r -> ok("x"));
+    assertThat(s.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(s.attempts).isEqualTo(2);
+    assertThat(s.steps)
+        .extracting(st -> st.phase)
+        .containsExactly(StepPhase.Succeeded, StepPhase.Succeeded);
+    assertThat(Conditions.isTrue(s.conditions, Conditions.READY)).isTrue();
+    assertThat(h.reasons())
+        .containsSubsequence("StepStarted", "StepSucceeded", "StepStarted", "StepSucceeded");
+    assertThat(h.requests.get(0).idempotencyKey()).isEqualTo("uid-1/a/-/1");
+  }
+
+  @Test
+  void transientFailuresRetryWithBackoffThenSucceed() {
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(
+            EngineHarness.task("  steps:\n    - name: a\n" + HTTP),
+            failFirst(3, fail(Tier.Transient, "ServerError", 503, null)));
+    assertThat(s.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(s.steps.get(0).attempts).isEqualTo(4);
+    assertThat(h.waits)
+        .hasSize(3)
+        .allSatisfy(w -> assertThat(w).isBetween(Duration.ZERO, Duration.ofMinutes(5)));
+    assertThat(h.requests)
+        .extracting(AttemptRequest::idempotencyKey)
+        .containsExactly("uid-1/a/-/1", "uid-1/a/-/2", "uid-1/a/-/3", "uid-1/a/-/4");
+    assertThat(h.reasons()).filteredOn("StepRetrying"::equals).hasSize(3);
+  }
+
+  @Test
+  void retryAfterIsHonouredThroughNextAttemptAt() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t = EngineHarness.task("  steps:\n    - name: a\n" + HTTP);
+    AgentTaskStatus s = new AgentTaskStatus();
+    h.engine.prepare(t, s);
+    var events = new java.util.ArrayList<EngineEvent>();
+    Plan p = h.engine.plan(t, s, java.util.Set.of(), events);
+    h.engine.complete(
+        t,
+        s,
+        p.start().get(0),
+        fail(Tier.Transient, "RateLimited", 429, Duration.ofSeconds(7)),
+        Duration.ZERO,
+        events);
+    assertThat(s.phase).isEqualTo(TaskPhase.Waiting);
+    assertThat(s.nextAttemptAt).isNotNull();
+    Duration wait = Duration.between(h.clock.instant(), java.time.Instant.parse(s.nextAttemptAt));
+    assertThat(wait)
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(7))
+        .isLessThanOrEqualTo(Duration.ofMinutes(10));
+    assertThat(s.message).contains("RateLimited (429)");
+    // Nothing starts before the timer.
+    Plan early = h.engine.plan(t, s, java.util.Set.of(), events);
+    assertThat(early.start()).isEmpty();
+    assertThat(early.wakeAt().toString()).isEqualTo(s.nextAttemptAt);
+  }
+
+  @Test
+  void attemptsExhaustedGoThroughTheFallbackChain() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  steps:\n    - name: a\n      retry: {maxAttempts: 2}\n"
+                + LLM
+                + "      fallbacks:\n        - llm: {model: small}\n        - value: {answer: canned}\n");
+    AgentTaskStatus s = h.run(t, r -> fail(Tier.Transient, "Overloaded", 529, null));
+    assertThat(s.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(s.steps.get(0).fallback).isEqualTo("value");
+    assertThat(s.steps.get(0).degraded).isTrue();
+    assertThat(s.steps.get(0).output.path("answer").asText()).isEqualTo("canned");
+    assertThat(h.requests)
+        .extracting(r -> ((Call.LlmCall) r.call()).model())
+        .containsExactly("big", "big", "small", "small");
+    assertThat(h.reasons()).contains("FallbackUsed");
+    assertThat(Conditions.find(s.conditions, Conditions.DEGRADED).reason).isEqualTo("FallbackUsed");
+    assertThat(Conditions.isTrue(s.conditions, Conditions.READY)).isTrue();
+  }
+
+  @Test
+  void fatalErrorWithoutFallbackFailsTheTaskAndStalls() {
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(
+            EngineHarness.task("  steps:\n    - name: a\n" + HTTP + "    - name: b\n" + HTTP),
+            r -> fail(Tier.Fatal, "Unauthorized", 401, null));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.attempts).isEqualTo(1);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("Unauthorized");
+    assertThat(s.steps.get(1).phase).isEqualTo(StepPhase.Pending);
+    assertThat(Conditions.find(s.conditions, Conditions.STALLED).reason).isEqualTo("Unauthorized");
+    assertThat(h.reasons()).contains("StepFailed", "FatalError");
+  }
+
+  @Test
+  void invalidRequestIsNotRetriedIdentically() {
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(
+            EngineHarness.task("  steps:\n    - name: a\n" + HTTP),
+            r -> fail(Tier.Recoverable, "InvalidRequest", 400, null));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(h.requests).hasSize(1);
+  }
+
+  @Test
+  void loopDetectionStopsIdenticalFailuresWithUnlimitedAttempts() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  policy: {loopDetection: {maxIdenticalFailures: 3}}\n  steps:\n    - name: a\n      retry: {maxAttempts: 0}\n"
+                + HTTP);
+    AgentTaskStatus s = h.run(t, r -> fail(Tier.Transient, "ServerError", 500, null));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("LoopDetected");
+    assertThat(h.requests).hasSize(3);
+    assertThat(h.reasons()).contains("LoopDetected");
+  }
+
+  @Test
+  void maxTotalAttemptsIsATaskWideGuard() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  maxTotalAttempts: 4\n  steps:\n    - name: a\n      retry: {maxAttempts: 10}\n"
+                + HTTP);
+    AgentTaskStatus s = h.run(t, failFirst(100, fail(Tier.Transient, "Timeout", null, null)));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("LoopDetected");
+    assertThat(h.requests).hasSize(4);
+  }
+
+  @Test
+  void deadlineFailsTheTask() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  deadline: 10s\n  steps:\n    - name: a\n      retry: {maxAttempts: 0, backoff: {initialDelay: 4s, jitter: None}}\n"
+                + HTTP);
+    AgentTaskStatus s = h.run(t, r -> fail(Tier.Transient, "Timeout", null, null));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("DeadlineExceeded");
+  }
+
+  @Test
+  void invalidOutputIsRepairedWithTheValidationErrors() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  steps:\n    - name: a\n"
+                + LLM.replace("model: big,", "model: big, responseFormat: json,"));
+    AtomicInteger calls = new AtomicInteger();
+    AgentTaskStatus s =
+        h.run(
+            t,
+            r ->
+                calls.incrementAndGet() < 3
+                    ? new Outcome.Failed(
+                        new Failure(
+                            Tier.Recoverable, "InvalidOutput", "output is not JSON", null, null),
+                        "{oops")
+                    : new Outcome.Success(JsonNodeFactory.instance.objectNode().put("ok", true)));
+    assertThat(s.phase).isEqualTo(TaskPhase.Succeeded);
+    var last = (Call.LlmCall) h.requests.get(2).call();
+    assertThat(last.messages()).hasSize(3);
+    assertThat(last.messages().get(1).content()).isEqualTo("{oops");
+    assertThat(last.messages().get(2).content()).contains("output is not JSON");
+  }
+
+  @Test
+  void contextOverflowTruncatesAndRetries() {
+    EngineHarness h = new EngineHarness();
+    String longText = "x".repeat(4000);
+    TaskRef t =
+        EngineHarness.task(
+            "  steps:\n    - name: a\n      llm: {endpoint: 'http://llm.test', model: m, messages: [{role: system, content: be brief}, {role: user, content: '"
+                + longText
+                + "'}, {role: assistant, content: ok}, {role: user, content: '"
+                + longText
+                + "'}]}\n");
+    AgentTaskStatus s =
+        h.run(
+            t,
+            r ->
+                ((Call.LlmCall) r.call())
+                            .messages().stream().mapToInt(m -> m.content().length()).sum()
+                        > 3000
+                    ? fail(Tier.Recoverable, "ContextOverflow", 400, null)
+                    : ok("short enough"));
+    assertThat(s.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(h.requests.size()).isGreaterThan(1);
+    var last = (Call.LlmCall) h.requests.get(h.requests.size() - 1).call();
+    assertThat(last.messages().get(0).role()).isEqualTo("system");
+    assertThat(last.messages().get(last.messages().size() - 1).role()).isEqualTo("user");
+  }
+
+  @Test
+  void forEachToleratesFailuresAndCheckpointsItems() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  inputs: {xs: [1, 2, 3, 4, 5]}\n  steps:\n    - name: each\n      forEach: {items: inputs.xs, concurrency: 2, toleratedFailures: 1}\n"
+                + "      retry: {maxAttempts: 1}\n      http: {url: 'http://api.test/{{ item }}'}\n");
+    AgentTaskStatus s =
+        h.run(
+            t,
+            r ->
+                ((Call.HttpCall) r.call()).url().endsWith("/3")
+                    ? fail(Tier.Fatal, "NotFound", 404, null)
+                    : ok(((Call.HttpCall) r.call()).url()));
+    assertThat(s.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(s.steps.get(0).items.succeeded).isEqualTo(4);
+    assertThat(s.steps.get(0).items.failed).isEqualTo(1);
+    assertThat(s.steps.get(0).output).hasSize(5);
+    assertThat(s.steps.get(0).output.get(2).isNull()).isTrue();
+    assertThat(Conditions.find(s.conditions, Conditions.DEGRADED).reason)
+        .isEqualTo("PartialFailure");
+    assertThat(h.requests).extracting(AttemptRequest::idempotencyKey).contains("uid-1/each/4/1");
+  }
+
+  @Test
+  void forEachBeyondToleranceFailsWithPartialFailure() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  inputs: {xs: [1, 2, 3, 4]}\n  steps:\n    - name: each\n      forEach: {items: inputs.xs, toleratedFailures: '25%'}\n"
+                + "      http: {url: 'http://api.test/{{ item }}'}\n");
+    AgentTaskStatus s =
+        h.run(
+            t,
+            r ->
+                ((Call.HttpCall) r.call()).url().matches(".*/[12]")
+                    ? fail(Tier.Fatal, "Forbidden", 403, null)
+                    : ok("y"));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("PartialFailure");
+  }
+
+  @Test
+  void laterStepsSeeEarlierOutputsAndWhenSkips() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  steps:\n    - name: fetch-items\n"
+                + HTTP
+                + "    - name: skip\n      when: \"steps['fetch-items'].output == 'nope'\"\n"
+                + HTTP
+                + "    - name: use\n      http: {url: \"http://api.test/{{ steps['fetch-items'].output }}\"}\n");
+    AgentTaskStatus s = h.run(t, r -> ok("abc"));
+    assertThat(s.steps.get(1).phase).isEqualTo(StepPhase.Skipped);
+    assertThat(((Call.HttpCall) h.requests.get(1).call()).url()).isEqualTo("http://api.test/abc");
+  }
+
+  @Test
+  void resumeRerunsTheInFlightAttemptWithTheSameKeyAndNotFinishedSteps() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t = EngineHarness.task("  steps:\n    - name: a\n" + HTTP + "    - name: b\n" + HTTP);
+    AgentTaskStatus s = new AgentTaskStatus();
+    var events = new java.util.ArrayList<EngineEvent>();
+    h.engine.prepare(t, s);
+    Plan p1 = h.engine.plan(t, s, java.util.Set.of(), events);
+    h.engine.complete(t, s, p1.start().get(0), ok("A"), Duration.ZERO, events);
+    Plan p2 = h.engine.plan(t, s, java.util.Set.of(), events);
+    String inFlight = p2.start().get(0).key();
+    // The process dies here: the checkpoint says step b's attempt 1 is in flight.
+    AgentTaskStatus restored = Json.copy(s, AgentTaskStatus.class);
+    EngineHarness fresh = new EngineHarness();
+    AgentTaskStatus done = fresh.resume(t, restored, r -> ok("B"), 10);
+    assertThat(done.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(fresh.requests).extracting(AttemptRequest::idempotencyKey).containsExactly(inFlight);
+    assertThat(fresh.reasons()).contains("Resumed");
+    assertThat(done.steps.get(0).output.asText()).isEqualTo("A");
+  }
+
+  @Test
+  void specChangeKeepsUnchangedFinishedSteps() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t1 = EngineHarness.task("  steps:\n    - name: a\n" + HTTP + "    - name: b\n" + HTTP);
+    AgentTaskStatus s = h.run(t1, r -> ok("v1"));
+    TaskRef t2 =
+        EngineHarness.task(
+            "  steps:\n    - name: a\n"
+                + HTTP
+                + "    - name: b\n      http: {url: 'http://api.test/changed'}\n");
+    h.requests.clear();
+    AgentTaskStatus s2 = h.resume(t2, s, r -> ok("v2"), 10);
+    assertThat(s2.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(h.requests)
+        .extracting(r -> ((Call.HttpCall) r.call()).url())
+        .containsExactly("http://api.test/changed");
+    assertThat(s2.steps.get(0).output.asText()).isEqualTo("v1");
+    assertThat(s2.steps.get(1).output.asText()).isEqualTo("v2");
+  }
+
+  @Test
+  void continueOnFailureLetsLaterStepsRun() {
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(
+            EngineHarness.task(
+                "  steps:\n    - name: a\n      continueOnFailure: true\n"
+                    + HTTP
+                    + "    - name: b\n"
+                    + HTTP),
+            r -> h.requests.size() == 1 ? fail(Tier.Fatal, "NotFound", 404, null) : ok("b"));
+    assertThat(s.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(s.steps.get(0).phase).isEqualTo(StepPhase.Failed);
+    assertThat(Conditions.isTrue(s.conditions, Conditions.DEGRADED)).isTrue();
+  }
+
+  @Test
+  void suspendedTaskStartsNothing() {
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(
+            EngineHarness.task("  suspend: true\n  steps:\n    - name: a\n" + HTTP), r -> ok("x"));
+    assertThat(s.phase).isEqualTo(TaskPhase.Suspended);
+    assertThat(h.requests).isEmpty();
+  }
+}
