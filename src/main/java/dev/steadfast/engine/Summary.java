@@ -27,12 +27,14 @@ final class Summary {
     Instant next = null;
     boolean running = false;
     boolean waiting = false;
+    String waitReason = null;
     if (current != null) {
       StepCheckpoint cp = status.checkpoint.steps.get(steps.indexOf(current));
       for (UnitCheckpoint u : cp.units) {
         running |= u.inFlight != null;
         if (u.nextAttemptAt != null && !u.phase.isFinal()) {
           waiting = true;
+          waitReason = waitReason == null ? u.waitReason : waitReason;
           Instant t = Instant.parse(u.nextAttemptAt);
           next = next == null || t.isBefore(next) ? t : next;
         }
@@ -76,7 +78,10 @@ final class Summary {
       } else if (waiting) {
         status.phase = TaskPhase.Waiting;
         ErrorInfo e = current.lastError;
-        String why = e == null ? "waiting" : e.reason + (e.code == null ? "" : " (" + e.code + ")");
+        String why =
+            "CircuitOpen".equals(waitReason) || e == null
+                ? String.valueOf(waitReason)
+                : e.reason + (e.code == null ? "" : " (" + e.code + ")");
         status.message =
             current.name
                 + ": "
@@ -105,7 +110,8 @@ final class Summary {
     }
     status.observedGeneration = task.generation();
     String failure = status.phase == TaskPhase.Failed ? failureReason(status) : null;
-    Conditions.aggregate(status, task.generation(), failure, degradedReason(status), now);
+    Conditions.aggregate(
+        status, task.generation(), failure, degradedReason(status), waitReason, now);
   }
 
   private static String itemText(StepStatus s) {

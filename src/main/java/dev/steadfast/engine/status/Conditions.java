@@ -34,6 +34,20 @@ public final class Conditions {
       String failureReason,
       String degradedReason,
       Instant now) {
+    aggregate(status, generation, failureReason, degradedReason, null, now);
+  }
+
+  /**
+   * As above; {@code waitReason} (RateLimited, CircuitOpen, ...) becomes the Reconciling reason
+   * while the task waits.
+   */
+  public static void aggregate(
+      AgentTaskStatus status,
+      Long generation,
+      String failureReason,
+      String degradedReason,
+      String waitReason,
+      Instant now) {
     TaskPhase phase = status.phase == null ? TaskPhase.Pending : status.phase;
     String message = status.message == null ? "" : status.message;
     List<Condition> next = new ArrayList<>();
