@@ -57,12 +57,10 @@ public final class Conditions {
             : make(READY, false, phase.name(), message));
     boolean reconciling =
         phase == TaskPhase.Pending || phase == TaskPhase.Running || phase == TaskPhase.Waiting;
+    String progress = phase == TaskPhase.Waiting && waitReason != null ? waitReason : phase.name();
     next.add(
         make(
-            RECONCILING,
-            reconciling,
-            reconciling ? phase.name() : "Idle",
-            reconciling ? message : ""));
+            RECONCILING, reconciling, reconciling ? progress : "Idle", reconciling ? message : ""));
     next.add(
         phase == TaskPhase.Failed
             ? make(STALLED, true, failureReason == null ? "Failed" : failureReason, message)
