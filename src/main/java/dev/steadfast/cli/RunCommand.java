@@ -1,14 +1,103 @@
 package dev.steadfast.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.steadfast.api.AgentTask;
+import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.Step;
+import dev.steadfast.engine.Json;
+import dev.steadfast.engine.TaskRef;
+import dev.steadfast.engine.validation.Problem;
+import dev.steadfast.engine.validation.TaskValidator;
+import dev.steadfast.local.LocalSession;
+import dev.steadfast.local.TaskFile;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** `steadfast run`: not implemented yet (the resilient engine issue builds it). */
-@Command(name = "run", description = "Not implemented yet.")
+/** `steadfast run FILE`: runs one AgentTask on this machine, resumable from its checkpoint. */
+@Command(
+    name = "run",
+    description = {
+      "Runs one AgentTask on this machine, no cluster. Checkpoints go to DIR/<name>/; running the"
+          + " same command again after a crash resumes and never re-runs a finished step.",
+      "Exit codes: 0 Succeeded (degraded included), 1 Failed, 2 invalid input."
+    })
 public final class RunCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "FILE", description = "The AgentTask YAML file.")
+  Path file;
+
+  @Option(names = "--state-dir", defaultValue = ".steadfast", description = "Checkpoint directory (default ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  @Option(names = "--secrets-dir", description = "Secrets laid out like a mounted Secret volume: DIR/<secret-name>/<key>.")
+  Path secretsDir;
+
+  @Option(names = "--status-out", description = "Write the final status as YAML, in the cluster's shape.")
+  Path statusOut;
+
+  @Option(names = "--quiet", description = "Print only the final line.")
+  boolean quiet;
+
+  @Spec CommandSpec spec;
+
   @Override
-  public Integer call() {
-    System.err.println("steadfast run is not implemented yet");
-    return 1;
+  public Integer call() throws InterruptedException, IOException {
+    PrintWriter err = spec.commandLine().getErr();
+    List<JsonNode> docs;
+    try {
+      docs = TaskFile.read(file);
+    } catch (TaskFile.InvalidFileException e) {
+      err.println(e.getMessage());
+      err.flush();
+      return Main.EXIT_INVALID;
+    }
+    if (docs.size() != 1) {
+      err.println(file + ": expected one AgentTask, found " + docs.size() + " documents");
+      err.flush();
+      return Main.EXIT_INVALID;
+    }
+    List<Problem> problems = TaskValidator.bundled().validate(docs.get(0));
+    AgentTask task = problems.isEmpty() ? Json.convert(docs.get(0), AgentTask.class) : null;
+    if (task != null) {
+      for (int i = 0; i < task.getSpec().steps.size(); i++) {
+        Step s = task.getSpec().steps.get(i);
+        if (s.job != null) {
+          problems.add(new Problem("spec.steps[" + i + "].job", "job steps need a cluster: `steadfast run` does not support them (use `steadfast operator`)"));
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      problems.forEach(p -> err.println(file + ": " + p));
+      err.flush();
+      return Main.EXIT_INVALID;
+    }
+    var meta = task.getMetadata();
+    Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    TaskRef ref = new TaskRef(meta.getName(), meta.getNamespace() == null ? "default" : meta.getNamespace(), null, 1L, task.getSpec(), annotations);
+    boolean chaos = System.getenv("STEADFAST_CHAOS") != null && !System.getenv("STEADFAST_CHAOS").isBlank();
+    AgentTaskStatus status;
+    try {
+      status = LocalSession.run(ref, new LocalSession.Options(stateDir, secretsDir, quiet, chaos), System.out);
+    } catch (IllegalArgumentException e) {
+      err.println(file + ": " + e.getMessage());
+      err.flush();
+      return Main.EXIT_INVALID;
+    }
+    if (statusOut != null) {
+      if (statusOut.getParent() != null) {
+        Files.createDirectories(statusOut.getParent());
+      }
+      Files.writeString(statusOut, Json.YAML.writeValueAsString(status));
+    }
+    return LocalSession.exitCode(status);
   }
 }

@@ -1,0 +1,80 @@
+package dev.steadfast.local;
+
+import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.TaskPhase;
+import dev.steadfast.engine.TaskEngine;
+import dev.steadfast.engine.TaskRef;
+import dev.steadfast.engine.breaker.Breakers;
+import dev.steadfast.engine.classify.Classifier;
+import dev.steadfast.engine.exec.AgentExecutor;
+import dev.steadfast.engine.exec.Call;
+import dev.steadfast.engine.exec.ChaosExecutor;
+import dev.steadfast.engine.exec.Dispatcher;
+import dev.steadfast.engine.exec.Executor;
+import dev.steadfast.engine.exec.HttpExecutor;
+import dev.steadfast.engine.exec.LlmExecutor;
+import dev.steadfast.engine.exec.Redactor;
+import dev.steadfast.engine.policy.EffectivePolicy;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/** Wires the engine with local collaborators (files under the state dir) and runs one task. */
+public final class LocalSession {
+  /** Options of `steadfast run`. */
+  public record Options(Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled) {}
+
+  private LocalSession() {}
+
+  public static AgentTaskStatus run(TaskRef task, Options options, PrintStream out) throws InterruptedException {
+    Clock clock = Clock.systemUTC();
+    Progress progress = new Progress(out, options.quiet(), clock);
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+    DirSecrets secrets = new DirSecrets(options.secretsDir());
+    Redactor redactor = new Redactor();
+    Classifier classifier = new Classifier(clock);
+    HttpExecutor httpExecutor = new HttpExecutor(http, secrets, redactor, classifier);
+    LlmExecutor llmExecutor = new LlmExecutor(http, secrets, redactor, classifier);
+    Executor executor =
+        new Dispatcher(
+            Map.of(
+                Call.HttpCall.class, httpExecutor,
+                Call.LlmCall.class, llmExecutor,
+                Call.AgentCall.class, new AgentExecutor(http, secrets, redactor, classifier, httpExecutor)));
+    String chaos = task.annotations() == null ? null : task.annotations().get("steadfast.dev/chaos");
+    if (options.chaosEnabled() && chaos != null) {
+      executor = ChaosExecutor.wrap(executor, chaos, new SecureRandom());
+      progress.line("-", "Chaos", "fault injection on: " + chaos);
+    }
+    Breakers breakers = new Breakers(clock, new FileBreakerStore(options.stateDir()));
+    TaskEngine engine =
+        new TaskEngine(
+            clock,
+            breakers,
+            new FileResponseCache(options.stateDir()),
+            new SecureRandom(),
+            EffectivePolicy.defaults());
+    FileCheckpointStore store = new FileCheckpointStore(options.stateDir().resolve(task.name()));
+    AgentTaskStatus status = new LocalRunner(engine, executor, store, progress).run(task);
+    progress.result(resultLine(status));
+    return status;
+  }
+
+  static String resultLine(AgentTaskStatus s) {
+    String phase = s.phase == null ? TaskPhase.Pending.name() : s.phase.name();
+    return phase + ": " + s.message + " (attempts: " + (s.attempts == null ? 0 : s.attempts) + ")";
+  }
+
+  /** Exit code of `steadfast run`: 0 Succeeded (degraded included), 1 otherwise. */
+  public static int exitCode(AgentTaskStatus s) {
+    return s.phase == TaskPhase.Succeeded ? 0 : 1;
+  }
+}

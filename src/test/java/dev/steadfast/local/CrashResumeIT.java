@@ -1,0 +1,94 @@
+package dev.steadfast.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.steadfast.engine.Json;
+import dev.steadfast.simulator.FaultPlan;
+import dev.steadfast.simulator.LlmSimulator;
+import dev.steadfast.simulator.RecordedRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kills `steadfast run` with SIGKILL at random moments, over and over, then lets it finish. The
+ * simulator's request log shows that no finished step or item was executed again (every unit has
+ * exactly one Idempotency-Key that got a 200), and the output matches an uninterrupted run.
+ */
+class CrashResumeIT {
+  static final int KILLS = 20;
+  @TempDir Path dir;
+
+  static String task(String base) {
+    return ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: crashy}\nspec:\n"
+            + "  policy:\n    timeout: 5s\n    retry:\n      maxAttempts: 0\n      backoff: {initialDelay: 200ms, maxDelay: 1s}\n"
+            + "    loopDetection: {maxIdenticalFailures: 50}\n  maxTotalAttempts: 500\n"
+            + "  steps:\n"
+            + "    - name: fetch\n      http: {url: 'SIM/items?count=8', output: {select: 'response.body.items'}}\n"
+            + "    - name: each\n      forEach: {items: 'steps.fetch.output', concurrency: 2}\n"
+            + "      llm: {endpoint: 'SIM/v1', model: worker, messages: [{role: user, content: 'Describe {{ item.title }}'}]}\n"
+            + "    - name: summary\n      llm: {endpoint: 'SIM/v1', model: writer, messages: [{role: user, content: 'Summarise {{ steps.each.output }}'}]}\n")
+        .replace("SIM", base);
+  }
+
+  @Test
+  void killedAtRandomPointsAndResumedNeverRedoesFinishedWork() throws Exception {
+    try (LlmSimulator sim = LlmSimulator.builder().port(0).latency(Duration.ofMillis(120)).faults(FaultPlan.parse("500:0.15")).build().start()) {
+      Path file = dir.resolve("task.yaml");
+      Files.writeString(file, task(sim.baseUrl()));
+      Path state = dir.resolve("state");
+      Path statusOut = dir.resolve("status.yaml");
+      Random random = new Random(20261128);
+      int kills = 0;
+      boolean finished = false;
+      while (kills < KILLS && !finished) {
+        Process p = CliProcess.builder(dir, "run", file.toString(), "--state-dir", state.toString(), "--quiet")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        // a random moment: during start-up, mid-request, mid-backoff or while checkpointing
+        finished = p.waitFor(300 + random.nextInt(1700), TimeUnit.MILLISECONDS);
+        if (!finished) {
+          p.destroyForcibly().waitFor();
+          kills++;
+        }
+      }
+      CliProcess.Result last = CliProcess.run(dir, "run", file.toString(), "--state-dir", state.toString(), "--status-out", statusOut.toString());
+      assertThat(last.exit()).as(last.all()).isZero();
+      assertThat(kills).as("the task must not finish before %d kills; make it slower", KILLS).isEqualTo(KILLS);
+
+      Map<String, Set<String>> succeededKeys = new HashMap<>();
+      for (RecordedRequest r : sim.requests()) {
+        if (r.status() == 200 && r.idempotencyKey() != null) {
+          String[] parts = r.idempotencyKey().split("/");
+          String unit = parts[1] + "/" + parts[2];
+          succeededKeys.computeIfAbsent(unit, k -> new HashSet<>()).add(r.idempotencyKey());
+        }
+      }
+      assertThat(succeededKeys.keySet()).hasSize(1 + 8 + 1);
+      succeededKeys.forEach((unit, keys) -> assertThat(keys).as("successful attempts of %s", unit).hasSize(1));
+
+      JsonNode status = last.status();
+      assertThat(status.path("phase").asText()).isEqualTo("Succeeded");
+      JsonNode each = status.path("steps").get(1).path("output");
+      assertThat(each).hasSize(8);
+      each.forEach(o -> assertThat(o.isTextual()).isTrue());
+
+      // The same task uninterrupted, on a fault-free simulator, gives the same outputs.
+      try (LlmSimulator clean = LlmSimulator.builder().port(0).build().start()) {
+        Path file2 = dir.resolve("clean.yaml");
+        Files.writeString(file2, task(clean.baseUrl()));
+        CliProcess.Result ref = CliProcess.run(dir, "run", file2.toString(), "--state-dir", dir.resolve("state2").toString(), "--status-out", dir.resolve("status.yaml").toString());
+        assertThat(ref.exit()).isZero();
+        assertThat(Json.tree(ref.status().path("steps").get(1).path("output"))).isEqualTo(each);
+      }
+    }
+  }
+}
