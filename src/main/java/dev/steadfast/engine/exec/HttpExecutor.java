@@ -1,0 +1,175 @@
+package dev.steadfast.engine.exec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.steadfast.api.Tier;
+import dev.steadfast.engine.classify.Classifier;
+import dev.steadfast.engine.classify.Headers;
+import dev.steadfast.engine.exec.Call.HttpCall;
+import dev.steadfast.engine.exec.Secrets.SecretNotFoundException;
+import dev.steadfast.engine.expr.Cel;
+import dev.steadfast.engine.expr.CelValues;
+import dev.steadfast.engine.expr.ExpressionException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Runs {@code http} steps (SPEC §1): one request per attempt, the response classified. */
+public final class HttpExecutor implements Executor {
+  private final HttpTransport transport;
+  private final Secrets secrets;
+  private final Redactor redactor;
+  private final Classifier classifier;
+
+  public HttpExecutor(
+      HttpClient client, Secrets secrets, Redactor redactor, Classifier classifier) {
+    this.transport = new HttpTransport(client);
+    this.secrets = secrets;
+    this.redactor = redactor;
+    this.classifier = classifier;
+  }
+
+  @Override
+  public Outcome execute(AttemptRequest request) {
+    if (!(request.call() instanceof HttpCall call)) {
+      return fatal("InvalidSpec", "the http executor cannot run " + request.call());
+    }
+    URI uri;
+    try {
+      uri = Requests.uri(call.url());
+    } catch (IllegalArgumentException e) {
+      return fatal("InvalidSpec", e.getMessage());
+    }
+    try {
+      HttpTransport.Response response = transport.send(build(request, call, uri), timeout(request));
+      if (!successful(call, response.status())) {
+        return failed(
+            classifier.classify(
+                uri.getHost(),
+                response.status(),
+                response.headers(),
+                response.body(),
+                request.classify()));
+      }
+      return output(call, response, uri.getHost());
+    } catch (SecretNotFoundException e) {
+      return fatal("SecretNotFound", e.getMessage());
+    } catch (BoundedBody.TooLargeException e) {
+      return failed(Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
+    } catch (IOException e) {
+      return failed(classifier.classify(uri.getHost(), e, request.classify()));
+    } catch (InterruptedException e) {
+      // The driver is shutting down; the attempt will run again after a restart.
+      Thread.currentThread().interrupt();
+      return failed(classifier.classify(uri.getHost(), e, request.classify()));
+    } catch (IllegalArgumentException e) {
+      // HttpRequest.Builder refuses invalid header names and values and restricted headers.
+      return fatal("InvalidSpec", "invalid http request: " + e.getMessage());
+    } catch (RuntimeException e) {
+      return failed(classifier.classify(uri.getHost(), e, request.classify()));
+    }
+  }
+
+  private HttpRequest build(AttemptRequest request, HttpCall call, URI uri)
+      throws SecretNotFoundException {
+    Duration timeout = timeout(request);
+    HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout);
+    Map<String, String> headers = call.headers() == null ? Map.of() : call.headers();
+    headers.forEach(builder::header);
+    String body = call.body();
+    if (Requests.looksLikeJson(body) && !hasHeader(headers, "content-type")) {
+      builder.header("Content-Type", "application/json");
+    }
+    if (call.auth() != null) {
+      if (call.auth().secretRef == null) {
+        throw new IllegalArgumentException("auth.secretRef is required");
+      }
+      String secret =
+          Requests.secret(secrets, redactor, request.namespace(), call.auth().secretRef);
+      Requests.AuthHeader auth = Requests.authHeader(call.auth(), secret);
+      // The encoded form (Basic) is what an echoing server would send back.
+      redactor.register(auth.value());
+      builder.setHeader(auth.name(), auth.value());
+    }
+    Requests.idempotencyKey(builder, request);
+    String method = call.method() == null ? "GET" : call.method().toUpperCase(Locale.ROOT);
+    builder.method(
+        method,
+        body == null || body.isEmpty()
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    return builder.build();
+  }
+
+  private Outcome output(HttpCall call, HttpTransport.Response response, String host) {
+    String format =
+        call.outputFormat() == null ? "json" : call.outputFormat().toLowerCase(Locale.ROOT);
+    JsonNode body;
+    switch (format) {
+      case "text" -> body = TextNode.valueOf(response.body());
+      case "json" -> {
+        if (response.body() == null || response.body().isBlank()) {
+          // 204 No Content, HEAD: nothing to parse, and nothing wrong either.
+          body = NullNode.getInstance();
+        } else {
+          try {
+            body = Requests.STRICT_JSON.readTree(response.body());
+          } catch (JsonProcessingException e) {
+            return failed(
+                Failure.of(
+                    Tier.Recoverable,
+                    "InvalidOutput",
+                    "response from " + host + " is not JSON: " + e.getOriginalMessage()));
+          }
+        }
+      }
+      default -> {
+        return fatal("InvalidSpec", "unknown output.format \"" + call.outputFormat() + "\"");
+      }
+    }
+    if (call.select() == null || call.select().isBlank()) {
+      return new Outcome.Success(body);
+    }
+    Map<String, Object> vars = new LinkedHashMap<>();
+    vars.put("status", (long) response.status());
+    vars.put("headers", Headers.firstValues(response.headers()));
+    vars.put("body", CelValues.fromJson(body));
+    try {
+      return new Outcome.Success(
+          CelValues.toJson(Cel.tasks().eval(call.select(), Map.of("response", vars))));
+    } catch (ExpressionException e) {
+      return fatal("InvalidSpec", "output.select: " + e.getMessage());
+    }
+  }
+
+  private static boolean successful(HttpCall call, int status) {
+    List<Integer> codes = call.successCodes();
+    return codes == null || codes.isEmpty()
+        ? status >= 200 && status <= 299
+        : codes.contains(status);
+  }
+
+  private static boolean hasHeader(Map<String, String> headers, String name) {
+    return headers.keySet().stream().anyMatch(name::equalsIgnoreCase);
+  }
+
+  private static Duration timeout(AttemptRequest request) {
+    return HttpTransport.timeoutOf(request);
+  }
+
+  private Outcome fatal(String reason, String message) {
+    return failed(Failure.of(Tier.Fatal, reason, message));
+  }
+
+  private Outcome failed(Failure failure) {
+    return new Outcome.Failed(redactor.redact(failure));
+  }
+}

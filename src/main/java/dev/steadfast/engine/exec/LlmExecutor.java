@@ -1,0 +1,220 @@
+package dev.steadfast.engine.exec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.steadfast.api.Tier;
+import dev.steadfast.engine.classify.Classifier;
+import dev.steadfast.engine.exec.Call.LlmCall;
+import dev.steadfast.engine.exec.Secrets.SecretNotFoundException;
+import dev.steadfast.engine.llm.OutputValidator;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.util.Locale;
+
+/**
+ * Runs {@code llm} steps (SPEC §1): one chat completion per attempt in the openai or anthropic wire
+ * format. Provider errors are classified by status and body; a 2xx reply must also be usable output
+ * (OutputValidator), else it is Recoverable InvalidOutput and the reply is kept for repair.
+ */
+public final class LlmExecutor implements Executor {
+  public static final String OPENAI = "openai";
+  public static final String ANTHROPIC = "anthropic";
+
+  /**
+   * What the model answered, independent of the wire format.
+   *
+   * @param content the text (null when the model only asked for tool calls)
+   * @param cutOff the provider stopped at the token limit
+   * @param toolCalls the tool calls asked for, as the provider sent them, or null
+   */
+  public record Reply(String content, boolean cutOff, JsonNode toolCalls) {}
+
+  private final HttpTransport transport;
+  private final Secrets secrets;
+  private final Redactor redactor;
+  private final Classifier classifier;
+  private final OutputValidator validator;
+
+  public LlmExecutor(
+      HttpClient client,
+      Secrets secrets,
+      Redactor redactor,
+      Classifier classifier,
+      OutputValidator validator) {
+    this.transport = new HttpTransport(client);
+    this.secrets = secrets;
+    this.redactor = redactor;
+    this.classifier = classifier;
+    this.validator = validator;
+  }
+
+  public static ObjectNode openAiRequest(LlmCall call) {
+    return OpenAiWire.request(call);
+  }
+
+  public static ObjectNode anthropicRequest(LlmCall call) {
+    return AnthropicWire.request(call);
+  }
+
+  /**
+   * @throws IllegalArgumentException when the body is not a chat completion
+   */
+  public static Reply parseOpenAi(JsonNode body) {
+    return OpenAiWire.parse(body);
+  }
+
+  /**
+   * @throws IllegalArgumentException when the body is not a Messages API reply
+   */
+  public static Reply parseAnthropic(JsonNode body) {
+    return AnthropicWire.parse(body);
+  }
+
+  /** JSON is wanted when asked for, or implied by an output schema. */
+  public static boolean wantsJson(LlmCall call) {
+    return call.json() || hasSchema(call);
+  }
+
+  static boolean hasSchema(LlmCall call) {
+    JsonNode schema = call.schema();
+    return schema != null && !schema.isNull() && !schema.isMissingNode();
+  }
+
+  /**
+   * The instruction added to the system prompt when JSON is wanted, else null. Providers' JSON
+   * modes are not universal (many local servers ignore response_format), so the request says it in
+   * words too; the simulator keys on the literal "JSON Schema:" marker to find the schema.
+   */
+  public static String jsonInstruction(LlmCall call) {
+    if (!wantsJson(call)) {
+      return null;
+    }
+    return hasSchema(call)
+        ? "Respond with JSON only, matching this JSON Schema:\n" + call.schema()
+        : "Respond with JSON only.";
+  }
+
+  @Override
+  public Outcome execute(AttemptRequest request) {
+    if (!(request.call() instanceof LlmCall call)) {
+      return fatal("InvalidSpec", "the llm executor cannot run " + request.call());
+    }
+    String api = call.api() == null ? OPENAI : call.api().toLowerCase(Locale.ROOT);
+    if (!api.equals(OPENAI) && !api.equals(ANTHROPIC)) {
+      return fatal("InvalidSpec", "unknown llm.api \"" + call.api() + "\" (openai or anthropic)");
+    }
+    URI uri;
+    try {
+      uri =
+          Requests.uri(
+              endpoint(call.endpoint()) + (api.equals(OPENAI) ? "/chat/completions" : "/messages"));
+    } catch (IllegalArgumentException e) {
+      return fatal("InvalidSpec", "llm.endpoint: " + e.getMessage());
+    }
+    String host = uri.getHost();
+    try {
+      HttpTransport.Response response =
+          transport.send(build(request, call, api, uri), HttpTransport.timeoutOf(request));
+      if (response.status() < 200 || response.status() > 299) {
+        return failed(
+            classifier.classify(
+                host, response.status(), response.headers(), response.body(), request.classify()));
+      }
+      return output(call, api, response.body(), host);
+    } catch (SecretNotFoundException e) {
+      return fatal("SecretNotFound", e.getMessage());
+    } catch (BoundedBody.TooLargeException e) {
+      return failed(Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
+    } catch (IOException e) {
+      return failed(classifier.classify(host, e, request.classify()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return failed(classifier.classify(host, e, request.classify()));
+    } catch (IllegalArgumentException e) {
+      return fatal("InvalidSpec", "invalid llm request: " + e.getMessage());
+    } catch (RuntimeException e) {
+      return failed(classifier.classify(host, e, request.classify()));
+    }
+  }
+
+  private HttpRequest build(AttemptRequest request, LlmCall call, String api, URI uri)
+      throws SecretNotFoundException {
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(uri)
+            .timeout(HttpTransport.timeoutOf(request))
+            .header("Content-Type", "application/json");
+    // No key is fine: local servers (Ollama, vLLM) usually run without one.
+    if (call.apiKey() != null) {
+      String key = Requests.secret(secrets, redactor, request.namespace(), call.apiKey());
+      if (api.equals(OPENAI)) {
+        builder.header("Authorization", "Bearer " + key);
+      } else {
+        builder.header("x-api-key", key);
+      }
+    }
+    if (api.equals(ANTHROPIC)) {
+      builder.header("anthropic-version", AnthropicWire.VERSION);
+    }
+    Requests.idempotencyKey(builder, request);
+    ObjectNode body = api.equals(OPENAI) ? openAiRequest(call) : anthropicRequest(call);
+    return builder.POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+  }
+
+  private Outcome output(LlmCall call, String api, String body, String host) {
+    Reply reply;
+    try {
+      JsonNode json = Requests.STRICT_JSON.readTree(body == null ? "" : body);
+      reply = api.equals(OPENAI) ? parseOpenAi(json) : parseAnthropic(json);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+      return failed(
+          Failure.of(
+              Tier.Recoverable,
+              "InvalidOutput",
+              "reply from "
+                  + host
+                  + " is not a "
+                  + api
+                  + " chat reply ("
+                  + why
+                  + "): "
+                  + redactor.excerpt(body)));
+    }
+    OutputValidator.Result result;
+    try {
+      result = validator.validate(reply.content(), wantsJson(call), call.schema(), reply.cutOff());
+    } catch (IllegalArgumentException e) {
+      // The schema itself is unusable: no repair of the output can fix that.
+      return fatal("InvalidSpec", e.getMessage());
+    }
+    if (result.valid()) {
+      return new Outcome.Success(result.value());
+    }
+    String problems =
+        Redactor.capUtf8(String.join("; ", result.problems()), Redactor.MAX_EXCERPT_BYTES);
+    Failure failure = new Failure(Tier.Recoverable, "InvalidOutput", problems, null, null);
+    return new Outcome.Failed(redactor.redact(failure), redactor.redact(reply.content()));
+  }
+
+  private static String endpoint(String endpoint) {
+    if (endpoint == null || endpoint.isBlank()) {
+      throw new IllegalArgumentException("endpoint is empty");
+    }
+    String e = endpoint.strip();
+    while (e.endsWith("/")) {
+      e = e.substring(0, e.length() - 1);
+    }
+    return e;
+  }
+
+  private Outcome fatal(String reason, String message) {
+    return failed(Failure.of(Tier.Fatal, reason, message));
+  }
+
+  private Outcome failed(Failure failure) {
+    return new Outcome.Failed(redactor.redact(failure));
+  }
+}
