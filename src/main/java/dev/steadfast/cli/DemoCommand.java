@@ -25,12 +25,18 @@ import picocli.CommandLine.Option;
  * `steadfast demo`: starts the simulator on loopback with a fault schedule, runs the quickstart
  * task against it, shows each failure being healed, and ends with a summary.
  */
-@Command(name = "demo", description = "Runs examples/quickstart.yaml against the built-in simulator with injected faults.")
+@Command(
+    name = "demo",
+    description =
+        "Runs examples/quickstart.yaml against the built-in simulator with injected faults.")
 public final class DemoCommand implements Callable<Integer> {
   static final String QUICKSTART = "examples/quickstart.yaml";
   static final String SCHEDULE = "429@1/gpt-4o,503@2/gpt-4o,invalid-output@3/gpt-4o";
 
-  @Option(names = "--faults", defaultValue = SCHEDULE, description = "Fault schedule (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--faults",
+      defaultValue = SCHEDULE,
+      description = "Fault schedule (default ${DEFAULT-VALUE}).")
   String faults;
 
   @Override
@@ -40,22 +46,44 @@ public final class DemoCommand implements Callable<Integer> {
     Path secrets = work.resolve("secrets/llm-credentials");
     Files.createDirectories(secrets);
     Files.writeString(secrets.resolve("api-key"), "demo-key");
-    try (LlmSimulator sim = LlmSimulator.builder().port(0).faults(FaultPlan.parse(faults)).retryAfterSeconds(1).build().start()) {
+    try (LlmSimulator sim =
+        LlmSimulator.builder()
+            .port(0)
+            .faults(FaultPlan.parse(faults))
+            .retryAfterSeconds(1)
+            .build()
+            .start()) {
       String yaml = quickstart().replace("http://127.0.0.1:8089", sim.baseUrl());
       AgentTask task = Json.YAML.readValue(yaml, AgentTask.class);
       out.println("Steadfast demo: " + QUICKSTART + " against the simulator at " + sim.baseUrl());
       out.println("Injected faults: " + faults);
       out.println();
-      TaskRef ref = new TaskRef(task.getMetadata().getName(), "default", null, 1L, task.getSpec(), Map.of());
-      AgentTaskStatus status = LocalSession.run(ref, new LocalSession.Options(work.resolve("state"), work.resolve("secrets"), false, false), out);
+      TaskRef ref =
+          new TaskRef(task.getMetadata().getName(), "default", null, 1L, task.getSpec(), Map.of());
+      AgentTaskStatus status =
+          LocalSession.run(
+              ref,
+              new LocalSession.Options(
+                  work.resolve("state"), work.resolve("secrets"), false, false),
+              out);
       out.println();
       out.println("Summary");
       out.println("  requests to the model: " + sim.requests().size());
       for (RecordedRequest r : sim.requests()) {
-        out.printf("    #%d %-12s %-16s -> %s%n", r.sequence(), r.model(), r.fault() == null ? "ok" : "fault " + r.fault(), r.status() < 0 ? "no response" : String.valueOf(r.status()));
+        out.printf(
+            "    #%d %-12s %-16s -> %s%n",
+            r.sequence(),
+            r.model(),
+            r.fault() == null ? "ok" : "fault " + r.fault(),
+            r.status() < 0 ? "no response" : String.valueOf(r.status()));
       }
       for (StepStatus s : status.steps) {
-        out.printf("  step %-10s %-10s attempts %d%s%n", s.name, s.phase, s.attempts == null ? 0 : s.attempts, s.fallback == null ? "" : ", fallback " + s.fallback);
+        out.printf(
+            "  step %-10s %-10s attempts %d%s%n",
+            s.name,
+            s.phase,
+            s.attempts == null ? 0 : s.attempts,
+            s.fallback == null ? "" : ", fallback " + s.fallback);
         if (s.output != null) {
           out.println("  output: " + truncate(s.output));
         }

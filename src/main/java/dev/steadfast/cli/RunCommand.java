@@ -35,13 +35,20 @@ public final class RunCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The AgentTask YAML file.")
   Path file;
 
-  @Option(names = "--state-dir", defaultValue = ".steadfast", description = "Checkpoint directory (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--state-dir",
+      defaultValue = ".steadfast",
+      description = "Checkpoint directory (default ${DEFAULT-VALUE}).")
   Path stateDir;
 
-  @Option(names = "--secrets-dir", description = "Secrets laid out like a mounted Secret volume: DIR/<secret-name>/<key>.")
+  @Option(
+      names = "--secrets-dir",
+      description = "Secrets laid out like a mounted Secret volume: DIR/<secret-name>/<key>.")
   Path secretsDir;
 
-  @Option(names = "--status-out", description = "Write the final status as YAML, in the cluster's shape.")
+  @Option(
+      names = "--status-out",
+      description = "Write the final status as YAML, in the cluster's shape.")
   Path statusOut;
 
   @Option(names = "--quiet", description = "Print only the final line.")
@@ -71,7 +78,10 @@ public final class RunCommand implements Callable<Integer> {
       for (int i = 0; i < task.getSpec().steps.size(); i++) {
         Step s = task.getSpec().steps.get(i);
         if (s.job != null) {
-          problems.add(new Problem("spec.steps[" + i + "].job", "job steps need a cluster: `steadfast run` does not support them (use `steadfast operator`)"));
+          problems.add(
+              new Problem(
+                  "spec.steps[" + i + "].job",
+                  "job steps need a cluster: `steadfast run` does not support them (use `steadfast operator`)"));
         }
       }
     }
@@ -81,12 +91,23 @@ public final class RunCommand implements Callable<Integer> {
       return Main.EXIT_INVALID;
     }
     var meta = task.getMetadata();
-    Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
-    TaskRef ref = new TaskRef(meta.getName(), meta.getNamespace() == null ? "default" : meta.getNamespace(), null, 1L, task.getSpec(), annotations);
-    boolean chaos = System.getenv("STEADFAST_CHAOS") != null && !System.getenv("STEADFAST_CHAOS").isBlank();
+    Map<String, String> annotations =
+        meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    TaskRef ref =
+        new TaskRef(
+            meta.getName(),
+            meta.getNamespace() == null ? "default" : meta.getNamespace(),
+            null,
+            1L,
+            task.getSpec(),
+            annotations);
+    boolean chaos =
+        System.getenv("STEADFAST_CHAOS") != null && !System.getenv("STEADFAST_CHAOS").isBlank();
     AgentTaskStatus status;
     try {
-      status = LocalSession.run(ref, new LocalSession.Options(stateDir, secretsDir, quiet, chaos), System.out);
+      status =
+          LocalSession.run(
+              ref, new LocalSession.Options(stateDir, secretsDir, quiet, chaos), System.out);
     } catch (IllegalArgumentException e) {
       err.println(file + ": " + e.getMessage());
       err.flush();

@@ -57,6 +57,34 @@ final class Outcomes {
     }
   }
 
+  /** An agent iteration: keep the transcript, start the next one at once. */
+  Failure progress(Step step, UnitCheckpoint unit, Outcome.Progress p, List<EngineEvent> events) {
+    unit.transcript = p.transcript();
+    unit.iterations = inc(unit.iterations);
+    unit.stageAttempts = 0;
+    unit.transientRetries = null;
+    unit.rateLimitRetries = null;
+    unit.lastFingerprint = null;
+    unit.identicalFailures = null;
+    unit.phase = StepPhase.Pending;
+    unit.nextAttemptAt = null;
+    int max =
+        step.agent == null || step.agent.maxIterations == null ? 20 : step.agent.maxIterations;
+    events.add(
+        EngineEvent.normal(
+            "AgentIteration",
+            step.name,
+            label(unit) + "iteration " + unit.iterations + ": " + p.note()));
+    if (unit.iterations >= max) {
+      unit.phase = StepPhase.Failed;
+      return Failure.of(
+          Tier.Fatal,
+          "LoopDetected",
+          "the agent did not answer within maxIterations (" + max + ")");
+    }
+    return null;
+  }
+
   /**
    * Applies a failure to a unit. Returns a failure that must fail the whole task (loop detected),
    * or null when the unit retries, moves to a fallback, or fails on its own.
@@ -88,9 +116,11 @@ final class Outcomes {
             rateLimited
                 ? (unit.rateLimitRetries = inc(unit.rateLimitRetries))
                 : (unit.transientRetries = inc(unit.transientRetries));
+        // Providers send reset headers on every reply; they only mean "wait" on 429/503/529.
+        Duration asked = rateLimited || "Overloaded".equals(f.reason()) ? f.retryAfter() : null;
         delay =
             BackoffSchedule.delay(
-                rateLimited ? policy.rateLimit() : policy.backoff(), n, f.retryAfter(), random);
+                rateLimited ? policy.rateLimit() : policy.backoff(), n, asked, random);
         retry = true;
         how =
             "retry "

@@ -113,12 +113,13 @@ final class Renderer {
         http.output == null ? null : http.output.select);
   }
 
-  Call.LlmCall llm(LlmStep llm, Map<String, Object> vars, UnitCheckpoint unit) {
+  Call.LlmCall llm(
+      LlmStep llm, Map<String, Object> vars, UnitCheckpoint unit, boolean withRepairs) {
     List<ChatMessage> messages = new ArrayList<>();
     for (Message m : llm.messages) {
       messages.add(new ChatMessage(m.role.name(), Template.renderText(cel, m.content, vars)));
     }
-    if (unit.transcript != null && unit.transcript.isArray()) {
+    if (withRepairs && unit.transcript != null && unit.transcript.isArray()) {
       for (JsonNode m : unit.transcript) {
         messages.add(new ChatMessage(m.path("role").asText(), m.path("content").asText()));
       }

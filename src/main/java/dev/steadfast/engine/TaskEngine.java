@@ -350,10 +350,16 @@ public final class TaskEngine {
       call = renderer.http(step.http, vars);
       breakerKey = Breakers.defaultKey(((Call.HttpCall) call).url(), null);
     } else if (step.llm != null || step.agent != null) {
-      Call.LlmCall llm = renderer.llm(Renderer.llmFor(step, fallback), vars, unit);
+      boolean agent = step.agent != null;
+      Call.LlmCall llm = renderer.llm(Renderer.llmFor(step, fallback), vars, unit, !agent);
       call =
-          step.agent != null
-              ? new Call.AgentCall(llm, step.agent.tools, step.agent.maxIterations, unit.transcript)
+          agent
+              ? new Call.AgentCall(
+                  llm,
+                  step.agent.tools,
+                  step.agent.maxIterations,
+                  unit.transcript,
+                  task.spec().inputs)
               : llm;
       breakerKey = Breakers.defaultKey(llm.endpoint(), llm.model());
     } else {
@@ -406,7 +412,14 @@ public final class TaskEngine {
       recordBreaker(task, step, attempt, outcome, took, events);
     }
     EffectivePolicy policy = policy(task, step);
-    if (outcome instanceof Outcome.Success s) {
+    if (outcome instanceof Outcome.Progress p) {
+      Failure loop = outcomes.progress(step, unit, p, events);
+      if (loop != null) {
+        status.steps.get(i).lastError = outcomes.errorInfo(loop);
+        failTask(task, status, loop, events);
+        return;
+      }
+    } else if (outcome instanceof Outcome.Success s) {
       if (attempt.stage() == 0 && attempt.digest() != null) {
         cache.put(task.namespace(), cacheKey(step, attempt.digest()), s.output());
       }

@@ -14,6 +14,7 @@ import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.HttpExecutor;
 import dev.steadfast.engine.exec.LlmExecutor;
 import dev.steadfast.engine.exec.Redactor;
+import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
@@ -30,7 +31,8 @@ public final class LocalSession {
 
   private LocalSession() {}
 
-  public static AgentTaskStatus run(TaskRef task, Options options, PrintStream out) throws InterruptedException {
+  public static AgentTaskStatus run(TaskRef task, Options options, PrintStream out)
+      throws InterruptedException {
     Clock clock = Clock.systemUTC();
     Progress progress = new Progress(out, options.quiet(), clock);
     HttpClient http =
@@ -40,16 +42,18 @@ public final class LocalSession {
             .build();
     DirSecrets secrets = new DirSecrets(options.secretsDir());
     Redactor redactor = new Redactor();
-    Classifier classifier = new Classifier(clock);
+    Classifier classifier = new Classifier(clock, redactor);
     HttpExecutor httpExecutor = new HttpExecutor(http, secrets, redactor, classifier);
-    LlmExecutor llmExecutor = new LlmExecutor(http, secrets, redactor, classifier);
+    LlmExecutor llmExecutor =
+        new LlmExecutor(http, secrets, redactor, classifier, new OutputValidator());
     Executor executor =
         new Dispatcher(
             Map.of(
                 Call.HttpCall.class, httpExecutor,
                 Call.LlmCall.class, llmExecutor,
-                Call.AgentCall.class, new AgentExecutor(http, secrets, redactor, classifier, httpExecutor)));
-    String chaos = task.annotations() == null ? null : task.annotations().get("steadfast.dev/chaos");
+                Call.AgentCall.class, new AgentExecutor(llmExecutor, httpExecutor)));
+    String chaos =
+        task.annotations() == null ? null : task.annotations().get("steadfast.dev/chaos");
     if (options.chaosEnabled() && chaos != null) {
       executor = ChaosExecutor.wrap(executor, chaos, new SecureRandom());
       progress.line("-", "Chaos", "fault injection on: " + chaos);

@@ -20,7 +20,14 @@ final class CliProcess {
   }
 
   static ProcessBuilder builder(Path workDir, String... args) {
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-jar", JAR.toAbsolutePath().toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                javaBin(),
+                "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto",
+                "-jar",
+                JAR.toAbsolutePath().toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
     pb.environment().remove("STEADFAST_CHAOS");
@@ -30,7 +37,8 @@ final class CliProcess {
   static Result run(Path workDir, String... args) throws IOException, InterruptedException {
     Path out = Files.createTempFile(workDir, "out", ".txt");
     Path err = Files.createTempFile(workDir, "err", ".txt");
-    Process p = builder(workDir, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    Process p =
+        builder(workDir, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("steadfast did not finish in 120s: " + Files.readString(out));

@@ -42,7 +42,13 @@ class CrashResumeIT {
 
   @Test
   void killedAtRandomPointsAndResumedNeverRedoesFinishedWork() throws Exception {
-    try (LlmSimulator sim = LlmSimulator.builder().port(0).latency(Duration.ofMillis(120)).faults(FaultPlan.parse("500:0.15")).build().start()) {
+    try (LlmSimulator sim =
+        LlmSimulator.builder()
+            .port(0)
+            .latency(Duration.ofMillis(120))
+            .faults(FaultPlan.parse("500:0.15"))
+            .build()
+            .start()) {
       Path file = dir.resolve("task.yaml");
       Files.writeString(file, task(sim.baseUrl()));
       Path state = dir.resolve("state");
@@ -51,8 +57,12 @@ class CrashResumeIT {
       int kills = 0;
       boolean finished = false;
       while (kills < KILLS && !finished) {
-        Process p = CliProcess.builder(dir, "run", file.toString(), "--state-dir", state.toString(), "--quiet")
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p =
+            CliProcess.builder(
+                    dir, "run", file.toString(), "--state-dir", state.toString(), "--quiet")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         // a random moment: during start-up, mid-request, mid-backoff or while checkpointing
         finished = p.waitFor(300 + random.nextInt(1700), TimeUnit.MILLISECONDS);
         if (!finished) {
@@ -60,9 +70,19 @@ class CrashResumeIT {
           kills++;
         }
       }
-      CliProcess.Result last = CliProcess.run(dir, "run", file.toString(), "--state-dir", state.toString(), "--status-out", statusOut.toString());
+      CliProcess.Result last =
+          CliProcess.run(
+              dir,
+              "run",
+              file.toString(),
+              "--state-dir",
+              state.toString(),
+              "--status-out",
+              statusOut.toString());
       assertThat(last.exit()).as(last.all()).isZero();
-      assertThat(kills).as("the task must not finish before %d kills; make it slower", KILLS).isEqualTo(KILLS);
+      assertThat(kills)
+          .as("the task must not finish before %d kills; make it slower", KILLS)
+          .isEqualTo(KILLS);
 
       Map<String, Set<String>> succeededKeys = new HashMap<>();
       for (RecordedRequest r : sim.requests()) {
@@ -73,7 +93,8 @@ class CrashResumeIT {
         }
       }
       assertThat(succeededKeys.keySet()).hasSize(1 + 8 + 1);
-      succeededKeys.forEach((unit, keys) -> assertThat(keys).as("successful attempts of %s", unit).hasSize(1));
+      succeededKeys.forEach(
+          (unit, keys) -> assertThat(keys).as("successful attempts of %s", unit).hasSize(1));
 
       JsonNode status = last.status();
       assertThat(status.path("phase").asText()).isEqualTo("Succeeded");
@@ -85,7 +106,15 @@ class CrashResumeIT {
       try (LlmSimulator clean = LlmSimulator.builder().port(0).build().start()) {
         Path file2 = dir.resolve("clean.yaml");
         Files.writeString(file2, task(clean.baseUrl()));
-        CliProcess.Result ref = CliProcess.run(dir, "run", file2.toString(), "--state-dir", dir.resolve("state2").toString(), "--status-out", dir.resolve("status.yaml").toString());
+        CliProcess.Result ref =
+            CliProcess.run(
+                dir,
+                "run",
+                file2.toString(),
+                "--state-dir",
+                dir.resolve("state2").toString(),
+                "--status-out",
+                dir.resolve("status.yaml").toString());
         assertThat(ref.exit()).isZero();
         assertThat(Json.tree(ref.status().path("steps").get(1).path("output"))).isEqualTo(each);
       }

@@ -40,21 +40,38 @@ class RunIT {
     Files.createDirectories(secrets);
     Files.writeString(secrets.resolve("key"), CANARY + "\n");
     Path f = dir.resolve(name + ".yaml");
-    Files.writeString(f, ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: " + name + "}\nspec:\n"
-        + "  policy:\n    timeout: 2s\n    retry:\n      maxAttempts: 4\n      backoff: {initialDelay: 100ms, maxDelay: 1s}\n      rateLimit: {initialDelay: 200ms, maxDelay: 2s}\n"
-        + stepsYaml).replace("SIM", sim.baseUrl()));
+    Files.writeString(
+        f,
+        ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: "
+                + name
+                + "}\nspec:\n"
+                + "  policy:\n    timeout: 2s\n    retry:\n      maxAttempts: 4\n      backoff: {initialDelay: 100ms, maxDelay: 1s}\n      rateLimit: {initialDelay: 200ms, maxDelay: 2s}\n"
+                + stepsYaml)
+            .replace("SIM", sim.baseUrl()));
     return f;
   }
 
   static String llm(String model, String extra) {
-    return "    - name: ask\n      llm: {endpoint: 'SIM/v1', model: " + model + ", apiKeySecretRef: {name: llm, key: key}, "
+    return "    - name: ask\n      llm: {endpoint: 'SIM/v1', model: "
+        + model
+        + ", apiKeySecretRef: {name: llm, key: key}, "
         + "responseFormat: json, outputSchema: {type: object, required: [answer], properties: {answer: {type: string}}}, "
-        + "messages: [{role: user, content: 'Say something'}]" + extra + "}\n";
+        + "messages: [{role: user, content: 'Say something'}]"
+        + extra
+        + "}\n";
   }
 
   CliProcess.Result run(Path file) throws Exception {
-    return CliProcess.run(dir, "run", file.toString(), "--state-dir", dir.resolve("state").toString(),
-        "--secrets-dir", dir.resolve("secrets").toString(), "--status-out", dir.resolve("status.yaml").toString());
+    return CliProcess.run(
+        dir,
+        "run",
+        file.toString(),
+        "--state-dir",
+        dir.resolve("state").toString(),
+        "--secrets-dir",
+        dir.resolve("secrets").toString(),
+        "--status-out",
+        dir.resolve("status.yaml").toString());
   }
 
   static JsonNode step(CliProcess.Result r) {
@@ -79,16 +96,21 @@ class RunIT {
     assertThat(r.status().path("phase").asText()).isEqualTo("Succeeded");
     assertThat(step(r).path("output").path("answer").isTextual()).isTrue();
     assertThat(r.out()).contains("StepStarted").contains("StepSucceeded").contains("Succeeded:");
-    assertThat(sim.requests()).singleElement().satisfies(q -> assertThat(q.idempotencyKey()).endsWith("/ask/-/1"));
+    assertThat(sim.requests())
+        .singleElement()
+        .satisfies(q -> assertThat(q.idempotencyKey()).endsWith("/ask/-/1"));
     assertNoCanary(r);
   }
 
   @Test
   void happyPathAnthropic() throws Exception {
     start(null);
-    CliProcess.Result r = run(task("claude", "  steps:\n" + llm("claude-x", ", api: anthropic, maxTokens: 200")));
+    CliProcess.Result r =
+        run(task("claude", "  steps:\n" + llm("claude-x", ", api: anthropic, maxTokens: 200")));
     assertThat(r.exit()).as(r.all()).isZero();
-    assertThat(sim.requests()).singleElement().satisfies(q -> assertThat(q.api()).isEqualTo("anthropic"));
+    assertThat(sim.requests())
+        .singleElement()
+        .satisfies(q -> assertThat(q.api()).isEqualTo("anthropic"));
   }
 
   @Test
@@ -98,7 +120,10 @@ class RunIT {
     assertThat(r.exit()).as(r.all()).isZero();
     assertThat(r.status().path("attempts").asInt()).isEqualTo(3);
     assertThat(r.out()).contains("RateLimited (429)");
-    assertThat(sim.requests()).extracting(RecordedRequest::idempotencyKey).doesNotHaveDuplicates().hasSize(3);
+    assertThat(sim.requests())
+        .extracting(RecordedRequest::idempotencyKey)
+        .doesNotHaveDuplicates()
+        .hasSize(3);
   }
 
   @Test
@@ -106,14 +131,23 @@ class RunIT {
     start("500@1/gpt-4o,503@2/gpt-4o,529@3/gpt-4o");
     CliProcess.Result r = run(task("servererr", "  steps:\n" + llm("gpt-4o", "")));
     assertThat(r.exit()).as(r.all()).isZero();
-    assertThat(r.out()).contains("ServerError (500)").contains("Overloaded (503)").contains("Overloaded (529)");
+    assertThat(r.out())
+        .contains("ServerError (500)")
+        .contains("Overloaded (503)")
+        .contains("Overloaded (529)");
     assertThat(step(r).path("attempts").asInt()).isEqualTo(4);
   }
 
   @Test
   void hangsPastTheTimeoutAndDroppedConnectionsAreRetried() throws Exception {
     start("timeout@1/gpt-4o,network@2/gpt-4o");
-    CliProcess.Result r = run(task("flaky", "  steps:\n" + llm("gpt-4o", "").replace("- name: ask\n", "- name: ask\n      timeout: 700ms\n")));
+    CliProcess.Result r =
+        run(
+            task(
+                "flaky",
+                "  steps:\n"
+                    + llm("gpt-4o", "")
+                        .replace("- name: ask\n", "- name: ask\n      timeout: 700ms\n")));
     assertThat(r.exit()).as(r.all()).isZero();
     assertThat(r.out()).contains("Timeout").contains("NetworkError");
   }
@@ -147,8 +181,13 @@ class RunIT {
   void contextOverflowIsTruncatedAndRetried() throws Exception {
     sim = LlmSimulator.builder().port(0).contextWindow("gpt-4o", 600).build().start();
     String big = "word ".repeat(600);
-    String steps = "  steps:\n    - name: ask\n      llm: {endpoint: 'SIM/v1', model: gpt-4o, apiKeySecretRef: {name: llm, key: key}, messages: ["
-        + "{role: system, content: 'Be brief.'}, {role: user, content: '" + big + "'}, {role: assistant, content: 'ok'}, {role: user, content: 'Now summarise: " + big + "'}]}\n";
+    String steps =
+        "  steps:\n    - name: ask\n      llm: {endpoint: 'SIM/v1', model: gpt-4o, apiKeySecretRef: {name: llm, key: key}, messages: ["
+            + "{role: system, content: 'Be brief.'}, {role: user, content: '"
+            + big
+            + "'}, {role: assistant, content: 'ok'}, {role: user, content: 'Now summarise: "
+            + big
+            + "'}]}\n";
     CliProcess.Result r = run(task("context", steps));
     assertThat(r.exit()).as(r.all()).isZero();
     assertThat(r.out()).contains("ContextOverflow");
@@ -169,34 +208,47 @@ class RunIT {
   @Test
   void fallbackModelMakesTheTaskDegradedButSucceeded() throws Exception {
     start("500@1-99/gpt-4o");
-    CliProcess.Result r = run(task("fallback", "  steps:\n" + llm("gpt-4o", "") + "      fallbacks:\n        - llm: {model: gpt-4o-mini}\n"));
+    CliProcess.Result r =
+        run(
+            task(
+                "fallback",
+                "  steps:\n"
+                    + llm("gpt-4o", "")
+                    + "      fallbacks:\n        - llm: {model: gpt-4o-mini}\n"));
     assertThat(r.exit()).as(r.all()).isZero();
     assertThat(step(r).path("fallback").asText()).isEqualTo("llm");
     assertThat(step(r).path("degraded").asBoolean()).isTrue();
     assertThat(condition(r, "Degraded").path("status").asText()).isEqualTo("True");
     assertThat(condition(r, "Degraded").path("reason").asText()).isEqualTo("FallbackUsed");
     assertThat(r.out()).contains("FallbackUsed");
-    assertThat(sim.requests()).extracting(RecordedRequest::model).containsSequence("gpt-4o", "gpt-4o", "gpt-4o", "gpt-4o", "gpt-4o-mini");
+    assertThat(sim.requests())
+        .extracting(RecordedRequest::model)
+        .containsSequence("gpt-4o", "gpt-4o", "gpt-4o", "gpt-4o", "gpt-4o-mini");
   }
 
   @Test
   void httpStepThenForEachOverItsOutput() throws Exception {
     start(null);
-    String steps = "  steps:\n    - name: fetch\n      http: {url: 'SIM/items?count=3', output: {select: 'response.body.items'}}\n"
-        + "    - name: each\n      forEach: {items: 'steps.fetch.output', concurrency: 2}\n"
-        + "      llm: {endpoint: 'SIM/v1', model: gpt-4o, messages: [{role: user, content: 'Title: {{ item.title }}'}]}\n";
+    String steps =
+        "  steps:\n    - name: fetch\n      http: {url: 'SIM/items?count=3', output: {select: 'response.body.items'}}\n"
+            + "    - name: each\n      forEach: {items: 'steps.fetch.output', concurrency: 2}\n"
+            + "      llm: {endpoint: 'SIM/v1', model: gpt-4o, messages: [{role: user, content: 'Title: {{ item.title }}'}]}\n";
     CliProcess.Result r = run(task("batch", steps));
     assertThat(r.exit()).as(r.all()).isZero();
     JsonNode each = r.status().path("steps").get(1);
     assertThat(each.path("items").path("succeeded").asInt()).isEqualTo(3);
     assertThat(each.path("output")).hasSize(3);
-    assertThat(sim.requests()).extracting(RecordedRequest::idempotencyKey).anyMatch(k -> k.endsWith("/each/2/1"));
+    assertThat(sim.requests())
+        .extracting(RecordedRequest::idempotencyKey)
+        .anyMatch(k -> k.endsWith("/each/2/1"));
   }
 
   @Test
   void invalidFileExitsTwo() throws Exception {
     Path f = dir.resolve("bad.yaml");
-    Files.writeString(f, "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: bad}\nspec: {steps: []}\n");
+    Files.writeString(
+        f,
+        "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: bad}\nspec: {steps: []}\n");
     CliProcess.Result r = CliProcess.run(dir, "run", f.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("spec.steps");
@@ -204,7 +256,8 @@ class RunIT {
 
   @Test
   void jobStepsAreReportedAsUnsupported() throws Exception {
-    CliProcess.Result r = CliProcess.run(dir, "run", Path.of("examples/job-step.yaml").toAbsolutePath().toString());
+    CliProcess.Result r =
+        CliProcess.run(dir, "run", Path.of("examples/job-step.yaml").toAbsolutePath().toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("spec.steps[0].job").contains("need a cluster");
   }

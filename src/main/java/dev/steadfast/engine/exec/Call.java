@@ -36,7 +36,11 @@ public sealed interface Call {
 
   /** A tool-calling loop: the model call plus the tools and the transcript so far. */
   record AgentCall(
-      LlmCall llm, List<dev.steadfast.api.Tool> tools, Integer maxIterations, JsonNode transcript)
+      LlmCall llm,
+      List<dev.steadfast.api.Tool> tools,
+      Integer maxIterations,
+      JsonNode transcript,
+      JsonNode inputs)
       implements Call {}
 
   /** A container step; only the operator can run it. */

@@ -97,14 +97,33 @@ public final class LlmExecutor implements Executor {
         : "Respond with JSON only.";
   }
 
+  /** A model reply, or the classified failure that prevented one. */
+  public record Exchange(Reply reply, Failure failure) {}
+
   @Override
   public Outcome execute(AttemptRequest request) {
     if (!(request.call() instanceof LlmCall call)) {
       return fatal("InvalidSpec", "the llm executor cannot run " + request.call());
     }
     String api = call.api() == null ? OPENAI : call.api().toLowerCase(Locale.ROOT);
+    ObjectNode body = api.equals(ANTHROPIC) ? anthropicRequest(call) : openAiRequest(call);
+    Exchange exchange = send(request, call, body);
+    if (exchange.failure() != null) {
+      return new Outcome.Failed(exchange.failure());
+    }
+    return validated(call, exchange.reply());
+  }
+
+  /**
+   * Sends a prepared request body (the agent loop adds tools and a transcript to it) and parses the
+   * provider's reply; never throws.
+   */
+  public Exchange send(AttemptRequest request, LlmCall call, ObjectNode body) {
+    String api = call.api() == null ? OPENAI : call.api().toLowerCase(Locale.ROOT);
     if (!api.equals(OPENAI) && !api.equals(ANTHROPIC)) {
-      return fatal("InvalidSpec", "unknown llm.api \"" + call.api() + "\" (openai or anthropic)");
+      return failure(
+          fatalFailure(
+              "InvalidSpec", "unknown llm.api \"" + call.api() + "\" (openai or anthropic)"));
     }
     URI uri;
     try {
@@ -112,35 +131,44 @@ public final class LlmExecutor implements Executor {
           Requests.uri(
               endpoint(call.endpoint()) + (api.equals(OPENAI) ? "/chat/completions" : "/messages"));
     } catch (IllegalArgumentException e) {
-      return fatal("InvalidSpec", "llm.endpoint: " + e.getMessage());
+      return failure(fatalFailure("InvalidSpec", "llm.endpoint: " + e.getMessage()));
     }
     String host = uri.getHost();
     try {
       HttpTransport.Response response =
-          transport.send(build(request, call, api, uri), HttpTransport.timeoutOf(request));
+          transport.send(build(request, call, api, uri, body), HttpTransport.timeoutOf(request));
       if (response.status() < 200 || response.status() > 299) {
-        return failed(
+        return failure(
             classifier.classify(
                 host, response.status(), response.headers(), response.body(), request.classify()));
       }
-      return output(call, api, response.body(), host);
+      return parse(api, response.body(), host);
     } catch (SecretNotFoundException e) {
-      return fatal("SecretNotFound", e.getMessage());
+      return failure(fatalFailure("SecretNotFound", e.getMessage()));
     } catch (BoundedBody.TooLargeException e) {
-      return failed(Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
+      return failure(Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
     } catch (IOException e) {
-      return failed(classifier.classify(host, e, request.classify()));
+      return failure(classifier.classify(host, e, request.classify()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return failed(classifier.classify(host, e, request.classify()));
+      return failure(classifier.classify(host, e, request.classify()));
     } catch (IllegalArgumentException e) {
-      return fatal("InvalidSpec", "invalid llm request: " + e.getMessage());
+      return failure(fatalFailure("InvalidSpec", "invalid llm request: " + e.getMessage()));
     } catch (RuntimeException e) {
-      return failed(classifier.classify(host, e, request.classify()));
+      return failure(classifier.classify(host, e, request.classify()));
     }
   }
 
-  private HttpRequest build(AttemptRequest request, LlmCall call, String api, URI uri)
+  private Exchange failure(Failure f) {
+    return new Exchange(null, redactor.redact(f));
+  }
+
+  private static Failure fatalFailure(String reason, String message) {
+    return Failure.of(Tier.Fatal, reason, message);
+  }
+
+  private HttpRequest build(
+      AttemptRequest request, LlmCall call, String api, URI uri, ObjectNode body)
       throws SecretNotFoundException {
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(uri)
@@ -159,18 +187,16 @@ public final class LlmExecutor implements Executor {
       builder.header("anthropic-version", AnthropicWire.VERSION);
     }
     Requests.idempotencyKey(builder, request);
-    ObjectNode body = api.equals(OPENAI) ? openAiRequest(call) : anthropicRequest(call);
     return builder.POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
   }
 
-  private Outcome output(LlmCall call, String api, String body, String host) {
-    Reply reply;
+  private Exchange parse(String api, String body, String host) {
     try {
       JsonNode json = Requests.STRICT_JSON.readTree(body == null ? "" : body);
-      reply = api.equals(OPENAI) ? parseOpenAi(json) : parseAnthropic(json);
+      return new Exchange(api.equals(OPENAI) ? parseOpenAi(json) : parseAnthropic(json), null);
     } catch (JsonProcessingException | IllegalArgumentException e) {
       String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-      return failed(
+      return failure(
           Failure.of(
               Tier.Recoverable,
               "InvalidOutput",
@@ -183,6 +209,10 @@ public final class LlmExecutor implements Executor {
                   + "): "
                   + redactor.excerpt(body)));
     }
+  }
+
+  /** Checks a final answer as SPEC §1 says (JSON, schema, empty, cut off). */
+  Outcome validated(LlmCall call, Reply reply) {
     OutputValidator.Result result;
     try {
       result = validator.validate(reply.content(), wantsJson(call), call.schema(), reply.cutOff());

@@ -8,6 +8,12 @@ public sealed interface Outcome {
   record Success(JsonNode output) implements Outcome {}
 
   /**
+   * An agent iteration finished: the model asked for tools, they ran, and the conversation grew.
+   * The transcript is checkpointed and the next iteration starts at once.
+   */
+  record Progress(JsonNode transcript, String note) implements Outcome {}
+
+  /**
    * The attempt failed.
    *
    * @param invalidContent for InvalidOutput: the model's reply, so a repair request can quote it
