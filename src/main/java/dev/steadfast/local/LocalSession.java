@@ -35,23 +35,7 @@ public final class LocalSession {
       throws InterruptedException {
     Clock clock = Clock.systemUTC();
     Progress progress = new Progress(out, options.quiet(), clock);
-    HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
-    DirSecrets secrets = new DirSecrets(options.secretsDir());
-    Redactor redactor = new Redactor();
-    Classifier classifier = new Classifier(clock, redactor);
-    HttpExecutor httpExecutor = new HttpExecutor(http, secrets, redactor, classifier);
-    LlmExecutor llmExecutor =
-        new LlmExecutor(http, secrets, redactor, classifier, new OutputValidator());
-    Executor executor =
-        new Dispatcher(
-            Map.of(
-                Call.HttpCall.class, httpExecutor,
-                Call.LlmCall.class, llmExecutor,
-                Call.AgentCall.class, new AgentExecutor(llmExecutor, httpExecutor)));
+    Executor executor = executors(clock, options.secretsDir());
     String chaos =
         task.annotations() == null ? null : task.annotations().get("steadfast.dev/chaos");
     if (options.chaosEnabled() && chaos != null) {
@@ -70,6 +54,26 @@ public final class LocalSession {
     AgentTaskStatus status = new LocalRunner(engine, executor, store, progress).run(task);
     progress.result(resultLine(status));
     return status;
+  }
+
+  /** The http, llm and agent executors, sharing one HTTP client, secrets and redactor. */
+  public static Executor executors(Clock clock, Path secretsDir) {
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+    DirSecrets secrets = new DirSecrets(secretsDir);
+    Redactor redactor = new Redactor();
+    Classifier classifier = new Classifier(clock, redactor);
+    HttpExecutor httpExecutor = new HttpExecutor(http, secrets, redactor, classifier);
+    LlmExecutor llmExecutor =
+        new LlmExecutor(http, secrets, redactor, classifier, new OutputValidator());
+    return new Dispatcher(
+        Map.of(
+            Call.HttpCall.class, httpExecutor,
+            Call.LlmCall.class, llmExecutor,
+            Call.AgentCall.class, new AgentExecutor(llmExecutor, httpExecutor)));
   }
 
   static String resultLine(AgentTaskStatus s) {

@@ -354,6 +354,21 @@ class TaskEngineTest {
   }
 
   @Test
+  void expressionFailingAtRunTimeIsFatalInvalidSpec() {
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(
+            EngineHarness.task(
+                "  inputs: {n: 3}\n  steps:\n    - name: a\n      forEach: {items: inputs.n}\n"
+                    + HTTP),
+            r -> ok("x"));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("InvalidSpec");
+    assertThat(s.steps.get(0).lastError.message).contains("must yield a list");
+    assertThat(h.requests).isEmpty();
+  }
+
+  @Test
   void suspendedTaskStartsNothing() {
     EngineHarness h = new EngineHarness();
     AgentTaskStatus s =

@@ -272,6 +272,79 @@ class RunIT {
     assertThat(sim.requests()).isEmpty();
   }
 
+  @Test
+  void agentCallsToolsAndAnswersWithTheirResults() throws Exception {
+    start(null);
+    String steps =
+        "  steps:\n    - name: research\n      agent:\n        maxIterations: 5\n"
+            + "        llm: {endpoint: 'SIM/v1', model: gpt-4o, messages: [{role: user, content: 'Which items are about billing?'}]}\n"
+            + "        tools:\n          - name: list_items\n            parameters: {type: object, required: [count], properties: {count: {type: integer, minimum: 2, maximum: 5}}}\n"
+            + "            http: {url: 'SIM/items?count={{ args.count }}'}\n";
+    CliProcess.Result r = run(task("agent", steps));
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out()).contains("AgentIteration").contains("called list_items");
+    assertThat(step(r).path("output").asText()).contains("Item 1");
+    assertThat(sim.requests())
+        .extracting(RecordedRequest::api)
+        .containsExactly("openai", "http", "openai");
+    assertThat(sim.requests().get(1).path()).contains("/items");
+    JsonNode second = sim.requests().get(2).body().path("messages");
+    assertThat(second.toString()).contains("tool_call_id").contains("Item 2");
+  }
+
+  @Test
+  void anthropicAgentUsesToolUseBlocks() throws Exception {
+    start(null);
+    String steps =
+        "  steps:\n    - name: research\n      agent:\n"
+            + "        llm: {api: anthropic, endpoint: 'SIM/v1', model: claude-x, maxTokens: 300, messages: [{role: user, content: 'Echo a note'}]}\n"
+            + "        tools:\n          - name: echo\n            parameters: {type: object, required: [note], properties: {note: {type: string}}}\n"
+            + "            http: {method: POST, url: 'SIM/echo', body: {note: '{{ args.note }}'}}\n";
+    CliProcess.Result r = run(task("anthropic-agent", steps));
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(sim.requests().get(2).body().toString())
+        .contains("tool_result")
+        .contains("tool_use");
+  }
+
+  @Test
+  void chaosAnnotationInjectsFaultsThatAreHealed() throws Exception {
+    start(null);
+    Path f =
+        task(
+            "chaos",
+            "  steps:\n"
+                + llm("gpt-4o", "")
+                    .replace(
+                        "- name: ask",
+                        "- name: ask\n      retry: {maxAttempts: 20, backoff: {initialDelay: 10ms, maxDelay: 20ms}, rateLimit: {initialDelay: 10ms, maxDelay: 20ms}}"));
+    Files.writeString(
+        f,
+        Files.readString(f)
+            .replace(
+                "metadata: {name: chaos}",
+                "metadata:\n  name: chaos\n  annotations:\n    steadfast.dev/chaos: '{\"rate\": 0.5, \"faults\": [\"500\", \"network\"], \"seed\": 3}'"));
+    ProcessBuilder pb =
+        CliProcess.builder(
+            dir,
+            "run",
+            f.toString(),
+            "--state-dir",
+            dir.resolve("state").toString(),
+            "--secrets-dir",
+            dir.resolve("secrets").toString(),
+            "--status-out",
+            dir.resolve("status.yaml").toString());
+    pb.environment().put("STEADFAST_CHAOS", "1");
+    Process p = pb.redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out).contains("fault injection on").contains("StepRetrying");
+    assertThat(Files.readString(dir.resolve("status.yaml")))
+        .contains("injected by steadfast.dev/chaos");
+    assertThat(sim.requests()).hasSize(1); // injected faults never reach the server
+  }
+
   static JsonNode condition(CliProcess.Result r, String type) {
     for (JsonNode c : r.status().path("conditions")) {
       if (c.path("type").asText().equals(type)) {

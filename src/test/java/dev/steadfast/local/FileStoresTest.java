@@ -1,0 +1,73 @@
+package dev.steadfast.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.SecretKeyRef;
+import dev.steadfast.api.TaskPhase;
+import dev.steadfast.engine.breaker.BreakerStore;
+import dev.steadfast.engine.exec.Secrets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileStoresTest {
+  @TempDir Path dir;
+
+  @Test
+  void checkpointRoundTripsAndSkipsUnchangedWrites() {
+    FileCheckpointStore store = new FileCheckpointStore(dir.resolve("t"));
+    assertThat(store.load()).isEmpty();
+    AgentTaskStatus s = new AgentTaskStatus();
+    s.phase = TaskPhase.Running;
+    s.attempts = 3;
+    assertThat(store.save(s)).isTrue();
+    assertThat(store.save(s)).isFalse();
+    assertThat(Files.exists(dir.resolve("t/status.json.tmp"))).isFalse();
+    AgentTaskStatus back = new FileCheckpointStore(dir.resolve("t")).load().orElseThrow();
+    assertThat(back.phase).isEqualTo(TaskPhase.Running);
+    assertThat(back.attempts).isEqualTo(3);
+  }
+
+  @Test
+  void breakerStatesSurviveARestart() {
+    Instant until = Instant.parse("2026-01-01T00:01:00Z");
+    new FileBreakerStore(dir)
+        .save(
+            Map.of(
+                "api.test",
+                new BreakerStore.Snapshot("OPEN", Instant.parse("2026-01-01T00:00:00Z"), until)));
+    assertThat(new FileBreakerStore(dir).load().get("api.test").openUntil()).isEqualTo(until);
+  }
+
+  @Test
+  void responseCacheIsBoundedAndPerNamespace() {
+    FileResponseCache cache = new FileResponseCache(dir);
+    for (int i = 0; i < 300; i++) {
+      cache.put("a", "k" + i, TextNode.valueOf("v" + i));
+    }
+    assertThat(cache.get("a", "k0")).isEmpty();
+    assertThat(cache.get("a", "k299")).contains(TextNode.valueOf("v299"));
+    assertThat(new FileResponseCache(dir).get("a", "k299")).isPresent();
+    assertThat(cache.get("b", "k299")).isEmpty();
+  }
+
+  @Test
+  void secretsDirectoryLayout() throws Exception {
+    Files.createDirectories(dir.resolve("s/creds"));
+    Files.writeString(dir.resolve("s/creds/token"), "abc123\n");
+    DirSecrets secrets = new DirSecrets(dir.resolve("s"));
+    assertThat(secrets.get("ns", new SecretKeyRef("creds", "token"))).isEqualTo("abc123");
+    assertThatThrownBy(() -> secrets.get("ns", new SecretKeyRef("creds", "other")))
+        .isInstanceOf(Secrets.SecretNotFoundException.class)
+        .hasMessageContaining("creds")
+        .hasMessageContaining("other");
+    assertThatThrownBy(() -> secrets.get("ns", new SecretKeyRef("..", "etc")))
+        .isInstanceOf(Secrets.SecretNotFoundException.class);
+  }
+}
