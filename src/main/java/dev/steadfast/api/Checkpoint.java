@@ -18,6 +18,10 @@ public class Checkpoint {
   @JsonPropertyDescription("Last value of the steadfast.dev/retry annotation that was acted on.")
   public String retryToken;
 
+  @JsonPropertyDescription(
+      "Versions of the Secrets the task references, when it stalled on Unauthorized, Forbidden or SecretNotFound; a change retries it.")
+  public String secretsVersion;
+
   @JsonPropertyDescription("Per-step resume state, in spec order.")
   public List<StepCheckpoint> steps = new ArrayList<>();
 }

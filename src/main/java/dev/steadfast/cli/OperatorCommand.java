@@ -1,10 +1,10 @@
 package dev.steadfast.cli;
 
-import dev.steadfast.engine.validation.TaskValidator;
-import dev.steadfast.operator.AgentTaskReconciler;
-import io.javaoperatorsdk.operator.Operator;
+import dev.steadfast.operator.HealthServer;
+import dev.steadfast.operator.SteadfastOperator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Clock;
-import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -14,40 +14,24 @@ import picocli.CommandLine.Option;
 /** `steadfast operator`: runs the operator with in-cluster config or the current kubeconfig. */
 @Command(
     name = "operator",
-    description =
-        "Runs the AgentTask operator against the current cluster (in-cluster config or kubeconfig).")
+    description = "Runs the AgentTask operator against the current cluster (in-cluster config or kubeconfig).")
 public final class OperatorCommand implements Callable<Integer> {
-  @Option(
-      names = "--namespaces",
-      split = ",",
-      description = "Namespaces to watch (default: all namespaces).")
+  @Option(names = "--namespaces", split = ",", description = "Namespaces to watch (default: all namespaces).")
   List<String> namespaces = List.of();
 
-  @Option(
-      names = "--max-concurrent-steps",
-      defaultValue = "64",
-      description = "Attempts running at the same time (default ${DEFAULT-VALUE}).")
+  @Option(names = "--max-concurrent-steps", defaultValue = "64", description = "Attempts running at the same time (default ${DEFAULT-VALUE}).")
   int maxConcurrentSteps;
 
   @Option(names = "--leader-election", description = "Use a Lease so only one replica runs steps.")
   boolean leaderElection;
 
-  @Option(
-      names = "--metrics-port",
-      defaultValue = "8080",
-      description = "Prometheus /metrics port.")
+  @Option(names = "--metrics-port", defaultValue = "8080", description = "Prometheus /metrics port (default ${DEFAULT-VALUE}).")
   int metricsPort;
 
-  @Option(
-      names = "--health-port",
-      defaultValue = "8081",
-      description = "/healthz and /readyz port.")
+  @Option(names = "--health-port", defaultValue = "8081", description = "/healthz and /readyz port (default ${DEFAULT-VALUE}).")
   int healthPort;
 
-  @Option(
-      names = "--egress-allow",
-      split = ",",
-      description = "Host globs that http, llm and agent steps may reach.")
+  @Option(names = "--egress-allow", split = ",", description = "Host globs that http, llm and agent steps may reach (default: any).")
   List<String> egressAllow = List.of();
 
   @Option(names = "--enable-chaos", description = "Honour the steadfast.dev/chaos annotation.")
@@ -55,19 +39,16 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Operator operator =
-        new Operator(
-            o ->
-                o.withUseSSAToPatchPrimaryResource(false)
-                    .withStopOnInformerErrorDuringStartup(true));
-    operator.register(
-        new AgentTaskReconciler(TaskValidator.bundled(), Clock.systemUTC()),
-        c -> {
-          if (!namespaces.isEmpty()) {
-            c.settingNamespaces(new HashSet<>(namespaces));
-          }
-        });
-    operator.installShutdownHook(java.time.Duration.ofSeconds(10));
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    String namespace = System.getenv().getOrDefault("POD_NAMESPACE", client.getNamespace() == null ? "default" : client.getNamespace());
+    var config = new SteadfastOperator.Config(namespaces, maxConcurrentSteps, leaderElection, "steadfast-operator", namespace, egressAllow, enableChaos);
+    SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
+    HealthServer health = new HealthServer(metricsPort, healthPort, operator.metrics()::scrape, operator::ready).start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      health.stop();
+      operator.close();
+      client.close();
+    }));
     operator.start();
     new CountDownLatch(1).await();
     return 0;

@@ -18,7 +18,7 @@ import java.util.UUID;
  * Keeps the checkpoint in line with the spec. A finished step whose definition (and the inputs it
  * may read) did not change keeps its output; from the first changed step on, everything re-runs.
  */
-final class Checkpoints {
+public final class Checkpoints {
   private Checkpoints() {}
 
   static List<EngineEvent> prepare(TaskRef task, AgentTaskStatus status, Instant now) {
@@ -90,7 +90,7 @@ final class Checkpoints {
    * After a person fixed the cause of a failure: the failed steps get a fresh attempt budget and
    * the task runs again from its checkpoint (finished steps are kept).
    */
-  static void retryFailed(AgentTaskStatus status) {
+  public static void retryFailed(AgentTaskStatus status) {
     for (int i = 0; i < status.steps.size(); i++) {
       StepStatus ss = status.steps.get(i);
       if (ss.phase == StepPhase.Failed) {

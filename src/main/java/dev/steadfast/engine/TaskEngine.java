@@ -68,6 +68,14 @@ public final class TaskEngine {
   }
 
   /**
+   * After a person fixed the cause of a failure: failed steps get a fresh attempt budget and the
+   * task runs again from its checkpoint.
+   */
+  public void retryFailed(AgentTaskStatus status) {
+    Checkpoints.retryFailed(status);
+  }
+
+  /**
    * Decides what to start now. Attempts the checkpoint marks as in flight but that {@code running}
    * does not hold (the process restarted) are started again with the same Idempotency-Key.
    */

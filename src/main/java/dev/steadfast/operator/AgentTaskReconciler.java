@@ -1,89 +1,181 @@
 package dev.steadfast.operator;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
-import dev.steadfast.api.StepStatus;
+import dev.steadfast.api.Checkpoint;
 import dev.steadfast.api.TaskPhase;
+import dev.steadfast.engine.EngineEvent;
 import dev.steadfast.engine.Json;
+import dev.steadfast.engine.Plan;
+import dev.steadfast.engine.TaskEngine;
+import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.status.Conditions;
 import dev.steadfast.engine.validation.Problem;
 import dev.steadfast.engine.validation.TaskValidator;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Reconciles AgentTasks: observe → validate → act → record. This first version validates the spec
- * (schema, CEL rules, references) and records status and kstatus conditions; running steps is added
- * by the engine and operator issues.
+ * Reconciles AgentTasks as the engine's second driver: observe (status = checkpoint, outcomes
+ * of attempts that ended) → validate → act (engine plan) → record (one status write, events),
+ * then start the planned attempts on the pool. Waits are JOSDK reschedules computed from
+ * nextAttemptAt; nothing here blocks on an agent call.
  */
 @ControllerConfiguration(name = "agenttask")
-public final class AgentTaskReconciler implements Reconciler<AgentTask> {
-  private static final Logger LOG = LoggerFactory.getLogger(AgentTaskReconciler.class);
+public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
+  private static final Set<String> SECRET_REASONS = Set.of("Unauthorized", "Forbidden", "SecretNotFound");
 
   private final TaskValidator validator;
+  private final TaskEngine engine;
+  private final AttemptPool pool;
+  private final TaskExecutors executors;
+  private final StatusCheckpointStore store;
+  private final EventRecorder recorder;
+  private final SecretVersions secrets;
   private final Clock clock;
+  private final Set<ResourceID> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  public AgentTaskReconciler(TaskValidator validator, Clock clock) {
+  public AgentTaskReconciler(TaskValidator validator, TaskEngine engine, AttemptPool pool, TaskExecutors executors,
+      StatusCheckpointStore store, EventRecorder recorder, SecretVersions secrets, Clock clock) {
     this.validator = validator;
+    this.engine = engine;
+    this.pool = pool;
+    this.executors = executors;
+    this.store = store;
+    this.recorder = recorder;
+    this.secrets = secrets;
     this.clock = clock;
   }
 
   @Override
   public UpdateControl<AgentTask> reconcile(AgentTask task, Context<AgentTask> context) {
-    AgentTaskStatus before = task.getStatus();
-    AgentTaskStatus status =
-        before == null ? new AgentTaskStatus() : Json.copy(before, AgentTaskStatus.class);
-    Long generation = task.getMetadata().getGeneration();
-
-    List<Problem> problems = validator.validate(manifest(task));
-    String failureReason = null;
+    ResourceID id = ResourceID.fromResource(task);
+    AgentTaskStatus status = store.load(task);
+    List<EngineEvent> events = new ArrayList<>();
+    List<Problem> problems = validator.validate(Json.tree(task));
     if (!problems.isEmpty()) {
-      failureReason = "InvalidSpec";
-      String message =
-          "InvalidSpec: "
-              + problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
-      status.phase = TaskPhase.Failed;
-      status.message = message.length() > 1024 ? message.substring(0, 1021) + "..." : message;
-      LOG.info("{}/{} has an invalid spec: {}", namespace(task), name(task), status.message);
-    } else {
-      if (status.phase == null || status.phase == TaskPhase.Failed) {
-        status.phase = TaskPhase.Pending;
-        status.message = "accepted; waiting for the step engine";
-      }
-      if (status.steps == null || status.steps.isEmpty()) {
-        status.steps = task.getSpec().steps.stream().map(s -> new StepStatus(s.name)).toList();
-      }
-      status.attempts = status.attempts == null ? 0 : status.attempts;
-    }
-    status.observedGeneration = generation;
-    Conditions.aggregate(status, generation, failureReason, null, clock.instant());
-
-    if (Objects.equals(Json.tree(before), Json.tree(status))) {
+      invalid(task, status, problems);
+      write(task, context, status, events, List.of());
       return UpdateControl.noUpdate();
     }
-    task.setStatus(status);
-    return UpdateControl.patchStatus(task);
+    TaskRef ref = ref(task);
+    List<EngineEvent> prepared = engine.prepare(ref, status);
+    boolean firstInThisProcess = seen.add(id);
+    // "Resumed" is news once per operator process, not on every reconcile.
+    prepared.stream().filter(e -> firstInThisProcess || !e.reason().equals("Resumed")).forEach(events::add);
+    humanIntervention(task, status, events);
+    AttemptPool.Snapshot attempts = pool.take(id);
+    for (AttemptPool.Completed c : attempts.completed()) {
+      engine.complete(ref, status, c.attempt(), c.outcome(), c.took(), events);
+    }
+    Plan plan = engine.plan(ref, status, attempts.running(), events);
+    if (status.phase == TaskPhase.Failed && stalledOnSecret(status)) {
+      status.checkpoint.secretsVersion = secrets.fingerprint(task);
+    }
+    if (!write(task, context, status, events, attempts.completed())) {
+      // Someone wrote a newer checkpoint: start nothing, fold again on the fresh status.
+      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(Duration.ofMillis(200));
+    }
+    plan.start().forEach(a -> pool.submit(id, a, executors.forTask(task)));
+    if (plan.wakeAt() != null) {
+      Duration wait = Duration.between(clock.instant(), plan.wakeAt());
+      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
+    }
+    return UpdateControl.noUpdate();
   }
 
-  /** The resource as the user wrote it, for the same checks `steadfast validate` makes. */
-  private static JsonNode manifest(AgentTask task) {
-    return Json.tree(task);
+  /**
+   * Writes the checkpoint, then records events. On a conflict (someone wrote a newer status) the
+   * folded outcomes go back to the pool to be folded again on the fresh status; returns false.
+   */
+  private boolean write(AgentTask task, Context<AgentTask> context, AgentTaskStatus status, List<EngineEvent> events,
+      List<AttemptPool.Completed> folded) {
+    try {
+      store.save(task, context, status);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      pool.requeue(ResourceID.fromResource(task), folded);
+      return false;
+    }
+    events.forEach(e -> recorder.record(task, e));
+    return true;
   }
 
-  private static String name(AgentTask t) {
-    return t.getMetadata().getName();
+  /** The retry annotation, or a changed Secret after Unauthorized/Forbidden/SecretNotFound. */
+  private void humanIntervention(AgentTask task, AgentTaskStatus status, List<EngineEvent> events) {
+    Checkpoint cp = status.checkpoint;
+    Map<String, String> annotations = task.getMetadata().getAnnotations();
+    String token = annotations == null ? null : annotations.get(AgentTask.RETRY_ANNOTATION);
+    if (token != null && !token.equals(cp.retryToken)) {
+      cp.retryToken = token;
+      if (status.phase == TaskPhase.Failed) {
+        engine.retryFailed(status);
+        events.add(EngineEvent.normal("Retrying", status.currentStep, "retry requested by " + AgentTask.RETRY_ANNOTATION + "=" + token));
+        return;
+      }
+    }
+    if (status.phase == TaskPhase.Failed && stalledOnSecret(status) && cp.secretsVersion != null
+        && !cp.secretsVersion.equals(secrets.fingerprint(task))) {
+      cp.secretsVersion = null;
+      engine.retryFailed(status);
+      events.add(EngineEvent.normal("Retrying", status.currentStep, "a referenced Secret changed"));
+    }
   }
 
-  private static String namespace(AgentTask t) {
-    return t.getMetadata().getNamespace();
+  private static boolean stalledOnSecret(AgentTaskStatus status) {
+    var stalled = Conditions.find(status.conditions, Conditions.STALLED);
+    return stalled != null && "True".equals(stalled.status) && SECRET_REASONS.contains(stalled.reason);
+  }
+
+  private void invalid(AgentTask task, AgentTaskStatus status, List<Problem> problems) {
+    String message = "InvalidSpec: " + problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
+    status.phase = TaskPhase.Failed;
+    status.message = message.length() > 1024 ? message.substring(0, 1021) + "..." : message;
+    status.observedGeneration = task.getMetadata().getGeneration();
+    Conditions.aggregate(status, status.observedGeneration, "InvalidSpec", null, clock.instant());
+  }
+
+  @Override
+  public DeleteControl cleanup(AgentTask task, Context<AgentTask> context) {
+    pool.cancel(ResourceID.fromResource(task));
+    seen.remove(ResourceID.fromResource(task));
+    return DeleteControl.defaultDelete();
+  }
+
+  @Override
+  public List<EventSource<?, AgentTask>> prepareEventSources(EventSourceContext<AgentTask> context) {
+    var secretsSource = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Secret.class, AgentTask.class)
+            .withName("secrets")
+            .withSecondaryToPrimaryMapper(s -> SecretVersions.tasksReferencing(context.getPrimaryCache(), s))
+            .build(),
+        context);
+    return List.of(pool.eventSource(), secretsSource);
+  }
+
+  static TaskRef ref(AgentTask task) {
+    var m = task.getMetadata();
+    return new TaskRef(m.getName(), m.getNamespace(), m.getUid(), m.getGeneration(), task.getSpec(),
+        m.getAnnotations() == null ? Map.of() : m.getAnnotations());
   }
 }

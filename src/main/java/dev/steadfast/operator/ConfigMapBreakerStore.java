@@ -1,0 +1,63 @@
+package dev.steadfast.operator;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.steadfast.engine.Json;
+import dev.steadfast.engine.breaker.BreakerStore;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Breaker states shared by all tasks, persisted on every transition in one ConfigMap in the
+ * operator's namespace and restored when a new operator process starts.
+ */
+public final class ConfigMapBreakerStore implements BreakerStore {
+  static final String NAME = "steadfast-breakers";
+  static final String KEY = "breakers.json";
+  private static final Logger LOG = LoggerFactory.getLogger(ConfigMapBreakerStore.class);
+
+  private final KubernetesClient client;
+  private final String namespace;
+
+  public ConfigMapBreakerStore(KubernetesClient client, String namespace) {
+    this.client = client;
+    this.namespace = namespace;
+  }
+
+  @Override
+  public Map<String, Snapshot> load() {
+    try {
+      ConfigMap cm = client.configMaps().inNamespace(namespace).withName(NAME).get();
+      if (cm == null || cm.getData() == null || !cm.getData().containsKey(KEY)) {
+        return Map.of();
+      }
+      return Json.MAPPER.readValue(cm.getData().get(KEY), new TypeReference<Map<String, Snapshot>>() {});
+    } catch (Exception e) {
+      LOG.warn("cannot read breaker states from {}/{}: {}", namespace, NAME, e.getMessage());
+      return Map.of();
+    }
+  }
+
+  @Override
+  public synchronized void save(Map<String, Snapshot> snapshots) {
+    try {
+      ConfigMap cm =
+          new ConfigMapBuilder()
+              .withNewMetadata()
+              .withName(NAME)
+              .withNamespace(namespace)
+              .addToLabels("app.kubernetes.io/managed-by", "steadfast")
+              .endMetadata()
+              .addToData(KEY, Json.write(snapshots))
+              .build();
+      client.configMaps().inNamespace(namespace).resource(cm).createOr(NonDeletingOperation::update);
+    } catch (Exception e) {
+      // Losing a breaker transition costs a few extra calls after a restart, never a task.
+      LOG.warn("cannot persist breaker states to {}/{}: {}", namespace, NAME, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.steadfast.operator;
+
+import dev.steadfast.api.AgentTask;
+import dev.steadfast.api.AgentTaskSpec;
+import dev.steadfast.api.Fallback;
+import dev.steadfast.api.HttpStep;
+import dev.steadfast.api.LlmStep;
+import dev.steadfast.api.Step;
+import dev.steadfast.api.Tool;
+import dev.steadfast.engine.Json;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Which Secrets a task references, and a fingerprint of their versions: a task that stalled on
+ * Unauthorized, Forbidden or SecretNotFound is retried when the fingerprint changes.
+ */
+public final class SecretVersions {
+  private final KubernetesClient client;
+
+  public SecretVersions(KubernetesClient client) {
+    this.client = client;
+  }
+
+  public String fingerprint(AgentTask task) {
+    TreeMap<String, String> versions = new TreeMap<>();
+    for (String name : referenced(task.getSpec())) {
+      Secret s = client.secrets().inNamespace(task.getMetadata().getNamespace()).withName(name).get();
+      versions.put(name, s == null ? "missing" : s.getMetadata().getResourceVersion());
+    }
+    return Json.sha256(versions);
+  }
+
+  static Set<ResourceID> tasksReferencing(IndexedResourceCache<AgentTask> tasks, Secret secret) {
+    String ns = secret.getMetadata().getNamespace();
+    String name = secret.getMetadata().getName();
+    return tasks.list(ns)
+        .filter(t -> t.getSpec() != null && referenced(t.getSpec()).contains(name))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  static Set<String> referenced(AgentTaskSpec spec) {
+    Set<String> names = new TreeSet<>();
+    if (spec == null || spec.steps == null) {
+      return names;
+    }
+    for (Step step : spec.steps) {
+      http(step.http, names);
+      llm(step.llm, names);
+      if (step.agent != null) {
+        llm(step.agent.llm, names);
+        if (step.agent.tools != null) {
+          for (Tool t : step.agent.tools) {
+            http(t.http, names);
+          }
+        }
+      }
+      if (step.job != null && step.job.env != null) {
+        step.job.env.stream()
+            .filter(e -> e.valueFrom != null && e.valueFrom.secretKeyRef != null)
+            .forEach(e -> names.add(e.valueFrom.secretKeyRef.name));
+      }
+      if (step.fallbacks != null) {
+        for (Fallback f : step.fallbacks) {
+          http(f.http, names);
+          llm(f.llm, names);
+        }
+      }
+    }
+    return names;
+  }
+
+  private static void http(HttpStep http, Set<String> names) {
+    if (http != null && http.auth != null && http.auth.secretRef != null) {
+      names.add(http.auth.secretRef.name);
+    }
+  }
+
+  private static void llm(LlmStep llm, Set<String> names) {
+    if (llm != null && llm.apiKeySecretRef != null) {
+      names.add(llm.apiKeySecretRef.name);
+    }
+  }
+}

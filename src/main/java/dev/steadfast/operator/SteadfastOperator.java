@@ -1,0 +1,114 @@
+package dev.steadfast.operator;
+
+import dev.steadfast.engine.ResponseCache;
+import dev.steadfast.engine.TaskEngine;
+import dev.steadfast.engine.breaker.Breakers;
+import dev.steadfast.engine.classify.Classifier;
+import dev.steadfast.engine.exec.AgentExecutor;
+import dev.steadfast.engine.exec.Call;
+import dev.steadfast.engine.exec.Dispatcher;
+import dev.steadfast.engine.exec.EgressGuard;
+import dev.steadfast.engine.exec.Executor;
+import dev.steadfast.engine.exec.HttpExecutor;
+import dev.steadfast.engine.exec.LlmExecutor;
+import dev.steadfast.engine.exec.Redactor;
+import dev.steadfast.engine.llm.OutputValidator;
+import dev.steadfast.engine.policy.EffectivePolicy;
+import dev.steadfast.engine.validation.TaskValidator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import java.net.http.HttpClient;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+
+/** Wires the operator by hand (no DI container): one place to see every collaborator. */
+public final class SteadfastOperator implements AutoCloseable {
+  /** Settings of `steadfast operator`. */
+  public record Config(
+      List<String> namespaces,
+      int maxConcurrentSteps,
+      boolean leaderElection,
+      String leaseName,
+      String operatorNamespace,
+      List<String> egressAllow,
+      boolean enableChaos) {}
+
+  private final Operator operator;
+  private final AttemptPool pool;
+  private final Breakers breakers;
+  private final OperatorMetrics metrics;
+
+  public SteadfastOperator(KubernetesClient client, Config config, Clock clock) {
+    this.pool = new AttemptPool(config.maxConcurrentSteps());
+    this.breakers = new Breakers(clock, new ConfigMapBreakerStore(client, config.operatorNamespace()));
+    this.metrics = new OperatorMetrics(Map::of, breakers::states);
+    TaskEngine engine = new TaskEngine(clock, breakers, ResponseCache.inMemory(512), new SecureRandom(), EffectivePolicy.defaults());
+    TaskExecutors executors = new TaskExecutors(executors(client, clock, config.egressAllow()), config.enableChaos());
+    AgentTaskReconciler reconciler = new AgentTaskReconciler(
+        TaskValidator.bundled(), engine, pool, executors, new StatusCheckpointStore(client, metrics),
+        new EventRecorder(client, clock), new SecretVersions(client), clock);
+    this.operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withUseSSAToPatchPrimaryResource(false)
+          .withCloseClientOnStop(false)
+          .withStopOnInformerErrorDuringStartup(false);
+      if (config.leaderElection()) {
+        o.withLeaderElectionConfiguration(
+            new LeaderElectionConfigurationBuilder()
+                .withLeaseName(config.leaseName())
+                .withLeaseNamespace(config.operatorNamespace())
+                .build());
+      }
+    });
+    operator.register(reconciler, c -> {
+      if (config.namespaces() != null && !config.namespaces().isEmpty()) {
+        c.settingNamespaces(new HashSet<>(config.namespaces()));
+      }
+    });
+  }
+
+  static Executor executors(KubernetesClient client, Clock clock, List<String> egressAllow) {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    KubernetesSecrets secrets = new KubernetesSecrets(client);
+    Redactor redactor = new Redactor();
+    Classifier classifier = new Classifier(clock, redactor);
+    Executor httpExecutor = new EgressGuard(new HttpExecutor(http, secrets, redactor, classifier), egressAllow);
+    LlmExecutor llm = new LlmExecutor(http, secrets, redactor, classifier, new OutputValidator());
+    return new EgressGuard(new Dispatcher(Map.of(
+        Call.HttpCall.class, httpExecutor,
+        Call.LlmCall.class, llm,
+        Call.AgentCall.class, new AgentExecutor(llm, httpExecutor))), egressAllow);
+  }
+
+  public SteadfastOperator start() {
+    operator.start();
+    return this;
+  }
+
+  public Operator operator() {
+    return operator;
+  }
+
+  public OperatorMetrics metrics() {
+    return metrics;
+  }
+
+  public Breakers breakers() {
+    return breakers;
+  }
+
+  public boolean ready() {
+    return operator.getRuntimeInfo().isStarted();
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+    pool.close();
+  }
+}

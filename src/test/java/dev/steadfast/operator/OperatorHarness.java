@@ -1,0 +1,105 @@
+package dev.steadfast.operator;
+
+import dev.steadfast.api.AgentTask;
+import dev.steadfast.engine.Json;
+import dev.steadfast.engine.status.Conditions;
+import dev.steadfast.simulator.LlmSimulator;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/** An operator on a (mock or real) API server plus the LLM simulator, and helpers to drive them. */
+final class OperatorHarness implements AutoCloseable {
+  static final String NS = "default";
+  final KubernetesClient client;
+  final LlmSimulator sim;
+  SteadfastOperator operator;
+
+  OperatorHarness(KubernetesClient client, LlmSimulator sim) {
+    this.client = client;
+    this.sim = sim;
+    secret("llm", "key", "sk-test");
+  }
+
+  SteadfastOperator startOperator() {
+    return startOperator(false, List.of());
+  }
+
+  SteadfastOperator startOperator(boolean leaderElection, List<String> namespaces) {
+    var config = new SteadfastOperator.Config(namespaces, 16, leaderElection, "steadfast-operator", NS, List.of(), true);
+    operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
+    return operator;
+  }
+
+  void stopOperator() {
+    if (operator != null) {
+      operator.close();
+      operator = null;
+    }
+  }
+
+  void secret(String name, String key, String value) {
+    client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        .addToStringData(key, value).addToData(key, java.util.Base64.getEncoder().encodeToString(value.getBytes())).build())
+        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+  }
+
+  AgentTask apply(String name, String specYaml) {
+    String yaml = ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: " + name + ", namespace: " + NS + "}\nspec:\n" + specYaml)
+        .replace("SIM", sim.baseUrl());
+    try {
+      AgentTask t = Json.YAML.readValue(yaml, AgentTask.class);
+      return client.resource(t).create();
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  static String llmStep(String name, String model, String extra) {
+    return "    - name: " + name + "\n      llm: {endpoint: 'SIM/v1', model: " + model + ", apiKeySecretRef: {name: llm, key: key}, "
+        + "messages: [{role: user, content: 'Hello from " + name + "'}]" + extra + "}\n";
+  }
+
+  static String fastPolicy() {
+    return "  policy:\n    timeout: 3s\n    retry:\n      maxAttempts: 4\n      backoff: {initialDelay: 100ms, maxDelay: 1s}\n      rateLimit: {initialDelay: 200ms, maxDelay: 5s}\n";
+  }
+
+  AgentTask get(String name) {
+    return client.resources(AgentTask.class).inNamespace(NS).withName(name).get();
+  }
+
+  String phase(String name) {
+    AgentTask t = get(name);
+    return t == null || t.getStatus() == null || t.getStatus().phase == null ? null : t.getStatus().phase.name();
+  }
+
+  boolean condition(String name, String type, String status) {
+    AgentTask t = get(name);
+    if (t == null || t.getStatus() == null) {
+      return false;
+    }
+    var c = Conditions.find(t.getStatus().conditions, type);
+    return c != null && status.equals(c.status);
+  }
+
+  List<Event> events(String task) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> e.getInvolvedObject() != null && task.equals(e.getInvolvedObject().getName())).toList();
+  }
+
+  List<String> eventReasons(String task) {
+    return events(task).stream().map(Event::getReason).toList();
+  }
+
+  @Override
+  public void close() {
+    stopOperator();
+  }
+
+  static Map<String, String> annotation(String k, String v) {
+    return Map.of(k, v);
+  }
+}
