@@ -1,0 +1,179 @@
+package dev.steadfast.operator;
+
+import dev.steadfast.api.TaskPhase;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's Prometheus metrics. Counters and the step timer are updated as things happen; the
+ * task and breaker gauges are read from their suppliers when {@link #scrape()} runs, because
+ * breaker keys come and go and a gauge per key registered up front cannot follow them.
+ */
+public final class OperatorMetrics {
+  /** Checkpoint write results for {@link #checkpointWrite}. */
+  public static final String OK = "ok";
+
+  public static final String CONFLICT = "conflict";
+  public static final String ERROR = "error";
+
+  /** Breaker states always exported per key, so a state's series does not vanish at 0. */
+  static final List<String> BREAKER_STATES = List.of("CLOSED", "OPEN", "HALF_OPEN");
+
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorMetrics.class);
+
+  // Steps range from a fast HTTP call to a long agent loop or Job.
+  private static final Duration[] STEP_BUCKETS = {
+    Duration.ofMillis(100),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(15),
+    Duration.ofSeconds(30),
+    Duration.ofMinutes(1),
+    Duration.ofMinutes(5),
+    Duration.ofMinutes(15),
+    Duration.ofHours(1)
+  };
+
+  private final PrometheusMeterRegistry registry;
+  private final Supplier<Map<String, Long>> tasksByPhase;
+  private final Supplier<Map<String, String>> breakerStates;
+  private final MultiGauge tasks;
+  private final MultiGauge breakers;
+  private final Counter loopDetections;
+
+  /**
+   * @param tasksByPhase task count per phase name; phases it leaves out are exported as 0
+   * @param breakerStates breaker key → state name (CLOSED, OPEN, HALF_OPEN, …)
+   */
+  public OperatorMetrics(
+      Supplier<Map<String, Long>> tasksByPhase, Supplier<Map<String, String>> breakerStates) {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.tasksByPhase = tasksByPhase;
+    this.breakerStates = breakerStates;
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    tasks =
+        MultiGauge.builder("steadfast.tasks").description("AgentTasks by phase").register(registry);
+    breakers =
+        MultiGauge.builder("steadfast.breaker.state")
+            .description("1 for the current state of each circuit breaker, else 0")
+            .register(registry);
+    loopDetections =
+        Counter.builder("steadfast.loop.detections")
+            .description("Steps stopped as LoopDetected")
+            .register(registry);
+    for (String result : List.of(OK, CONFLICT, ERROR)) {
+      checkpointCounter(result);
+    }
+    refreshGauges();
+  }
+
+  /**
+   * Counts one finished attempt.
+   *
+   * @param tier Succeeded, or the failure's tier: Transient, Recoverable, Fatal
+   * @param reason the failure reason (SPEC §2); for a success, anything stable such as "Succeeded"
+   */
+  public void attempt(String tier, String reason) {
+    Counter.builder("steadfast.attempts")
+        .description("Attempts by outcome tier and reason")
+        .tags("tier", orNone(tier), "reason", orNone(reason))
+        .register(registry)
+        .increment();
+  }
+
+  /** Records how long a step took, by step kind (http, llm, agent, job). */
+  public void stepDuration(String kind, Duration d) {
+    Timer.builder("steadfast.step.duration")
+        .description("Step duration from start to success or failure")
+        .tags("kind", orNone(kind))
+        .serviceLevelObjectives(STEP_BUCKETS)
+        .register(registry)
+        .record(d);
+  }
+
+  public void loopDetected() {
+    loopDetections.increment();
+  }
+
+  /** Counts a checkpoint write: {@link #OK}, {@link #CONFLICT} or {@link #ERROR}. */
+  public void checkpointWrite(String result) {
+    checkpointCounter(orNone(result)).increment();
+  }
+
+  /** Prometheus text format 0.0.4, with the supplier-fed gauges read now. */
+  public synchronized String scrape() {
+    refreshGauges();
+    return registry.scrape();
+  }
+
+  /** For wiring other instrumentation (JOSDK, the HTTP client) into the same registry. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  private Counter checkpointCounter(String result) {
+    return Counter.builder("steadfast.checkpoint.writes")
+        .description("Checkpoint (status) writes by result")
+        .tags("result", result)
+        .register(registry);
+  }
+
+  private void refreshGauges() {
+    // A failing supplier keeps the last values rather than failing the scrape.
+    try {
+      Map<String, Long> counts = new LinkedHashMap<>();
+      for (TaskPhase phase : TaskPhase.values()) {
+        counts.put(phase.name(), 0L);
+      }
+      tasksByPhase.get().forEach((phase, n) -> counts.put(orNone(phase), n == null ? 0L : n));
+      List<MultiGauge.Row<?>> rows = new ArrayList<>();
+      counts.forEach((phase, n) -> rows.add(MultiGauge.Row.of(Tags.of("phase", phase), n)));
+      tasks.register(rows, true);
+    } catch (RuntimeException e) {
+      LOG.warn("could not read task counts for metrics: {}", e.toString());
+    }
+    try {
+      List<MultiGauge.Row<?>> rows = new ArrayList<>();
+      breakerStates
+          .get()
+          .forEach(
+              (key, state) -> {
+                List<String> states = new ArrayList<>(BREAKER_STATES);
+                if (state != null && !states.contains(state)) {
+                  states.add(state);
+                }
+                for (String s : states) {
+                  rows.add(
+                      MultiGauge.Row.of(
+                          Tags.of("key", orNone(key), "state", s), s.equals(state) ? 1 : 0));
+                }
+              });
+      breakers.register(rows, true);
+    } catch (RuntimeException e) {
+      LOG.warn("could not read breaker states for metrics: {}", e.toString());
+    }
+  }
+
+  private static String orNone(String value) {
+    return value == null || value.isBlank() ? "None" : value;
+  }
+}
