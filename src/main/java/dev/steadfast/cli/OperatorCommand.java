@@ -14,24 +14,40 @@ import picocli.CommandLine.Option;
 /** `steadfast operator`: runs the operator with in-cluster config or the current kubeconfig. */
 @Command(
     name = "operator",
-    description = "Runs the AgentTask operator against the current cluster (in-cluster config or kubeconfig).")
+    description =
+        "Runs the AgentTask operator against the current cluster (in-cluster config or kubeconfig).")
 public final class OperatorCommand implements Callable<Integer> {
-  @Option(names = "--namespaces", split = ",", description = "Namespaces to watch (default: all namespaces).")
+  @Option(
+      names = "--namespaces",
+      split = ",",
+      description = "Namespaces to watch (default: all namespaces).")
   List<String> namespaces = List.of();
 
-  @Option(names = "--max-concurrent-steps", defaultValue = "64", description = "Attempts running at the same time (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-concurrent-steps",
+      defaultValue = "64",
+      description = "Attempts running at the same time (default ${DEFAULT-VALUE}).")
   int maxConcurrentSteps;
 
   @Option(names = "--leader-election", description = "Use a Lease so only one replica runs steps.")
   boolean leaderElection;
 
-  @Option(names = "--metrics-port", defaultValue = "8080", description = "Prometheus /metrics port (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "8080",
+      description = "Prometheus /metrics port (default ${DEFAULT-VALUE}).")
   int metricsPort;
 
-  @Option(names = "--health-port", defaultValue = "8081", description = "/healthz and /readyz port (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--health-port",
+      defaultValue = "8081",
+      description = "/healthz and /readyz port (default ${DEFAULT-VALUE}).")
   int healthPort;
 
-  @Option(names = "--egress-allow", split = ",", description = "Host globs that http, llm and agent steps may reach (default: any).")
+  @Option(
+      names = "--egress-allow",
+      split = ",",
+      description = "Host globs that http, llm and agent steps may reach (default: any).")
   List<String> egressAllow = List.of();
 
   @Option(names = "--enable-chaos", description = "Honour the steadfast.dev/chaos annotation.")
@@ -40,15 +56,33 @@ public final class OperatorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     KubernetesClient client = new KubernetesClientBuilder().build();
-    String namespace = System.getenv().getOrDefault("POD_NAMESPACE", client.getNamespace() == null ? "default" : client.getNamespace());
-    var config = new SteadfastOperator.Config(namespaces, maxConcurrentSteps, leaderElection, "steadfast-operator", namespace, egressAllow, enableChaos);
+    String namespace =
+        System.getenv()
+            .getOrDefault(
+                "POD_NAMESPACE", client.getNamespace() == null ? "default" : client.getNamespace());
+    var config =
+        new SteadfastOperator.Config(
+            namespaces,
+            maxConcurrentSteps,
+            leaderElection,
+            "steadfast-operator",
+            namespace,
+            egressAllow,
+            enableChaos,
+            System.getenv().getOrDefault("POD_NAME", java.util.UUID.randomUUID().toString()),
+            true);
     SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
-    HealthServer health = new HealthServer(metricsPort, healthPort, operator.metrics()::scrape, operator::ready).start();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      health.stop();
-      operator.close();
-      client.close();
-    }));
+    HealthServer health =
+        new HealthServer(metricsPort, healthPort, operator.metrics()::scrape, operator::ready)
+            .start();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  health.stop();
+                  operator.close();
+                  client.close();
+                }));
     operator.start();
     new CountDownLatch(1).await();
     return 0;

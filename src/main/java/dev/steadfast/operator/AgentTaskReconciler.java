@@ -34,14 +34,15 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Reconciles AgentTasks as the engine's second driver: observe (status = checkpoint, outcomes
- * of attempts that ended) → validate → act (engine plan) → record (one status write, events),
- * then start the planned attempts on the pool. Waits are JOSDK reschedules computed from
- * nextAttemptAt; nothing here blocks on an agent call.
+ * Reconciles AgentTasks as the engine's second driver: observe (status = checkpoint, outcomes of
+ * attempts that ended) → validate → act (engine plan) → record (one status write, events), then
+ * start the planned attempts on the pool. Waits are JOSDK reschedules computed from nextAttemptAt;
+ * nothing here blocks on an agent call.
  */
 @ControllerConfiguration(name = "agenttask")
 public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
-  private static final Set<String> SECRET_REASONS = Set.of("Unauthorized", "Forbidden", "SecretNotFound");
+  private static final Set<String> SECRET_REASONS =
+      Set.of("Unauthorized", "Forbidden", "SecretNotFound");
 
   private final TaskValidator validator;
   private final TaskEngine engine;
@@ -51,10 +52,23 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
   private final EventRecorder recorder;
   private final SecretVersions secrets;
   private final Clock clock;
+  private final OperatorMetrics metrics;
+  private final Map<ResourceID, String> phases;
   private final Set<ResourceID> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  public AgentTaskReconciler(TaskValidator validator, TaskEngine engine, AttemptPool pool, TaskExecutors executors,
-      StatusCheckpointStore store, EventRecorder recorder, SecretVersions secrets, Clock clock) {
+  public AgentTaskReconciler(
+      TaskValidator validator,
+      TaskEngine engine,
+      AttemptPool pool,
+      TaskExecutors executors,
+      StatusCheckpointStore store,
+      EventRecorder recorder,
+      SecretVersions secrets,
+      OperatorMetrics metrics,
+      Map<ResourceID, String> phases,
+      Clock clock) {
+    this.metrics = metrics;
+    this.phases = phases;
     this.validator = validator;
     this.engine = engine;
     this.pool = pool;
@@ -80,11 +94,14 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     List<EngineEvent> prepared = engine.prepare(ref, status);
     boolean firstInThisProcess = seen.add(id);
     // "Resumed" is news once per operator process, not on every reconcile.
-    prepared.stream().filter(e -> firstInThisProcess || !e.reason().equals("Resumed")).forEach(events::add);
+    prepared.stream()
+        .filter(e -> firstInThisProcess || !e.reason().equals("Resumed"))
+        .forEach(events::add);
     humanIntervention(task, status, events);
     AttemptPool.Snapshot attempts = pool.take(id);
     for (AttemptPool.Completed c : attempts.completed()) {
       engine.complete(ref, status, c.attempt(), c.outcome(), c.took(), events);
+      observe(c);
     }
     Plan plan = engine.plan(ref, status, attempts.running(), events);
     if (status.phase == TaskPhase.Failed && stalledOnSecret(status)) {
@@ -97,7 +114,8 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     plan.start().forEach(a -> pool.submit(id, a, executors.forTask(task)));
     if (plan.wakeAt() != null) {
       Duration wait = Duration.between(clock.instant(), plan.wakeAt());
-      return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
+      return UpdateControl.<AgentTask>noUpdate()
+          .rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
     }
     return UpdateControl.noUpdate();
   }
@@ -106,7 +124,11 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
    * Writes the checkpoint, then records events. On a conflict (someone wrote a newer status) the
    * folded outcomes go back to the pool to be folded again on the fresh status; returns false.
    */
-  private boolean write(AgentTask task, Context<AgentTask> context, AgentTaskStatus status, List<EngineEvent> events,
+  private boolean write(
+      AgentTask task,
+      Context<AgentTask> context,
+      AgentTaskStatus status,
+      List<EngineEvent> events,
       List<AttemptPool.Completed> folded) {
     try {
       store.save(task, context, status);
@@ -118,7 +140,23 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       return false;
     }
     events.forEach(e -> recorder.record(task, e));
+    events.stream()
+        .filter(e -> e.reason().equals("LoopDetected"))
+        .forEach(e -> metrics.loopDetected());
+    if (status.phase != null) {
+      phases.put(ResourceID.fromResource(task), status.phase.name());
+    }
     return true;
+  }
+
+  private void observe(AttemptPool.Completed c) {
+    if (c.outcome() instanceof dev.steadfast.engine.exec.Outcome.Failed f) {
+      metrics.attempt(f.failure().tier().name(), f.failure().reason());
+    } else {
+      metrics.attempt("Succeeded", "");
+    }
+    var call = c.attempt().request() == null ? null : c.attempt().request().call();
+    metrics.stepDuration(call == null ? "fallback" : call.getClass().getSimpleName(), c.took());
   }
 
   /** The retry annotation, or a changed Secret after Unauthorized/Forbidden/SecretNotFound. */
@@ -130,11 +168,17 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       cp.retryToken = token;
       if (status.phase == TaskPhase.Failed) {
         engine.retryFailed(status);
-        events.add(EngineEvent.normal("Retrying", status.currentStep, "retry requested by " + AgentTask.RETRY_ANNOTATION + "=" + token));
+        events.add(
+            EngineEvent.normal(
+                "Retrying",
+                status.currentStep,
+                "retry requested by " + AgentTask.RETRY_ANNOTATION + "=" + token));
         return;
       }
     }
-    if (status.phase == TaskPhase.Failed && stalledOnSecret(status) && cp.secretsVersion != null
+    if (status.phase == TaskPhase.Failed
+        && stalledOnSecret(status)
+        && cp.secretsVersion != null
         && !cp.secretsVersion.equals(secrets.fingerprint(task))) {
       cp.secretsVersion = null;
       engine.retryFailed(status);
@@ -144,11 +188,15 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
 
   private static boolean stalledOnSecret(AgentTaskStatus status) {
     var stalled = Conditions.find(status.conditions, Conditions.STALLED);
-    return stalled != null && "True".equals(stalled.status) && SECRET_REASONS.contains(stalled.reason);
+    return stalled != null
+        && "True".equals(stalled.status)
+        && SECRET_REASONS.contains(stalled.reason);
   }
 
   private void invalid(AgentTask task, AgentTaskStatus status, List<Problem> problems) {
-    String message = "InvalidSpec: " + problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
+    String message =
+        "InvalidSpec: "
+            + problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
     status.phase = TaskPhase.Failed;
     status.message = message.length() > 1024 ? message.substring(0, 1021) + "..." : message;
     status.observedGeneration = task.getMetadata().getGeneration();
@@ -159,23 +207,32 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
   public DeleteControl cleanup(AgentTask task, Context<AgentTask> context) {
     pool.cancel(ResourceID.fromResource(task));
     seen.remove(ResourceID.fromResource(task));
+    phases.remove(ResourceID.fromResource(task));
     return DeleteControl.defaultDelete();
   }
 
   @Override
-  public List<EventSource<?, AgentTask>> prepareEventSources(EventSourceContext<AgentTask> context) {
-    var secretsSource = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Secret.class, AgentTask.class)
-            .withName("secrets")
-            .withSecondaryToPrimaryMapper(s -> SecretVersions.tasksReferencing(context.getPrimaryCache(), s))
-            .build(),
-        context);
+  public List<EventSource<?, AgentTask>> prepareEventSources(
+      EventSourceContext<AgentTask> context) {
+    var secretsSource =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Secret.class, AgentTask.class)
+                .withName("secrets")
+                .withSecondaryToPrimaryMapper(
+                    s -> SecretVersions.tasksReferencing(context.getPrimaryCache(), s))
+                .build(),
+            context);
     return List.of(pool.eventSource(), secretsSource);
   }
 
   static TaskRef ref(AgentTask task) {
     var m = task.getMetadata();
-    return new TaskRef(m.getName(), m.getNamespace(), m.getUid(), m.getGeneration(), task.getSpec(),
+    return new TaskRef(
+        m.getName(),
+        m.getNamespace(),
+        m.getUid(),
+        m.getGeneration(),
+        task.getSpec(),
         m.getAnnotations() == null ? Map.of() : m.getAnnotations());
   }
 }

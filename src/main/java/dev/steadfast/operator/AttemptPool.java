@@ -28,7 +28,8 @@ public final class AttemptPool implements AutoCloseable {
   public record Completed(Attempt attempt, Outcome outcome, Duration took) {}
 
   private final ExecutorService pool;
-  private final SimpleInboundEventSource<AgentTask> trigger = new SimpleInboundEventSource<>("attempts");
+  private final SimpleInboundEventSource<AgentTask> trigger =
+      new SimpleInboundEventSource<>("attempts");
   private final Map<ResourceID, Map<String, Future<?>>> running = new ConcurrentHashMap<>();
   private final Map<ResourceID, List<Completed>> completed = new ConcurrentHashMap<>();
 
@@ -62,7 +63,10 @@ public final class AttemptPool implements AutoCloseable {
               if (Thread.currentThread().isInterrupted() || !forTask.containsKey(attempt.key())) {
                 return; // cancelled: the task was deleted
               }
-              offer(task, forTask, new Completed(attempt, outcome, Duration.ofNanos(System.nanoTime() - t0)));
+              offer(
+                  task,
+                  forTask,
+                  new Completed(attempt, outcome, Duration.ofNanos(System.nanoTime() - t0)));
               trigger.propagateEvent(task);
             }));
   }
@@ -84,15 +88,17 @@ public final class AttemptPool implements AutoCloseable {
   public record Snapshot(List<Completed> completed, Set<String> running) {}
 
   /**
-   * Takes the outcomes that arrived and the keys still running, atomically: an attempt ending
-   * after this stays "running" for this reconcile and is folded by the next one.
+   * Takes the outcomes that arrived and the keys still running, atomically: an attempt ending after
+   * this stays "running" for this reconcile and is folded by the next one.
    */
   public synchronized Snapshot take(ResourceID task) {
     List<Completed> list = completed.remove(task);
     return new Snapshot(list == null ? List.of() : List.copyOf(list), running(task));
   }
 
-  /** Puts outcomes back when their fold could not be written (a conflict); they are folded again. */
+  /**
+   * Puts outcomes back when their fold could not be written (a conflict); they are folded again.
+   */
   public synchronized void requeue(ResourceID task, List<Completed> outcomes) {
     if (!outcomes.isEmpty()) {
       completed.computeIfAbsent(task, k -> new ArrayList<>()).addAll(0, outcomes);

@@ -35,7 +35,8 @@ public final class ConfigMapBreakerStore implements BreakerStore {
       if (cm == null || cm.getData() == null || !cm.getData().containsKey(KEY)) {
         return Map.of();
       }
-      return Json.MAPPER.readValue(cm.getData().get(KEY), new TypeReference<Map<String, Snapshot>>() {});
+      return Json.MAPPER.readValue(
+          cm.getData().get(KEY), new TypeReference<Map<String, Snapshot>>() {});
     } catch (Exception e) {
       LOG.warn("cannot read breaker states from {}/{}: {}", namespace, NAME, e.getMessage());
       return Map.of();
@@ -54,7 +55,11 @@ public final class ConfigMapBreakerStore implements BreakerStore {
               .endMetadata()
               .addToData(KEY, Json.write(snapshots))
               .build();
-      client.configMaps().inNamespace(namespace).resource(cm).createOr(NonDeletingOperation::update);
+      client
+          .configMaps()
+          .inNamespace(namespace)
+          .resource(cm)
+          .createOr(NonDeletingOperation::update);
     } catch (Exception e) {
       // Losing a breaker transition costs a few extra calls after a restart, never a task.
       LOG.warn("cannot persist breaker states to {}/{}: {}", namespace, NAME, e.getMessage());

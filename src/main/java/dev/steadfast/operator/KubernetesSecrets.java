@@ -22,11 +22,14 @@ public final class KubernetesSecrets implements Secrets {
       throw new SecretNotFoundException("secret " + namespace + "/" + ref.name + " not found");
     }
     if (secret.getData() != null && secret.getData().containsKey(ref.key)) {
-      return new String(Base64.getDecoder().decode(secret.getData().get(ref.key)), StandardCharsets.UTF_8).strip();
+      return new String(
+              Base64.getDecoder().decode(secret.getData().get(ref.key)), StandardCharsets.UTF_8)
+          .strip();
     }
     if (secret.getStringData() != null && secret.getStringData().containsKey(ref.key)) {
       return secret.getStringData().get(ref.key).strip();
     }
-    throw new SecretNotFoundException("secret " + namespace + "/" + ref.name + " has no key " + ref.key);
+    throw new SecretNotFoundException(
+        "secret " + namespace + "/" + ref.name + " has no key " + ref.key);
   }
 }

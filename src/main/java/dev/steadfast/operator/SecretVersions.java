@@ -31,7 +31,8 @@ public final class SecretVersions {
   public String fingerprint(AgentTask task) {
     TreeMap<String, String> versions = new TreeMap<>();
     for (String name : referenced(task.getSpec())) {
-      Secret s = client.secrets().inNamespace(task.getMetadata().getNamespace()).withName(name).get();
+      Secret s =
+          client.secrets().inNamespace(task.getMetadata().getNamespace()).withName(name).get();
       versions.put(name, s == null ? "missing" : s.getMetadata().getResourceVersion());
     }
     return Json.sha256(versions);
@@ -40,7 +41,8 @@ public final class SecretVersions {
   static Set<ResourceID> tasksReferencing(IndexedResourceCache<AgentTask> tasks, Secret secret) {
     String ns = secret.getMetadata().getNamespace();
     String name = secret.getMetadata().getName();
-    return tasks.list(ns)
+    return tasks
+        .list(ns)
         .filter(t -> t.getSpec() != null && referenced(t.getSpec()).contains(name))
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());

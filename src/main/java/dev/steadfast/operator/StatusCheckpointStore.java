@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The operator's checkpoint: the task's status subresource, written with optimistic locking (a
- * PUT carrying the resourceVersion we read, so a stale writer — an old leader, a second replica —
- * gets 409 and never overwrites a newer checkpoint). The written resource is cached for the next
+ * The operator's checkpoint: the task's status subresource, written with optimistic locking (a PUT
+ * carrying the resourceVersion we read, so a stale writer — an old leader, a second replica — gets
+ * 409 and never overwrites a newer checkpoint). The written resource is cached for the next
  * reconcile so it never starts from a status older than its own last write. Step outputs over 4 KiB
  * live in ConfigMaps owned by the task.
  */
@@ -46,7 +46,9 @@ public final class StatusCheckpointStore {
   /** A working copy of the task's status, with outputs stored in ConfigMaps read back inline. */
   public AgentTaskStatus load(AgentTask task) {
     AgentTaskStatus status =
-        task.getStatus() == null ? new AgentTaskStatus() : Json.copy(task.getStatus(), AgentTaskStatus.class);
+        task.getStatus() == null
+            ? new AgentTaskStatus()
+            : Json.copy(task.getStatus(), AgentTaskStatus.class);
     for (StepStatus s : status.steps) {
       if (s.output == null && s.outputRef != null) {
         s.output = readOutput(task, s.outputRef);
@@ -139,7 +141,12 @@ public final class StatusCheckpointStore {
     if (cached != null) {
       return cached;
     }
-    ConfigMap cm = client.configMaps().inNamespace(task.getMetadata().getNamespace()).withName(ref.configMap).get();
+    ConfigMap cm =
+        client
+            .configMaps()
+            .inNamespace(task.getMetadata().getNamespace())
+            .withName(ref.configMap)
+            .get();
     if (cm == null || cm.getData() == null || cm.getData().get(ref.key) == null) {
       return null;
     }

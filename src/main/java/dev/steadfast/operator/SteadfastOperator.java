@@ -36,7 +36,9 @@ public final class SteadfastOperator implements AutoCloseable {
       String leaseName,
       String operatorNamespace,
       List<String> egressAllow,
-      boolean enableChaos) {}
+      boolean enableChaos,
+      String identity,
+      boolean exitOnLostLease) {}
 
   private final Operator operator;
   private final AttemptPool pool;
@@ -45,44 +47,86 @@ public final class SteadfastOperator implements AutoCloseable {
 
   public SteadfastOperator(KubernetesClient client, Config config, Clock clock) {
     this.pool = new AttemptPool(config.maxConcurrentSteps());
-    this.breakers = new Breakers(clock, new ConfigMapBreakerStore(client, config.operatorNamespace()));
-    this.metrics = new OperatorMetrics(Map::of, breakers::states);
-    TaskEngine engine = new TaskEngine(clock, breakers, ResponseCache.inMemory(512), new SecureRandom(), EffectivePolicy.defaults());
-    TaskExecutors executors = new TaskExecutors(executors(client, clock, config.egressAllow()), config.enableChaos());
-    AgentTaskReconciler reconciler = new AgentTaskReconciler(
-        TaskValidator.bundled(), engine, pool, executors, new StatusCheckpointStore(client, metrics),
-        new EventRecorder(client, clock), new SecretVersions(client), clock);
-    this.operator = new Operator(o -> {
-      o.withKubernetesClient(client)
-          .withUseSSAToPatchPrimaryResource(false)
-          .withCloseClientOnStop(false)
-          .withStopOnInformerErrorDuringStartup(false);
-      if (config.leaderElection()) {
-        o.withLeaderElectionConfiguration(
-            new LeaderElectionConfigurationBuilder()
-                .withLeaseName(config.leaseName())
-                .withLeaseNamespace(config.operatorNamespace())
-                .build());
-      }
-    });
-    operator.register(reconciler, c -> {
-      if (config.namespaces() != null && !config.namespaces().isEmpty()) {
-        c.settingNamespaces(new HashSet<>(config.namespaces()));
-      }
-    });
+    this.breakers =
+        new Breakers(clock, new ConfigMapBreakerStore(client, config.operatorNamespace()));
+    Map<io.javaoperatorsdk.operator.processing.event.ResourceID, String> phases =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    this.metrics =
+        new OperatorMetrics(
+            () ->
+                phases.values().stream()
+                    .collect(
+                        java.util.stream.Collectors.groupingBy(
+                            p -> p, java.util.stream.Collectors.counting())),
+            breakers::states);
+    TaskEngine engine =
+        new TaskEngine(
+            clock,
+            breakers,
+            ResponseCache.inMemory(512),
+            new SecureRandom(),
+            EffectivePolicy.defaults());
+    TaskExecutors executors =
+        new TaskExecutors(executors(client, clock, config.egressAllow()), config.enableChaos());
+    AgentTaskReconciler reconciler =
+        new AgentTaskReconciler(
+            TaskValidator.bundled(),
+            engine,
+            pool,
+            executors,
+            new StatusCheckpointStore(client, metrics),
+            new EventRecorder(client, clock),
+            new SecretVersions(client),
+            metrics,
+            phases,
+            clock);
+    this.operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withUseSSAToPatchPrimaryResource(false)
+                  .withCloseClientOnStop(false)
+                  .withStopOnInformerErrorDuringStartup(false);
+              if (config.leaderElection()) {
+                o.withLeaderElectionConfiguration(
+                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                            config.leaseName())
+                        .withLeaseNamespace(config.operatorNamespace())
+                        .withIdentity(config.identity())
+                        // A replica that lost its lease exits so that it never runs steps next
+                        // to the new leader; Kubernetes restarts it as a follower.
+                        .withExitOnStopLeading(config.exitOnLostLease())
+                        .build());
+              }
+            });
+    operator.register(
+        reconciler,
+        c -> {
+          if (config.namespaces() != null && !config.namespaces().isEmpty()) {
+            c.settingNamespaces(new HashSet<>(config.namespaces()));
+          }
+        });
   }
 
   static Executor executors(KubernetesClient client, Clock clock, List<String> egressAllow) {
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     KubernetesSecrets secrets = new KubernetesSecrets(client);
     Redactor redactor = new Redactor();
     Classifier classifier = new Classifier(clock, redactor);
-    Executor httpExecutor = new EgressGuard(new HttpExecutor(http, secrets, redactor, classifier), egressAllow);
+    Executor httpExecutor =
+        new EgressGuard(new HttpExecutor(http, secrets, redactor, classifier), egressAllow);
     LlmExecutor llm = new LlmExecutor(http, secrets, redactor, classifier, new OutputValidator());
-    return new EgressGuard(new Dispatcher(Map.of(
-        Call.HttpCall.class, httpExecutor,
-        Call.LlmCall.class, llm,
-        Call.AgentCall.class, new AgentExecutor(llm, httpExecutor))), egressAllow);
+    return new EgressGuard(
+        new Dispatcher(
+            Map.of(
+                Call.HttpCall.class, httpExecutor,
+                Call.LlmCall.class, llm,
+                Call.AgentCall.class, new AgentExecutor(llm, httpExecutor))),
+        egressAllow);
   }
 
   public SteadfastOperator start() {

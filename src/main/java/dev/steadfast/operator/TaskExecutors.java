@@ -30,7 +30,12 @@ public final class TaskExecutors {
     try {
       return ChaosExecutor.wrap(shared, chaos, new SecureRandom());
     } catch (IllegalArgumentException e) {
-      LOG.warn("{}/{}: ignoring {}: {}", task.getMetadata().getNamespace(), task.getMetadata().getName(), AgentTask.CHAOS_ANNOTATION, e.getMessage());
+      LOG.warn(
+          "{}/{}: ignoring {}: {}",
+          task.getMetadata().getNamespace(),
+          task.getMetadata().getName(),
+          AgentTask.CHAOS_ANNOTATION,
+          e.getMessage());
       return shared;
     }
   }

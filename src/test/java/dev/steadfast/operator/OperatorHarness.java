@@ -29,7 +29,17 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   SteadfastOperator startOperator(boolean leaderElection, List<String> namespaces) {
-    var config = new SteadfastOperator.Config(namespaces, 16, leaderElection, "steadfast-operator", NS, List.of(), true);
+    var config =
+        new SteadfastOperator.Config(
+            namespaces,
+            16,
+            leaderElection,
+            "steadfast-operator",
+            NS,
+            List.of(),
+            true,
+            "test-" + java.util.UUID.randomUUID(),
+            false);
     operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
     return operator;
   }
@@ -42,14 +52,30 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   void secret(String name, String key, String value) {
-    client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-        .addToStringData(key, value).addToData(key, java.util.Base64.getEncoder().encodeToString(value.getBytes())).build())
+    client
+        .secrets()
+        .inNamespace(NS)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .addToStringData(key, value)
+                .addToData(key, java.util.Base64.getEncoder().encodeToString(value.getBytes()))
+                .build())
         .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
   }
 
   AgentTask apply(String name, String specYaml) {
-    String yaml = ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: " + name + ", namespace: " + NS + "}\nspec:\n" + specYaml)
-        .replace("SIM", sim.baseUrl());
+    String yaml =
+        ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: "
+                + name
+                + ", namespace: "
+                + NS
+                + "}\nspec:\n"
+                + specYaml)
+            .replace("SIM", sim.baseUrl());
     try {
       AgentTask t = Json.YAML.readValue(yaml, AgentTask.class);
       return client.resource(t).create();
@@ -59,8 +85,16 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   static String llmStep(String name, String model, String extra) {
-    return "    - name: " + name + "\n      llm: {endpoint: 'SIM/v1', model: " + model + ", apiKeySecretRef: {name: llm, key: key}, "
-        + "messages: [{role: user, content: 'Hello from " + name + "'}]" + extra + "}\n";
+    return "    - name: "
+        + name
+        + "\n      llm: {endpoint: 'SIM/v1', model: "
+        + model
+        + ", apiKeySecretRef: {name: llm, key: key}, "
+        + "messages: [{role: user, content: 'Hello from "
+        + name
+        + "'}]"
+        + extra
+        + "}\n";
   }
 
   static String fastPolicy() {
@@ -73,7 +107,9 @@ final class OperatorHarness implements AutoCloseable {
 
   String phase(String name) {
     AgentTask t = get(name);
-    return t == null || t.getStatus() == null || t.getStatus().phase == null ? null : t.getStatus().phase.name();
+    return t == null || t.getStatus() == null || t.getStatus().phase == null
+        ? null
+        : t.getStatus().phase.name();
   }
 
   boolean condition(String name, String type, String status) {
@@ -87,7 +123,8 @@ final class OperatorHarness implements AutoCloseable {
 
   List<Event> events(String task) {
     return client.v1().events().inNamespace(NS).list().getItems().stream()
-        .filter(e -> e.getInvolvedObject() != null && task.equals(e.getInvolvedObject().getName())).toList();
+        .filter(e -> e.getInvolvedObject() != null && task.equals(e.getInvolvedObject().getName()))
+        .toList();
   }
 
   List<String> eventReasons(String task) {

@@ -47,19 +47,30 @@ class OperatorIT {
   @Test
   void happyPathWithOneStatusWritePerStepTransition() {
     start(null);
-    h.apply("happy", OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", "") + OperatorHarness.llmStep("b", "gpt-4o", ""));
+    h.apply(
+        "happy",
+        OperatorHarness.fastPolicy()
+            + "  steps:\n"
+            + OperatorHarness.llmStep("a", "gpt-4o", "")
+            + OperatorHarness.llmStep("b", "gpt-4o", ""));
     await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("happy")));
     AgentTask t = h.get("happy");
-    assertThat(t.getStatus().steps).extracting(s -> s.phase).containsExactly(StepPhase.Succeeded, StepPhase.Succeeded);
+    assertThat(t.getStatus().steps)
+        .extracting(s -> s.phase)
+        .containsExactly(StepPhase.Succeeded, StepPhase.Succeeded);
     assertThat(t.getStatus().observedGeneration).isEqualTo(t.getMetadata().getGeneration());
     assertThat(h.condition("happy", "Ready", "True")).isTrue();
     assertThat(h.condition("happy", "Reconciling", "False")).isTrue();
-    assertThat(sim.requests()).extracting(RecordedRequest::idempotencyKey)
+    assertThat(sim.requests())
+        .extracting(RecordedRequest::idempotencyKey)
         .containsExactly(t.getMetadata().getUid() + "/a/-/1", t.getMetadata().getUid() + "/b/-/1");
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThat(h.eventReasons("happy")).contains("StepStarted", "StepSucceeded"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(h.eventReasons("happy")).contains("StepStarted", "StepSucceeded"));
     // start a, a done + start b, b done: three writes for two steps.
-    assertThat(h.operator.metrics().scrape()).containsPattern("steadfast_checkpoint_writes_total\\{result=\"ok\"\\} 3\\.0");
+    assertThat(h.operator.metrics().scrape())
+        .containsPattern("steadfast_checkpoint_writes_total\\{result=\"ok\"\\} 3\\.0");
   }
 
   @Test
@@ -67,7 +78,8 @@ class OperatorIT {
     start(null);
     h.apply("bad", "  steps:\n    - name: a\n      http: {url: '{{ steps.ghost.output }}'}\n");
     await().atMost(Duration.ofSeconds(20)).until(() -> h.condition("bad", "Stalled", "True"));
-    var stalled = dev.steadfast.engine.status.Conditions.find(h.get("bad").getStatus().conditions, "Stalled");
+    var stalled =
+        dev.steadfast.engine.status.Conditions.find(h.get("bad").getStatus().conditions, "Stalled");
     assertThat(stalled.reason).isEqualTo("InvalidSpec");
     assertThat(stalled.message).contains("spec.steps[0].http.url").contains("ghost");
     assertThat(h.phase("bad")).isEqualTo("Failed");
@@ -75,10 +87,18 @@ class OperatorIT {
 
   @Test
   void rateLimitHonoursRetryAfterThroughNextAttemptAt() {
-    sim = LlmSimulator.builder().port(0).retryAfterSeconds(3).faults(FaultPlan.parse("429@1/gpt-4o")).build().start();
+    sim =
+        LlmSimulator.builder()
+            .port(0)
+            .retryAfterSeconds(3)
+            .faults(FaultPlan.parse("429@1/gpt-4o"))
+            .build()
+            .start();
     h = new OperatorHarness(client, sim);
     h.startOperator();
-    h.apply("limited", OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
+    h.apply(
+        "limited",
+        OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
     await().atMost(Duration.ofSeconds(20)).until(() -> "Waiting".equals(h.phase("limited")));
     AgentTask waiting = h.get("limited");
     Instant next = Instant.parse(waiting.getStatus().nextAttemptAt);
@@ -87,6 +107,7 @@ class OperatorIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("limited")));
     assertThat(sim.requests()).hasSize(2);
     // The retry was not sent before the server's Retry-After (3 s, within maxDelay 5 s).
-    assertThat(Duration.between(Instant.parse(h.get("limited").getStatus().startedAt), next)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+    assertThat(Duration.between(Instant.parse(h.get("limited").getStatus().startedAt), next))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
   }
 }
