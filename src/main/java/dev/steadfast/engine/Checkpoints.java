@@ -96,12 +96,7 @@ public final class Checkpoints {
       if (ss.phase == StepPhase.Failed) {
         ss.phase = StepPhase.Pending;
         ss.completedAt = null;
-        status
-            .checkpoint
-            .steps
-            .get(i)
-            .units
-            .removeIf(u -> u.phase == StepPhase.Failed && u.index == null);
+        // Units keep their attempt count: the retry is a new attempt with a new Idempotency-Key.
         status
             .checkpoint
             .steps

@@ -39,7 +39,8 @@ import java.util.stream.Collectors;
  * start the planned attempts on the pool. Waits are JOSDK reschedules computed from nextAttemptAt;
  * nothing here blocks on an agent call.
  */
-@ControllerConfiguration(name = "agenttask")
+// Not generation-aware: the retry annotation changes metadata only, not the generation.
+@ControllerConfiguration(name = "agenttask", generationAwareEventProcessing = false)
 public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
   private static final Set<String> SECRET_REASONS =
       Set.of("Unauthorized", "Forbidden", "SecretNotFound");

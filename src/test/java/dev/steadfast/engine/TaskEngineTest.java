@@ -369,6 +369,21 @@ class TaskEngineTest {
   }
 
   @Test
+  void retryAfterAFatalErrorIsANewAttemptWithAFreshBudget() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t = EngineHarness.task("  steps:\n    - name: a\n" + HTTP);
+    AgentTaskStatus s = h.run(t, r -> fail(Tier.Fatal, "Unauthorized", 401, null));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    h.engine.retryFailed(s);
+    AgentTaskStatus done = h.resume(t, s, r -> ok("fixed"), 10);
+    assertThat(done.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(h.requests)
+        .extracting(AttemptRequest::idempotencyKey)
+        .containsExactly("uid-1/a/-/1", "uid-1/a/-/2");
+    assertThat(Conditions.isTrue(done.conditions, Conditions.STALLED)).isFalse();
+  }
+
+  @Test
   void suspendedTaskStartsNothing() {
     EngineHarness h = new EngineHarness();
     AgentTaskStatus s =

@@ -1,0 +1,215 @@
+package dev.steadfast.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.steadfast.api.AgentTask;
+import dev.steadfast.api.StepPhase;
+import dev.steadfast.simulator.FaultPlan;
+import dev.steadfast.simulator.LlmSimulator;
+import dev.steadfast.simulator.RecordedRequest;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Restart-resume, people in the loop, and leader election, on the mock API server. */
+@EnableKubernetesMockClient(crud = true)
+class OperatorRecoveryIT {
+  static KubernetesClient client;
+  static io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server;
+  LlmSimulator sim;
+  OperatorHarness h;
+
+  @AfterEach
+  void stop() {
+    if (h != null) {
+      h.close();
+    }
+    if (sim != null) {
+      sim.stop();
+    }
+    client.resources(AgentTask.class).inAnyNamespace().delete();
+  }
+
+  OperatorHarness harness(LlmSimulator simulator) {
+    sim = simulator;
+    h = new OperatorHarness(client, sim);
+    return h;
+  }
+
+  static Map<String, Set<String>> succeededKeysByUnit(List<RecordedRequest> requests) {
+    return requests.stream()
+        .filter(r -> r.status() == 200 && r.idempotencyKey() != null)
+        .collect(
+            Collectors.groupingBy(
+                r -> r.idempotencyKey().split("/")[1],
+                Collectors.mapping(RecordedRequest::idempotencyKey, Collectors.toSet())));
+  }
+
+  @Test
+  void aNewOperatorResumesMidStepWithoutRepeatingFinishedWork() {
+    harness(LlmSimulator.builder().port(0).latency(Duration.ofMillis(1500)).build().start())
+        .startOperator();
+    h.apply(
+        "resume",
+        OperatorHarness.fastPolicy().replace("timeout: 3s", "timeout: 10s")
+            + "  steps:\n"
+            + OperatorHarness.llmStep("a", "gpt-4o", "")
+            + OperatorHarness.llmStep("b", "gpt-4o", "")
+            + OperatorHarness.llmStep("c", "gpt-4o", ""));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              AgentTask t = h.get("resume");
+              return t != null
+                  && t.getStatus() != null
+                  && t.getStatus().steps.size() == 3
+                  && t.getStatus().steps.get(0).phase == StepPhase.Succeeded
+                  && t.getStatus().steps.get(1).phase == StepPhase.Running;
+            });
+    h.stopOperator(); // the attempt of b is in flight
+    String uid = h.get("resume").getMetadata().getUid();
+    h.startOperator();
+    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("resume")));
+    Map<String, Set<String>> keys = succeededKeysByUnit(sim.requests());
+    assertThat(keys.get("a")).containsExactly(uid + "/a/-/1");
+    assertThat(keys.get("b")).containsExactly(uid + "/b/-/1"); // re-run with the same key
+    assertThat(keys.get("c")).containsExactly(uid + "/c/-/1");
+    assertThat(sim.requests()).filteredOn(r -> r.idempotencyKey().contains("/a/")).hasSize(1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(h.eventReasons("resume")).contains("Resumed"));
+  }
+
+  @Test
+  void aNewOperatorKeepsTheBackoffSchedule() {
+    harness(
+            LlmSimulator.builder()
+                .port(0)
+                .retryAfterSeconds(4)
+                .faults(FaultPlan.parse("429@1/gpt-4o"))
+                .build()
+                .start())
+        .startOperator();
+    h.apply(
+        "backoff",
+        OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
+    await().atMost(Duration.ofSeconds(20)).until(() -> "Waiting".equals(h.phase("backoff")));
+    Instant next = Instant.parse(h.get("backoff").getStatus().nextAttemptAt);
+    h.stopOperator();
+    h.startOperator();
+    await().atMost(Duration.ofSeconds(20)).until(() -> sim.requests().size() == 2);
+    Instant retriedAt = Instant.now();
+    assertThat(retriedAt).isAfterOrEqualTo(next.minusMillis(100));
+    await().atMost(Duration.ofSeconds(20)).until(() -> "Succeeded".equals(h.phase("backoff")));
+    assertThat(h.get("backoff").getStatus().attempts).isEqualTo(2);
+  }
+
+  @Test
+  void fixingTheSecretRetriesATaskStalledOnUnauthorized() {
+    harness(LlmSimulator.builder().port(0).requireApiKey("good-key").build().start());
+    h.secret("llm", "key", "bad-key");
+    h.startOperator();
+    h.apply(
+        "creds",
+        OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
+    await().atMost(Duration.ofSeconds(20)).until(() -> h.condition("creds", "Stalled", "True"));
+    assertThat(h.get("creds").getStatus().steps.get(0).lastError.reason).isEqualTo("Unauthorized");
+    h.secret("llm", "key", "good-key");
+    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("creds")));
+    assertThat(h.condition("creds", "Stalled", "False")).isTrue();
+    assertThat(h.eventReasons("creds")).contains("Retrying");
+    assertThat(sim.requests()).hasSize(2);
+    assertThat(client.v1().events().inNamespace("default").list().getItems().toString())
+        .doesNotContain("good-key")
+        .doesNotContain("bad-key");
+  }
+
+  @Test
+  void theRetryAnnotationRetriesAFailedStepWithAFreshBudget() {
+    harness(LlmSimulator.builder().port(0).faults(FaultPlan.parse("401@1/gpt-4o")).build().start())
+        .startOperator();
+    h.apply(
+        "manual",
+        OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
+    await().atMost(Duration.ofSeconds(20)).until(() -> "Failed".equals(h.phase("manual")));
+    client
+        .resources(AgentTask.class)
+        .inNamespace("default")
+        .withName("manual")
+        .edit(
+            t -> {
+              t.getMetadata().setAnnotations(Map.of(AgentTask.RETRY_ANNOTATION, "1700000000"));
+              return t;
+            });
+    await().atMost(Duration.ofSeconds(20)).until(() -> "Succeeded".equals(h.phase("manual")));
+    String uid = h.get("manual").getMetadata().getUid();
+    assertThat(sim.requests())
+        .extracting(RecordedRequest::idempotencyKey)
+        .containsExactly(uid + "/a/-/1", uid + "/a/-/2");
+    assertThat(h.eventReasons("manual")).contains("Retrying");
+  }
+
+  @Test
+  void withLeaderElectionOnlyTheLeaderRunsSteps() {
+    // JOSDK checks that it may use Leases; the mock server does not answer access reviews itself.
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(
+            201,
+            new io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder()
+                .withNewMetadata()
+                .endMetadata()
+                .withNewSpec()
+                .withNamespace("default")
+                .endSpec()
+                .withNewStatus()
+                .withIncomplete(false)
+                .addNewResourceRule()
+                .withApiGroups("coordination.k8s.io")
+                .withResources("leases")
+                .withVerbs("*")
+                .endResourceRule()
+                .endStatus()
+                .build())
+        .always();
+    harness(LlmSimulator.builder().port(0).build().start());
+    SteadfastOperator first = h.startOperator(true, List.of());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                client.leases().inNamespace("default").withName("steadfast-operator").get()
+                    != null);
+    var config =
+        new SteadfastOperator.Config(
+            List.of(), 4, true, "steadfast-operator", "default", List.of(), false, "second", false);
+    try (SteadfastOperator second =
+        new SteadfastOperator(client, config, Clock.systemUTC()).start()) {
+      h.apply(
+          "led",
+          OperatorHarness.fastPolicy()
+              + "  steps:\n"
+              + OperatorHarness.llmStep("a", "gpt-4o", "")
+              + OperatorHarness.llmStep("b", "gpt-4o", ""));
+      await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("led")));
+      Lease lease = client.leases().inNamespace("default").withName("steadfast-operator").get();
+      assertThat(lease.getSpec().getHolderIdentity()).isNotEqualTo("second");
+      assertThat(sim.requests()).hasSize(2);
+      assertThat(second.metrics().scrape()).doesNotContain("steadfast_attempts_total{");
+      assertThat(first.metrics().scrape()).contains("steadfast_attempts_total{");
+    }
+  }
+}
