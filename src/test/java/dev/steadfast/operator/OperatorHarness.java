@@ -29,6 +29,11 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   SteadfastOperator startOperator(boolean leaderElection, List<String> namespaces) {
+    return startOperator(leaderElection, namespaces, List.of());
+  }
+
+  SteadfastOperator startOperator(
+      boolean leaderElection, List<String> namespaces, List<String> egressAllow) {
     var config =
         new SteadfastOperator.Config(
             namespaces,
@@ -36,7 +41,7 @@ final class OperatorHarness implements AutoCloseable {
             leaderElection,
             "steadfast-operator",
             NS,
-            List.of(),
+            egressAllow,
             true,
             "test-" + java.util.UUID.randomUUID(),
             false);

@@ -110,4 +110,92 @@ class OperatorIT {
     assertThat(Duration.between(Instant.parse(h.get("limited").getStatus().startedAt), next))
         .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
   }
+
+  @Test
+  void aMalformedResourceDoesNotBlockOthers() {
+    start(null);
+    h.apply("nosteps", "  inputs: {x: 1}\n  steps: []\n");
+    h.apply(
+        "fine",
+        OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
+    await().atMost(Duration.ofSeconds(20)).until(() -> "Succeeded".equals(h.phase("fine")));
+    await().atMost(Duration.ofSeconds(20)).until(() -> h.condition("nosteps", "Stalled", "True"));
+    assertThat(
+            dev.steadfast.engine.status.Conditions.find(
+                    h.get("nosteps").getStatus().conditions, "Stalled")
+                .message)
+        .contains("spec.steps");
+  }
+
+  @Test
+  void aSpecChangeKeepsUnchangedFinishedStepsAndReRunsTheRest() {
+    start(null);
+    h.apply(
+        "edit",
+        OperatorHarness.fastPolicy()
+            + "  steps:\n"
+            + OperatorHarness.llmStep("a", "gpt-4o", "")
+            + OperatorHarness.llmStep("b", "gpt-4o", ""));
+    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("edit")));
+    String before = h.get("edit").getStatus().steps.get(0).output.toString();
+    client
+        .resources(AgentTask.class)
+        .inNamespace("default")
+        .withName("edit")
+        .edit(
+            t -> {
+              t.getSpec().steps.get(1).llm.messages.get(0).content = "A different question";
+              return t;
+            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              AgentTask t = h.get("edit");
+              return "Succeeded".equals(h.phase("edit")) && t.getStatus().observedGeneration == 2L;
+            });
+    assertThat(sim.requests())
+        .extracting(r -> r.idempotencyKey().split("/")[1])
+        .containsExactly("a", "b", "b");
+    assertThat(h.get("edit").getStatus().steps.get(0).output.toString()).isEqualTo(before);
+  }
+
+  @Test
+  void largeOutputsGoToConfigMapsOwnedByTheTask() {
+    start(null);
+    h.apply(
+        "big",
+        OperatorHarness.fastPolicy()
+            + "  steps:\n    - name: fetch\n      http: {url: 'SIM/items?count=300'}\n"
+            + "    - name: count\n      llm: {endpoint: 'SIM/v1', model: gpt-4o, messages: [{role: user, content: 'There are {{ size(steps.fetch.output.items) }} items'}]}\n");
+    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("big")));
+    AgentTask t = h.get("big");
+    var fetch = t.getStatus().steps.get(0);
+    assertThat(fetch.output).isNull();
+    assertThat(fetch.outputRef.configMap).isEqualTo("big-fetch-output");
+    var cm = client.configMaps().inNamespace("default").withName("big-fetch-output").get();
+    assertThat(cm.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getUid()).isEqualTo(t.getMetadata().getUid());
+              assertThat(o.getKind()).isEqualTo("AgentTask");
+              assertThat(o.getController()).isTrue();
+            });
+    assertThat(cm.getData().get(fetch.outputRef.key)).contains("Item 300");
+    assertThat(sim.requests().get(1).body().toString()).contains("There are 300 items");
+  }
+
+  @Test
+  void egressAllowRefusesOtherHosts() {
+    sim = LlmSimulator.builder().port(0).build().start();
+    h = new OperatorHarness(client, sim);
+    h.startOperator(false, java.util.List.of(), java.util.List.of("api.openai.com"));
+    h.apply(
+        "egress",
+        OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
+    await().atMost(Duration.ofSeconds(20)).until(() -> "Failed".equals(h.phase("egress")));
+    assertThat(h.get("egress").getStatus().steps.get(0).lastError.reason).isEqualTo("EgressDenied");
+    assertThat(sim.requests()).isEmpty();
+  }
 }
