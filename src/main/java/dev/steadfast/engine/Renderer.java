@@ -6,6 +6,7 @@ import dev.steadfast.api.AgentTaskSpec;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.Fallback;
 import dev.steadfast.api.HttpStep;
+import dev.steadfast.api.JobStep;
 import dev.steadfast.api.LlmStep;
 import dev.steadfast.api.Message;
 import dev.steadfast.api.Step;
@@ -142,5 +143,18 @@ final class Renderer {
         llm.temperature,
         json,
         llm.outputSchema);
+  }
+
+  Call.JobCall job(JobStep job, Map<String, Object> vars, String taskName, JsonNode inputs) {
+    JobStep rendered = Json.copy(job, JobStep.class);
+    if (rendered.args != null) {
+      rendered.args = rendered.args.stream().map(a -> Template.renderText(cel, a, vars)).toList();
+    }
+    if (rendered.env != null) {
+      rendered.env.forEach(
+          e -> e.value = e.value == null ? null : Template.renderText(cel, e.value, vars));
+    }
+    return new Call.JobCall(
+        rendered, taskName, inputs == null ? JsonNodeFactory.instance.objectNode() : inputs);
   }
 }

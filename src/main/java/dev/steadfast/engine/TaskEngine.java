@@ -371,7 +371,7 @@ public final class TaskEngine {
               : llm;
       breakerKey = Breakers.defaultKey(llm.endpoint(), llm.model());
     } else {
-      call = new Call.JobCall(step.job);
+      call = renderer.job(step.job, vars, task.name(), task.spec().inputs);
       breakerKey = null;
     }
     if (breakerKey != null && policy.breaker().key() != null && fallback == null) {

@@ -43,6 +43,9 @@ public sealed interface Call {
       JsonNode inputs)
       implements Call {}
 
-  /** A container step; only the operator can run it. */
-  record JobCall(dev.steadfast.api.JobStep job) implements Call {}
+  /**
+   * A container step; only the operator can run it. {@code job} has its args and env values
+   * rendered; {@code taskName} owns the Job; {@code inputs} are mounted under /steadfast/inputs.
+   */
+  record JobCall(dev.steadfast.api.JobStep job, String taskName, JsonNode inputs) implements Call {}
 }
