@@ -94,24 +94,7 @@ final class Renderer {
   }
 
   Call.HttpCall http(HttpStep http, Map<String, Object> vars) {
-    Map<String, String> headers = new LinkedHashMap<>();
-    if (http.headers != null) {
-      http.headers.forEach((k, v) -> headers.put(k, Template.renderText(cel, v, vars)));
-    }
-    String body = null;
-    if (http.body != null) {
-      JsonNode rendered = Template.renderDeep(cel, http.body, vars);
-      body = rendered.isTextual() ? rendered.textValue() : rendered.toString();
-    }
-    return new Call.HttpCall(
-        http.method == null ? "GET" : http.method.name(),
-        Template.renderText(cel, http.url, vars),
-        headers,
-        body,
-        http.auth,
-        http.successCodes,
-        http.output == null || http.output.format == null ? "json" : http.output.format.name(),
-        http.output == null ? null : http.output.select);
+    return Call.HttpCall.render(http, vars);
   }
 
   Call.LlmCall llm(

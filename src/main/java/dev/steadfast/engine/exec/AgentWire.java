@@ -8,10 +8,8 @@ import dev.steadfast.api.Tool;
 import dev.steadfast.engine.Json;
 import dev.steadfast.engine.expr.Cel;
 import dev.steadfast.engine.expr.CelValues;
-import dev.steadfast.engine.expr.Template;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -156,25 +154,6 @@ final class AgentWire {
     }
     vars.put("args", CelValues.fromJson(arguments));
     vars.put("inputs", CelValues.fromJson(inputs == null ? F.objectNode() : inputs));
-    Map<String, String> headers = new LinkedHashMap<>();
-    if (tool.http.headers != null) {
-      tool.http.headers.forEach((k, v) -> headers.put(k, Template.renderText(cel, v, vars)));
-    }
-    String body = null;
-    if (tool.http.body != null) {
-      JsonNode rendered = Template.renderDeep(cel, tool.http.body, vars);
-      body = rendered.isTextual() ? rendered.textValue() : rendered.toString();
-    }
-    return new Call.HttpCall(
-        tool.http.method == null ? "GET" : tool.http.method.name(),
-        Template.renderText(cel, tool.http.url, vars),
-        headers,
-        body,
-        tool.http.auth,
-        tool.http.successCodes,
-        tool.http.output == null || tool.http.output.format == null
-            ? "json"
-            : tool.http.output.format.name(),
-        tool.http.output == null ? null : tool.http.output.select);
+    return Call.HttpCall.render(tool.http, vars);
   }
 }

@@ -19,7 +19,32 @@ public sealed interface Call {
       List<Integer> successCodes,
       String outputFormat,
       String select)
-      implements Call {}
+      implements Call {
+
+    /** Renders an http step (or tool, or fallback) against CEL variables. */
+    public static HttpCall render(dev.steadfast.api.HttpStep http, Map<String, ?> vars) {
+      var cel = dev.steadfast.engine.expr.Cel.tasks();
+      Map<String, String> headers = new java.util.LinkedHashMap<>();
+      if (http.headers != null) {
+        http.headers.forEach(
+            (k, v) -> headers.put(k, dev.steadfast.engine.expr.Template.renderText(cel, v, vars)));
+      }
+      String body = null;
+      if (http.body != null) {
+        JsonNode rendered = dev.steadfast.engine.expr.Template.renderDeep(cel, http.body, vars);
+        body = rendered.isTextual() ? rendered.textValue() : rendered.toString();
+      }
+      return new HttpCall(
+          http.method == null ? "GET" : http.method.name(),
+          dev.steadfast.engine.expr.Template.renderText(cel, http.url, vars),
+          headers,
+          body,
+          http.auth,
+          http.successCodes,
+          http.output == null || http.output.format == null ? "json" : http.output.format.name(),
+          http.output == null ? null : http.output.select);
+    }
+  }
 
   /** One chat completion. {@code api} is openai or anthropic. */
   record LlmCall(
