@@ -317,13 +317,14 @@ class RunIT {
                 + llm("gpt-4o", "")
                     .replace(
                         "- name: ask",
-                        "- name: ask\n      retry: {maxAttempts: 20, backoff: {initialDelay: 10ms, maxDelay: 20ms}, rateLimit: {initialDelay: 10ms, maxDelay: 20ms}}"));
+                        "- name: ask\n      retry: {maxAttempts: 3, backoff: {initialDelay: 10ms, maxDelay: 20ms}}")
+                + "      fallbacks:\n        - value: {answer: canned}\n");
     Files.writeString(
         f,
         Files.readString(f)
             .replace(
                 "metadata: {name: chaos}",
-                "metadata:\n  name: chaos\n  annotations:\n    steadfast.dev/chaos: '{\"rate\": 0.5, \"faults\": [\"500\", \"network\"], \"seed\": 3}'"));
+                "metadata:\n  name: chaos\n  annotations:\n    steadfast.dev/chaos: '{\"rate\": 1.0, \"faults\": [\"500\", \"network\"], \"seed\": 3}'"));
     ProcessBuilder pb =
         CliProcess.builder(
             dir,
@@ -339,10 +340,15 @@ class RunIT {
     Process p = pb.redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor()).as(out).isZero();
-    assertThat(out).contains("fault injection on").contains("StepRetrying");
+    // Every real attempt fails before the call; the value fallback (no call) heals the task.
+    assertThat(out)
+        .contains("fault injection on")
+        .contains("StepRetrying")
+        .contains("FallbackUsed");
     assertThat(Files.readString(dir.resolve("status.yaml")))
-        .contains("injected by steadfast.dev/chaos");
-    assertThat(sim.requests()).hasSize(1); // injected faults never reach the server
+        .contains("injected by steadfast.dev/chaos")
+        .contains("canned");
+    assertThat(sim.requests()).isEmpty(); // injected faults never reach the server
   }
 
   static JsonNode condition(CliProcess.Result r, String type) {

@@ -138,7 +138,7 @@ class EgressGuardTest {
     new EgressGuard(delegate, List.of()).execute(request(http("https://anywhere.example")));
     new EgressGuard(delegate, List.of(" ", "")).execute(request(http("not even a url")));
     new EgressGuard(delegate, List.of("localhost"))
-        .execute(request(new Call.JobCall(new JobStep())));
+        .execute(request(new Call.JobCall(new JobStep(), "t", null)));
 
     assertThat(sent).hasSize(3);
   }
