@@ -131,6 +131,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       AgentTaskStatus status,
       List<EngineEvent> events,
       List<AttemptPool.Completed> folded) {
+    TaskPhase before = task.getStatus() == null ? null : task.getStatus().phase;
     try {
       store.save(task, context, status);
     } catch (KubernetesClientException e) {
@@ -141,6 +142,15 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       return false;
     }
     events.forEach(e -> recorder.record(task, e));
+    // The task's own outcome (SPEC §3 Succeeded/Failed), once, when the phase turns final.
+    if (status.phase != null && status.phase.isFinal() && status.phase != before) {
+      String reason = status.phase.name();
+      recorder.record(
+          task,
+          status.phase == TaskPhase.Succeeded
+              ? EngineEvent.normal(reason, null, status.message)
+              : EngineEvent.warning(reason, null, status.message));
+    }
     events.stream()
         .filter(e -> e.reason().equals("LoopDetected"))
         .forEach(e -> metrics.loopDetected());

@@ -118,6 +118,10 @@ public final class AttemptPool implements AutoCloseable {
     return running.values().stream().mapToInt(Map::size).sum();
   }
 
+  int busyThreads() {
+    return ((ThreadPoolExecutor) pool).getActiveCount();
+  }
+
   @Override
   public void close() {
     pool.shutdownNow();

@@ -142,6 +142,16 @@ public final class SteadfastOperator implements AutoCloseable {
     return metrics;
   }
 
+  /** Attempts still running in this process, for tests that delete a task mid-attempt. */
+  int inFlightAttempts() {
+    return pool.inFlight();
+  }
+
+  /** Pool threads still executing an attempt (a cancelled one counts until it returns). */
+  int busyAttemptThreads() {
+    return pool.busyThreads();
+  }
+
   public Breakers breakers() {
     return breakers;
   }

@@ -126,6 +126,14 @@ final class OperatorHarness implements AutoCloseable {
     return c != null && status.equals(c.status);
   }
 
+  /** The condition of this type on the task's status, or null. */
+  dev.steadfast.api.Condition conditionOf(String name, String type) {
+    AgentTask t = get(name);
+    return t == null || t.getStatus() == null
+        ? null
+        : Conditions.find(t.getStatus().conditions, type);
+  }
+
   List<Event> events(String task) {
     return client.v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> e.getInvolvedObject() != null && task.equals(e.getInvolvedObject().getName()))
