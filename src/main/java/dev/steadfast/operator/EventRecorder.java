@@ -76,10 +76,12 @@ public final class EventRecorder {
       ObjectMeta meta = task.getMetadata();
       String uid =
           meta.getUid() != null ? meta.getUid() : meta.getNamespace() + "/" + meta.getName();
-      Key key = new Key(uid, type, event.reason(), message);
+      // Retries differ only in numbers ("retry 2/5 in 1s", "retry 3/5 in 2s"): one Event with a
+      // count and the latest message, not one Event per retry.
+      Key key = new Key(uid, type, event.reason(), message.replaceAll("[0-9]+", "#"));
       String now = now();
       String known = names.get(key);
-      if (known != null && bump(meta.getNamespace(), known, now)) {
+      if (known != null && bump(meta.getNamespace(), known, now, message)) {
         return;
       }
       String name = eventName(meta.getName(), key.digestInput(), now);
@@ -114,7 +116,7 @@ public final class EventRecorder {
   }
 
   /** False when the event is gone (expired after the API server's event TTL, or deleted). */
-  private boolean bump(String namespace, String name, String now) {
+  private boolean bump(String namespace, String name, String now, String message) {
     try {
       client
           .v1()
@@ -125,6 +127,7 @@ public final class EventRecorder {
               e -> {
                 e.setCount(e.getCount() == null ? 2 : e.getCount() + 1);
                 e.setLastTimestamp(now);
+                e.setMessage(message);
                 return e;
               });
       return true;
@@ -167,7 +170,8 @@ public final class EventRecorder {
       client.v1().events().inNamespace(meta.getNamespace()).resource(event).create();
     } catch (KubernetesClientException e) {
       // The same key at the same second after a restart lands on the same name: that is a repeat.
-      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || !bump(meta.getNamespace(), name, now)) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT
+          || !bump(meta.getNamespace(), name, now, message)) {
         throw e;
       }
     }

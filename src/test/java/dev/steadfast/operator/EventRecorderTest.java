@@ -83,6 +83,23 @@ class EventRecorderTest {
   }
 
   @Test
+  void retriesThatDifferOnlyInNumbersShareOneEventWithTheLatestMessage() {
+    recorder.record(
+        task("t"), EngineEvent.warning("StepRetrying", "s", "RateLimited (429), retry 2/5 in 1s"));
+    clock.advance(Duration.ofSeconds(5));
+    recorder.record(
+        task("t"), EngineEvent.warning("StepRetrying", "s", "RateLimited (429), retry 3/5 in 2s"));
+
+    assertThat(events())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getCount()).isEqualTo(2);
+              assertThat(e.getMessage()).isEqualTo("s: RateLimited (429), retry 3/5 in 2s");
+            });
+  }
+
+  @Test
   void aRepeatBumpsCountAndLastTimestamp() {
     EngineEvent retrying = EngineEvent.warning("StepRetrying", "s", "RateLimited (429)");
     recorder.record(task("t"), retrying);
