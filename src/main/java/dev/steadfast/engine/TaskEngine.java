@@ -95,6 +95,9 @@ public final class TaskEngine {
       Summary.update(task, status, now, true);
       return new Plan(start, null, false);
     }
+    if (status.phase == TaskPhase.Suspended) {
+      events.add(EngineEvent.normal("Resumed", status.currentStep, "spec.suspend is false again"));
+    }
     if (status.startedAt == null) {
       status.startedAt = now.toString();
     }

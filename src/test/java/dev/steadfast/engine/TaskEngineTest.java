@@ -391,5 +391,10 @@ class TaskEngineTest {
             EngineHarness.task("  suspend: true\n  steps:\n    - name: a\n" + HTTP), r -> ok("x"));
     assertThat(s.phase).isEqualTo(TaskPhase.Suspended);
     assertThat(h.requests).isEmpty();
+    assertThat(h.reasons()).contains("Suspended");
+    AgentTaskStatus resumed =
+        h.resume(EngineHarness.task("  steps:\n    - name: a\n" + HTTP), s, r -> ok("x"), 10);
+    assertThat(resumed.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(h.reasons()).contains("Resumed");
   }
 }
