@@ -141,6 +141,9 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       pool.requeue(ResourceID.fromResource(task), folded);
       return false;
     }
+    if (status.phase != null) {
+      phases.put(ResourceID.fromResource(task), status.phase.name());
+    }
     events.forEach(e -> recorder.record(task, e));
     // The task's own outcome (SPEC §3 Succeeded/Failed), once, when the phase turns final.
     if (status.phase != null && status.phase.isFinal() && status.phase != before) {
@@ -154,9 +157,6 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     events.stream()
         .filter(e -> e.reason().equals("LoopDetected"))
         .forEach(e -> metrics.loopDetected());
-    if (status.phase != null) {
-      phases.put(ResourceID.fromResource(task), status.phase.name());
-    }
     return true;
   }
 
