@@ -120,12 +120,14 @@ public final class SteadfastOperator implements AutoCloseable {
     Executor httpExecutor =
         new EgressGuard(new HttpExecutor(http, secrets, redactor, classifier), egressAllow);
     LlmExecutor llm = new LlmExecutor(http, secrets, redactor, classifier, new OutputValidator());
+    Executor jobs = new JobExecutor(client, clock);
     return new EgressGuard(
         new Dispatcher(
             Map.of(
                 Call.HttpCall.class, httpExecutor,
                 Call.LlmCall.class, llm,
-                Call.AgentCall.class, new AgentExecutor(llm, httpExecutor))),
+                Call.AgentCall.class, new AgentExecutor(llm, httpExecutor),
+                Call.JobCall.class, jobs)),
         egressAllow);
   }
 

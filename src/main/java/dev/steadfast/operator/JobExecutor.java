@@ -1,0 +1,168 @@
+package dev.steadfast.operator;
+
+import dev.steadfast.api.JobEnvVar;
+import dev.steadfast.api.Tier;
+import dev.steadfast.engine.GoDuration;
+import dev.steadfast.engine.exec.AttemptRequest;
+import dev.steadfast.engine.exec.Call;
+import dev.steadfast.engine.exec.Executor;
+import dev.steadfast.engine.exec.Failure;
+import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.exec.Redactor;
+import dev.steadfast.engine.exec.Secrets;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a job step: one attempt is one Kubernetes Job, named after the attempt's Idempotency-Key, so
+ * a restarted operator adopts the Job it created instead of starting a second one. Blocks the
+ * attempt's worker thread until the Job finishes, the attempt times out, or the thread is
+ * interrupted (the task was deleted); in the last two cases the Job is deleted.
+ */
+public final class JobExecutor implements Executor {
+  private static final Logger LOG = LoggerFactory.getLogger(JobExecutor.class);
+
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final JobClaims claims;
+
+  public JobExecutor(KubernetesClient client, Clock clock) {
+    this.client = client;
+    this.clock = clock;
+    this.claims = new JobClaims(client);
+  }
+
+  @Override
+  public Outcome execute(AttemptRequest request) {
+    if (!(request.call() instanceof Call.JobCall call)) {
+      return failed(Tier.Fatal, "InvalidSpec", "not a job call");
+    }
+    JobNames.AttemptKey key;
+    try {
+      key = JobNames.AttemptKey.parse(request.idempotencyKey());
+    } catch (IllegalArgumentException e) {
+      return failed(Tier.Fatal, "InvalidSpec", e.getMessage());
+    }
+    Instant deadline = request.timeout() == null ? null : clock.instant().plus(request.timeout());
+    String namespace = request.namespace();
+    try {
+      Optional<String> name = claims.claim(namespace, call, key);
+      if (name.isEmpty()) {
+        return failed(Tier.Transient, "NetworkError", "the Job names of this attempt are taken");
+      }
+      try {
+        Outcome outcome = await(namespace, name.get(), call, deadline, request.timeout());
+        return redact(namespace, call, outcome);
+      } catch (KubernetesClientException e) {
+        if (!Thread.currentThread().isInterrupted()) {
+          // This attempt ends here; a Job left running would race the next attempt's.
+          claims.deleteQuietly(namespace, name.get());
+        }
+        throw e;
+      }
+    } catch (InterruptedException e) {
+      return cancelled(namespace, call, key);
+    } catch (KubernetesClientException e) {
+      if (Thread.currentThread().isInterrupted()) {
+        return cancelled(namespace, call, key);
+      }
+      return new Outcome.Failed(JobClaims.apiFailure(e));
+    }
+  }
+
+  private Outcome await(
+      String namespace, String name, Call.JobCall call, Instant deadline, Duration timeout)
+      throws InterruptedException {
+    try (JobWatch watch = JobWatch.start(client, namespace, name)) {
+      while (true) {
+        Job job = watch.job();
+        boolean finished = JobVerdict.finished(job);
+        // The pods are read fresh once the Job is done: the pod informer may lag the Job's.
+        List<Pod> pods = finished ? pods(namespace, name) : watch.pods();
+        Optional<Outcome> outcome =
+            JobVerdict.judge(job, pods, watch.podDeleted(), call.job().exitCodes);
+        if (outcome.isPresent()) {
+          if (!finished) {
+            // It cannot succeed (the image cannot be pulled, say): do not let it hold resources.
+            claims.deleteQuietly(namespace, name);
+          } else {
+            claims.deleteInputs(namespace, name);
+          }
+          return outcome.get();
+        }
+        if (watch.broken()) {
+          claims.deleteQuietly(namespace, name);
+          return failed(Tier.Transient, "NetworkError", "lost the watch on Job " + name);
+        }
+        Duration left = deadline == null ? null : Duration.between(clock.instant(), deadline);
+        if (left != null && (left.isNegative() || left.isZero())) {
+          claims.deleteQuietly(namespace, name);
+          return failed(
+              Tier.Transient,
+              "Timeout",
+              "Job " + name + " did not finish within " + GoDuration.format(timeout));
+        }
+        watch.awaitChange(left);
+      }
+    }
+  }
+
+  private List<Pod> pods(String namespace, String name) {
+    return client.pods().inNamespace(namespace).withLabel("job-name", name).list().getItems();
+  }
+
+  /** The task was deleted: nothing will read this outcome, but the Job must not run on. */
+  private Outcome cancelled(String namespace, Call.JobCall call, JobNames.AttemptKey key) {
+    Thread.interrupted(); // clear it, or the deletes below would be interrupted too
+    try {
+      claims.deleteOwned(namespace, call, key);
+    } catch (KubernetesClientException e) {
+      LOG.warn("could not delete the Job of cancelled attempt {}: {}", key.key(), e.getMessage());
+    } finally {
+      Thread.currentThread().interrupt();
+    }
+    return failed(Tier.Transient, "NetworkError", "cancelled");
+  }
+
+  /**
+   * Failure messages quote the container's termination message, or its log tail on error, and a
+   * container may print its own environment: its Secret values are masked, and the text capped.
+   */
+  private Outcome redact(String namespace, Call.JobCall call, Outcome outcome) {
+    if (!(outcome instanceof Outcome.Failed f) || f.failure().message() == null) {
+      return outcome;
+    }
+    Redactor redactor = new Redactor();
+    Secrets secrets = new KubernetesSecrets(client);
+    for (JobEnvVar env : Optional.ofNullable(call.job().env).orElse(List.of())) {
+      if (env.valueFrom != null && env.valueFrom.secretKeyRef != null) {
+        try {
+          redactor.register(secrets.get(namespace, env.valueFrom.secretKeyRef));
+        } catch (Secrets.SecretNotFoundException | KubernetesClientException e) {
+          // Unreadable here (gone, or no RBAC): nothing to mask; the excerpt is still capped.
+        }
+      }
+    }
+    Failure failure = f.failure();
+    return new Outcome.Failed(
+        new Failure(
+            failure.tier(),
+            failure.reason(),
+            redactor.excerpt(failure.message()),
+            failure.code(),
+            failure.retryAfter()));
+  }
+
+  static Outcome failed(Tier tier, String reason, String message) {
+    return new Outcome.Failed(Failure.of(tier, reason, message));
+  }
+}
