@@ -123,10 +123,13 @@ class OperatorRecoveryIT {
     h.apply(
         "creds",
         OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
-    await().atMost(Duration.ofSeconds(20)).until(() -> h.condition("creds", "Stalled", "True"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.condition("creds", "Stalled", "True"));
     assertThat(h.get("creds").getStatus().steps.get(0).lastError.reason).isEqualTo("Unauthorized");
+    long t0 = System.nanoTime();
     h.secret("llm", "key", "good-key");
     await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("creds")));
+    System.out.println(
+        "DEBUG secret-fix took ms " + (System.nanoTime() - t0) / 1_000_000 + " stalled-at " + t0);
     assertThat(h.condition("creds", "Stalled", "False")).isTrue();
     assertThat(h.eventReasons("creds")).contains("Retrying");
     assertThat(sim.requests()).hasSize(2);
