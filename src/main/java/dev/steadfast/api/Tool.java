@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** A tool offered to the model, executed as an HTTP call with the model's arguments as `args`. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Tool {
   @JsonPropertyDescription("Tool name as the model sees it.")
   @Required
+  @Size(min = 1, max = 64)
   @Pattern("^[a-zA-Z0-9_-]{1,64}$")
   public String name;
 

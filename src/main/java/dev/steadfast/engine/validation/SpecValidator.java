@@ -73,6 +73,18 @@ public final class SpecValidator {
     expression(step.when, path + ".when", scope);
     if (step.forEach != null) {
       expression(step.forEach.items, path + ".forEach.items", scope);
+      var tolerated = step.forEach.toleratedFailures;
+      boolean ok =
+          tolerated == null
+              || (tolerated.getIntVal() != null && tolerated.getIntVal() >= 0)
+              || (tolerated.getStrVal() != null
+                  && tolerated.getStrVal().matches("^([0-9]{1,2}|100)%$"));
+      if (!ok) {
+        scope.out.add(
+            new Problem(
+                path + ".forEach.toleratedFailures",
+                "must be a non-negative count or a percentage such as 10%"));
+      }
     }
     if (step.http != null) {
       checkHttp(step.http, path + ".http", scope);
@@ -102,6 +114,15 @@ public final class SpecValidator {
     for (int f = 0; f < fallbacks.size(); f++) {
       Fallback fb = fallbacks.get(f);
       String fp = path + ".fallbacks[" + f + "]";
+      int set =
+          (fb.llm != null ? 1 : 0)
+              + (fb.http != null ? 1 : 0)
+              + (fb.cache != null ? 1 : 0)
+              + (fb.value != null ? 1 : 0);
+      if (set != 1) {
+        scope.out.add(
+            new Problem(fp, "a fallback must set exactly one of llm, http, cache or value"));
+      }
       if (fb.llm != null) {
         if (step.llm == null && step.agent == null) {
           scope.out.add(new Problem(fp + ".llm", "an llm fallback needs an llm or agent step"));
