@@ -47,7 +47,7 @@ link_into_cache() {
 go_build() {
   local name="$1"
   command -v go >/dev/null || die "the Go toolchain (>= 1.24, or >= 1.21 with GOTOOLCHAIN=auto) is needed to build $name: install it, then rerun"
-  log "building $name v${K8S_VERSION} with $(go version | awk '{print $3}') (once; about 25 min on 2 cores)"
+  log "building $name v${K8S_VERSION} with $(go version | awk '{print $3}') (once; about 20 min on 2 cores)"
   local start=$SECONDS tmp="$BIN_DIR/.$name.tmp.$$" ldflags="-s" pkg minor="${K8S_VERSION#*.}"
   # What hack/lib/version.sh stamps into release builds; without it /version says v0.0.0-master.
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do

@@ -48,7 +48,7 @@ record ApiServerBinaries(Path testDir, String version, Path dir) {
               + (missing.size() == 1 ? " is" : " are")
               + " missing. Run `bash scripts/setup-apiserver.sh` once: it installs etcd and builds"
               + " kube-apiserver into that cache (${STEADFAST_CACHE:-~/.cache/steadfast}; about"
-              + " 25 minutes the first time). Or leave these tests out: ./mvnw verify"
+              + " 20 minutes the first time). Or leave these tests out: ./mvnw verify"
               + " -DexcludedGroups=e2e");
     }
     return binaries;
