@@ -22,7 +22,7 @@ public class AgentStep {
   @ValidationRule(
       value = "self.all(t, self.exists_one(u, u.name == t.name))",
       message = "tool names must be unique",
-      reason = "FieldValueDuplicate")
+      reason = "FieldValueInvalid")
   public List<Tool> tools;
 
   @JsonPropertyDescription("Maximum model calls before the loop is stopped. Default 20.")

@@ -26,7 +26,7 @@ public class AgentTaskSpec {
   @ValidationRule(
       value = "self.all(s, self.exists_one(t, t.name == s.name))",
       message = "step names must be unique",
-      reason = "FieldValueDuplicate")
+      reason = "FieldValueInvalid")
   public List<Step> steps;
 
   @JsonPropertyDescription(
