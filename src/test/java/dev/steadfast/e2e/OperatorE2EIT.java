@@ -1,0 +1,217 @@
+package dev.steadfast.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.steadfast.api.AgentTask;
+import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.StepPhase;
+import dev.steadfast.api.TaskPhase;
+import dev.steadfast.engine.Json;
+import dev.steadfast.operator.SteadfastOperator;
+import dev.steadfast.simulator.LlmSimulator;
+import dev.steadfast.simulator.RecordedRequest;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The operator against a real kube-apiserver, driven the way users do it: with kubectl. */
+@RealApiServer
+class OperatorE2EIT {
+  static final String NS = "e2e-operator";
+  static KubeApiServer server;
+  static KubernetesClient client;
+  static LlmSimulator sim;
+  static SteadfastOperator operator;
+
+  static SteadfastOperator startOperator() {
+    var config =
+        new SteadfastOperator.Config(
+            List.of(NS), 8, false, "steadfast-operator", NS, List.of(), false, "e2e", false);
+    return new SteadfastOperator(client, config, Clock.systemUTC()).start();
+  }
+
+  @BeforeAll
+  static void start(KubeApiServer apiServer) {
+    server = apiServer;
+    client = apiServer.client();
+    apiServer.namespace(NS);
+    apiServer.installCrd();
+    client
+        .secrets()
+        .inNamespace(NS)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("llm-credentials")
+                .endMetadata()
+                .addToStringData("api-key", "sk-e2e")
+                .build())
+        .create();
+    sim = LlmSimulator.builder().port(0).latency(Duration.ofMillis(300)).build().start();
+    operator = startOperator();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (operator != null) {
+      operator.close();
+    }
+    if (sim != null) {
+      sim.stop();
+    }
+  }
+
+  static Path manifest(String yaml) throws Exception {
+    Path f = Files.createTempFile("agenttask", ".yaml");
+    Files.writeString(f, yaml.replace("http://127.0.0.1:8089", sim.baseUrl()));
+    return f;
+  }
+
+  static AgentTask get(String name) {
+    return client.resources(AgentTask.class).inNamespace(NS).withName(name).get();
+  }
+
+  @Test
+  void kubectlApplyGetWaitAndExplain() throws Exception {
+    Path file = manifest(Files.readString(Path.of("examples/quickstart.yaml")));
+    Kubectl k = server.kubectl();
+    assertThat(k.run("apply", "-n", NS, "-f", file.toString()).exitCode()).isZero();
+    Kubectl.Result waited =
+        k.run("wait", "-n", NS, "--for=condition=Ready", "agenttask/quickstart", "--timeout=90s");
+    assertThat(waited.exitCode()).as(waited.toString()).isZero();
+    Kubectl.Result table = k.run("get", "agenttasks", "-n", NS);
+    assertThat(table.stdout())
+        .contains("PHASE")
+        .contains("STEP")
+        .contains("ATTEMPTS")
+        .contains("DEGRADED")
+        .contains("AGE")
+        .contains("quickstart")
+        .contains("Succeeded")
+        .contains("triage");
+    Kubectl.Result wide = k.run("get", "agt", "quickstart", "-n", NS, "-o", "wide");
+    assertThat(wide.stdout()).contains("MESSAGE");
+    Kubectl.Result explain = k.run("explain", "agenttask.spec.steps");
+    assertThat(explain.stdout()).contains("Steps run in order").contains("forEach");
+  }
+
+  @Test
+  void aStaleCheckpointWriterGets409AndOverwritesNothing() throws Exception {
+    client
+        .resource(
+            Json.YAML.readValue(
+                ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: locked, namespace: "
+                        + NS
+                        + "}\n"
+                        + "spec:\n  steps:\n    - name: a\n      llm: {endpoint: 'SIM/v1', model: m, messages: [{role: user, content: hi}]}\n")
+                    .replace("SIM", sim.baseUrl()),
+                AgentTask.class))
+        .create();
+    AgentTask stale = get("locked"); // read before the operator writes any checkpoint
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                get("locked").getStatus() != null
+                    && get("locked").getStatus().phase == TaskPhase.Succeeded);
+    AgentTaskStatus old = new AgentTaskStatus();
+    old.phase = TaskPhase.Pending;
+    stale.setStatus(old);
+    // The operator writes checkpoints exactly like this: a status PUT carrying the resourceVersion
+    // it read.
+    KubernetesClientException e =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            KubernetesClientException.class, () -> client.resource(stale).updateStatus());
+    assertThat(e).isNotNull();
+    assertThat(e.getCode()).isEqualTo(409);
+    assertThat(get("locked").getStatus().phase).isEqualTo(TaskPhase.Succeeded);
+  }
+
+  @Test
+  void largeOutputsLiveInConfigMapsOwnedByTheTask() throws Exception {
+    client
+        .resource(
+            Json.YAML.readValue(
+                ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: big, namespace: "
+                        + NS
+                        + "}\n"
+                        + "spec:\n  steps:\n    - name: fetch\n      http: {url: 'SIM/items?count=300'}\n")
+                    .replace("SIM", sim.baseUrl()),
+                AgentTask.class))
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                get("big").getStatus() != null
+                    && get("big").getStatus().phase == TaskPhase.Succeeded);
+    AgentTask t = get("big");
+    var cm =
+        client
+            .configMaps()
+            .inNamespace(NS)
+            .withName(t.getStatus().steps.get(0).outputRef.configMap)
+            .get();
+    assertThat(cm.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getUid()).isEqualTo(t.getMetadata().getUid());
+              assertThat(o.getApiVersion()).isEqualTo("steadfast.dev/v1alpha1");
+              assertThat(o.getKind()).isEqualTo("AgentTask");
+              assertThat(o.getName()).isEqualTo("big");
+              assertThat(o.getController()).isTrue();
+            });
+  }
+
+  @Test
+  void aNewOperatorResumesWithoutRepeatingFinishedWork() throws Exception {
+    String steps =
+        "    - name: a\n      llm: {endpoint: 'SIM/v1', model: slow, messages: [{role: user, content: one}]}\n"
+            + "    - name: b\n      llm: {endpoint: 'SIM/v1', model: slow, messages: [{role: user, content: two}]}\n";
+    try (LlmSimulator slow =
+        LlmSimulator.builder().port(0).latency(Duration.ofMillis(2000)).build().start()) {
+      client
+          .resource(
+              Json.YAML.readValue(
+                  ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: resume, namespace: "
+                          + NS
+                          + "}\n"
+                          + "spec:\n  policy: {timeout: 20s}\n  steps:\n"
+                          + steps)
+                      .replace("SIM", slow.baseUrl()),
+                  AgentTask.class))
+          .create();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                AgentTask t = get("resume");
+                return t.getStatus() != null
+                    && t.getStatus().steps.size() == 2
+                    && t.getStatus().steps.get(0).phase == StepPhase.Succeeded
+                    && t.getStatus().steps.get(1).phase == StepPhase.Running;
+              });
+      operator.close();
+      operator = startOperator();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> get("resume").getStatus().phase == TaskPhase.Succeeded);
+      String uid = get("resume").getMetadata().getUid();
+      assertThat(slow.requests())
+          .filteredOn(r -> r.status() == 200)
+          .extracting(RecordedRequest::idempotencyKey)
+          .containsOnly(uid + "/a/-/1", uid + "/b/-/1");
+      assertThat(slow.requests()).filteredOn(r -> r.idempotencyKey().contains("/a/")).hasSize(1);
+    }
+  }
+}
