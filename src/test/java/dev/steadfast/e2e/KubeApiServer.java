@@ -142,6 +142,8 @@ public final class KubeApiServer implements AutoCloseable {
   static boolean established(CustomResourceDefinition crd) {
     return crd != null
         && crd.getStatus() != null
+        // Right after creation the API server may not have set any condition yet.
+        && crd.getStatus().getConditions() != null
         && crd.getStatus().getConditions().stream()
             .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
