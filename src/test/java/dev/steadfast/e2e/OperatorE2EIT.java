@@ -214,4 +214,54 @@ class OperatorE2EIT {
       assertThat(slow.requests()).filteredOn(r -> r.idempotencyKey().contains("/a/")).hasSize(1);
     }
   }
+
+  @Test
+  void jobStepsCreateAJobOwnedByTheTask() throws Exception {
+    // No kubelet or controller-manager here: the Job never runs, but its shape is real.
+    client
+        .resource(
+            Json.YAML.readValue(
+                "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: jobby, namespace: "
+                    + NS
+                    + "}\n"
+                    + "spec:\n  steps:\n    - name: evaluate\n      timeout: 60s\n      job: {image: 'busybox:1.36', command: [sh, -c, 'echo {}']}\n",
+                AgentTask.class))
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                !client
+                    .batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(NS)
+                    .withLabel("steadfast.dev/task", "jobby")
+                    .list()
+                    .getItems()
+                    .isEmpty());
+    AgentTask t = get("jobby");
+    var job =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(NS)
+            .withLabel("steadfast.dev/task", "jobby")
+            .list()
+            .getItems()
+            .get(0);
+    assertThat(job.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getUid()).isEqualTo(t.getMetadata().getUid());
+              assertThat(o.getKind()).isEqualTo("AgentTask");
+              assertThat(o.getController()).isTrue();
+            });
+    assertThat(job.getSpec().getBackoffLimit()).isZero();
+    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .isEqualTo("busybox:1.36");
+    client.resources(AgentTask.class).inNamespace(NS).withName("jobby").delete();
+  }
 }

@@ -53,7 +53,7 @@ class OperatorIT {
             + "  steps:\n"
             + OperatorHarness.llmStep("a", "gpt-4o", "")
             + OperatorHarness.llmStep("b", "gpt-4o", ""));
-    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("happy")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("happy")));
     AgentTask t = h.get("happy");
     assertThat(t.getStatus().steps)
         .extracting(s -> s.phase)
@@ -77,7 +77,7 @@ class OperatorIT {
   void invalidSpecStallsWithAMessageNamingTheField() {
     start(null);
     h.apply("bad", "  steps:\n    - name: a\n      http: {url: '{{ steps.ghost.output }}'}\n");
-    await().atMost(Duration.ofSeconds(20)).until(() -> h.condition("bad", "Stalled", "True"));
+    await().atMost(Duration.ofSeconds(60)).until(() -> h.condition("bad", "Stalled", "True"));
     var stalled =
         dev.steadfast.engine.status.Conditions.find(h.get("bad").getStatus().conditions, "Stalled");
     assertThat(stalled.reason).isEqualTo("InvalidSpec");
@@ -99,12 +99,12 @@ class OperatorIT {
     h.apply(
         "limited",
         OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
-    await().atMost(Duration.ofSeconds(20)).until(() -> "Waiting".equals(h.phase("limited")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Waiting".equals(h.phase("limited")));
     AgentTask waiting = h.get("limited");
     Instant next = Instant.parse(waiting.getStatus().nextAttemptAt);
     assertThat(waiting.getStatus().message).contains("RateLimited (429)");
     assertThat(h.condition("limited", "Reconciling", "True")).isTrue();
-    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("limited")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("limited")));
     assertThat(sim.requests()).hasSize(2);
     // The retry was not sent before the server's Retry-After (3 s, within maxDelay 5 s).
     assertThat(Duration.between(Instant.parse(h.get("limited").getStatus().startedAt), next))
@@ -118,8 +118,8 @@ class OperatorIT {
     h.apply(
         "fine",
         OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
-    await().atMost(Duration.ofSeconds(20)).until(() -> "Succeeded".equals(h.phase("fine")));
-    await().atMost(Duration.ofSeconds(20)).until(() -> h.condition("nosteps", "Stalled", "True"));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("fine")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> h.condition("nosteps", "Stalled", "True"));
     assertThat(
             dev.steadfast.engine.status.Conditions.find(
                     h.get("nosteps").getStatus().conditions, "Stalled")
@@ -136,7 +136,7 @@ class OperatorIT {
             + "  steps:\n"
             + OperatorHarness.llmStep("a", "gpt-4o", "")
             + OperatorHarness.llmStep("b", "gpt-4o", ""));
-    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("edit")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("edit")));
     String before = h.get("edit").getStatus().steps.get(0).output.toString();
     client
         .resources(AgentTask.class)
@@ -148,7 +148,7 @@ class OperatorIT {
               return t;
             });
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .until(
             () -> {
               AgentTask t = h.get("edit");
@@ -168,7 +168,7 @@ class OperatorIT {
         OperatorHarness.fastPolicy()
             + "  steps:\n    - name: fetch\n      http: {url: 'SIM/items?count=300'}\n"
             + "    - name: count\n      llm: {endpoint: 'SIM/v1', model: gpt-4o, messages: [{role: user, content: 'There are {{ size(steps.fetch.output.items) }} items'}]}\n");
-    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("big")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("big")));
     AgentTask t = h.get("big");
     var fetch = t.getStatus().steps.get(0);
     assertThat(fetch.output).isNull();
@@ -194,7 +194,7 @@ class OperatorIT {
     h.apply(
         "egress",
         OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
-    await().atMost(Duration.ofSeconds(20)).until(() -> "Failed".equals(h.phase("egress")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Failed".equals(h.phase("egress")));
     assertThat(h.get("egress").getStatus().steps.get(0).lastError.reason).isEqualTo("EgressDenied");
     assertThat(sim.requests()).isEmpty();
   }

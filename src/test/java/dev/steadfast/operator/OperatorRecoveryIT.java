@@ -67,7 +67,7 @@ class OperatorRecoveryIT {
             + OperatorHarness.llmStep("b", "gpt-4o", "")
             + OperatorHarness.llmStep("c", "gpt-4o", ""));
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .until(
             () -> {
               AgentTask t = h.get("resume");
@@ -80,7 +80,7 @@ class OperatorRecoveryIT {
     h.stopOperator(); // the attempt of b is in flight
     String uid = h.get("resume").getMetadata().getUid();
     h.startOperator();
-    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("resume")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("resume")));
     Map<String, Set<String>> keys = succeededKeysByUnit(sim.requests());
     assertThat(keys.get("a")).containsExactly(uid + "/a/-/1");
     assertThat(keys.get("b")).containsExactly(uid + "/b/-/1"); // re-run with the same key
@@ -104,14 +104,14 @@ class OperatorRecoveryIT {
     h.apply(
         "backoff",
         OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
-    await().atMost(Duration.ofSeconds(20)).until(() -> "Waiting".equals(h.phase("backoff")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Waiting".equals(h.phase("backoff")));
     Instant next = Instant.parse(h.get("backoff").getStatus().nextAttemptAt);
     h.stopOperator();
     h.startOperator();
-    await().atMost(Duration.ofSeconds(20)).until(() -> sim.requests().size() == 2);
+    await().atMost(Duration.ofSeconds(60)).until(() -> sim.requests().size() == 2);
     Instant retriedAt = Instant.now();
     assertThat(retriedAt).isAfterOrEqualTo(next.minusMillis(100));
-    await().atMost(Duration.ofSeconds(20)).until(() -> "Succeeded".equals(h.phase("backoff")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("backoff")));
     assertThat(h.get("backoff").getStatus().attempts).isEqualTo(2);
   }
 
@@ -123,11 +123,11 @@ class OperatorRecoveryIT {
     h.apply(
         "creds",
         OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
-    await().atMost(Duration.ofSeconds(30)).until(() -> h.condition("creds", "Stalled", "True"));
+    await().atMost(Duration.ofSeconds(60)).until(() -> h.condition("creds", "Stalled", "True"));
     assertThat(h.get("creds").getStatus().steps.get(0).lastError.reason).isEqualTo("Unauthorized");
     long t0 = System.nanoTime();
     h.secret("llm", "key", "good-key");
-    await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("creds")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("creds")));
     System.out.println(
         "DEBUG secret-fix took ms " + (System.nanoTime() - t0) / 1_000_000 + " stalled-at " + t0);
     assertThat(h.condition("creds", "Stalled", "False")).isTrue();
@@ -145,7 +145,7 @@ class OperatorRecoveryIT {
     h.apply(
         "manual",
         OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
-    await().atMost(Duration.ofSeconds(20)).until(() -> "Failed".equals(h.phase("manual")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Failed".equals(h.phase("manual")));
     client
         .resources(AgentTask.class)
         .inNamespace("default")
@@ -155,7 +155,7 @@ class OperatorRecoveryIT {
               t.getMetadata().setAnnotations(Map.of(AgentTask.RETRY_ANNOTATION, "1700000000"));
               return t;
             });
-    await().atMost(Duration.ofSeconds(20)).until(() -> "Succeeded".equals(h.phase("manual")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("manual")));
     String uid = h.get("manual").getMetadata().getUid();
     assertThat(sim.requests())
         .extracting(RecordedRequest::idempotencyKey)
@@ -191,7 +191,7 @@ class OperatorRecoveryIT {
     harness(LlmSimulator.builder().port(0).build().start());
     SteadfastOperator first = h.startOperator(true, List.of());
     await()
-        .atMost(Duration.ofSeconds(20))
+        .atMost(Duration.ofSeconds(60))
         .until(
             () ->
                 client.leases().inNamespace("default").withName("steadfast-operator").get()
@@ -207,7 +207,7 @@ class OperatorRecoveryIT {
               + "  steps:\n"
               + OperatorHarness.llmStep("a", "gpt-4o", "")
               + OperatorHarness.llmStep("b", "gpt-4o", ""));
-      await().atMost(Duration.ofSeconds(30)).until(() -> "Succeeded".equals(h.phase("led")));
+      await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("led")));
       Lease lease = client.leases().inNamespace("default").withName("steadfast-operator").get();
       assertThat(lease.getSpec().getHolderIdentity()).isNotEqualTo("second");
       assertThat(sim.requests()).hasSize(2);

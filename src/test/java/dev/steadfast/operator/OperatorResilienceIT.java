@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 @EnableKubernetesMockClient(crud = true)
 class OperatorResilienceIT {
-  private static final Duration LONG = Duration.ofSeconds(30);
+  private static final Duration LONG = Duration.ofSeconds(60);
   static KubernetesClient client;
   LlmSimulator sim;
   OperatorHarness h;
@@ -55,7 +55,7 @@ class OperatorResilienceIT {
     // Deleted while the operator runs, so its cleanup removes the finalizers.
     client.resources(AgentTask.class).inAnyNamespace().delete();
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .until(
             () -> client.resources(AgentTask.class).inAnyNamespace().list().getItems().isEmpty());
     if (h != null) {
@@ -143,7 +143,7 @@ class OperatorResilienceIT {
     assertThat(t.getStatus().steps.get(0).lastError.tier).isEqualTo(Tier.Fatal);
     assertThat(t.getStatus().message).contains("Unauthorized").doesNotContain("sk-test");
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () ->
                 assertThat(h.events("denied"))
@@ -221,7 +221,7 @@ class OperatorResilienceIT {
             });
     assertThat(sawWaiting).as("a task waited on the open breaker").isTrue();
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () -> {
               List<String> reasons = new java.util.ArrayList<>(h.eventReasons("one"));
@@ -299,7 +299,7 @@ class OperatorResilienceIT {
             });
     assertThat(h.operator.inFlightAttempts()).isEqualTo(1);
     client.resources(AgentTask.class).inNamespace(OperatorHarness.NS).withName("doomed").delete();
-    await().atMost(Duration.ofSeconds(10)).until(() -> h.get("doomed") == null);
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.get("doomed") == null);
     assertThat(h.operator.inFlightAttempts()).isZero();
     // The hung call was interrupted well before its 20 s timeout, freeing the pool thread.
     await().atMost(Duration.ofSeconds(5)).until(() -> h.operator.busyAttemptThreads() == 0);
@@ -339,7 +339,7 @@ class OperatorResilienceIT {
 
   private void awaitEvents(String task, String... reasons) {
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .untilAsserted(() -> assertThat(h.eventReasons(task)).contains(reasons));
   }
 }
