@@ -105,7 +105,11 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       observe(c);
     }
     Plan plan = engine.plan(ref, status, attempts.running(), events);
-    if (status.phase == TaskPhase.Failed && stalledOnSecret(status)) {
+    // Recorded once, when the task stalls: recomputing it on every reconcile could record a fix
+    // made meanwhile as the failing version, and the fix would never be noticed.
+    if (status.phase == TaskPhase.Failed
+        && stalledOnSecret(status)
+        && status.checkpoint.secretsVersion == null) {
       status.checkpoint.secretsVersion = secrets.fingerprint(task);
     }
     if (!write(task, context, status, events, attempts.completed())) {
@@ -178,6 +182,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     if (token != null && !token.equals(cp.retryToken)) {
       cp.retryToken = token;
       if (status.phase == TaskPhase.Failed) {
+        cp.secretsVersion = null;
         engine.retryFailed(status);
         events.add(
             EngineEvent.normal(
