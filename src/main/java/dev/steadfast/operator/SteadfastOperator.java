@@ -44,6 +44,8 @@ public final class SteadfastOperator implements AutoCloseable {
   private final AttemptPool pool;
   private final Breakers breakers;
   private final OperatorMetrics metrics;
+  private final java.util.concurrent.atomic.AtomicBoolean closing =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   public SteadfastOperator(KubernetesClient client, Config config, Clock clock) {
     this.pool = new AttemptPool(config.maxConcurrentSteps());
@@ -93,9 +95,21 @@ public final class SteadfastOperator implements AutoCloseable {
                             config.leaseName())
                         .withLeaseNamespace(config.operatorNamespace())
                         .withIdentity(config.identity())
-                        // A replica that lost its lease exits so that it never runs steps next
-                        // to the new leader; Kubernetes restarts it as a follower.
-                        .withExitOnStopLeading(config.exitOnLostLease())
+                        // A replica that lost its lease dies at once so that it never runs steps
+                        // next to the new leader; Kubernetes restarts it as a follower. Not
+                        // System.exit: during a SIGTERM shutdown that blocks forever inside the
+                        // shutdown hook, and stopping on purpose is not losing the lease.
+                        .withExitOnStopLeading(false)
+                        .withLeaderCallbacks(
+                            new io.fabric8.kubernetes.client.extended.leaderelection
+                                .LeaderCallbacks(
+                                () -> {},
+                                () -> {
+                                  if (config.exitOnLostLease() && !closing.get()) {
+                                    Runtime.getRuntime().halt(1);
+                                  }
+                                },
+                                leader -> {}))
                         .build());
               }
             });
@@ -164,6 +178,7 @@ public final class SteadfastOperator implements AutoCloseable {
 
   @Override
   public void close() {
+    closing.set(true);
     operator.stop();
     pool.close();
   }
