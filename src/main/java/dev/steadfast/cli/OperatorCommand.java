@@ -1,15 +1,21 @@
 package dev.steadfast.cli;
 
+import dev.steadfast.api.Policy;
+import dev.steadfast.operator.ConfigMapBreakerStore;
 import dev.steadfast.operator.HealthServer;
 import dev.steadfast.operator.SteadfastOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** `steadfast operator`: runs the operator with in-cluster config or the current kubeconfig. */
 @Command(
@@ -53,8 +59,36 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--enable-chaos", description = "Honour the steadfast.dev/chaos annotation.")
   boolean enableChaos;
 
+  @Option(
+      names = "--default-policy",
+      paramLabel = "FILE",
+      description =
+          "YAML Policy (the shape of spec.policy) merged over the built-in defaults; every task's"
+              + " policy is merged over it.")
+  Path defaultPolicy;
+
+  @Option(
+      names = "--lease-name",
+      defaultValue = "steadfast-operator",
+      description =
+          "The Lease of --leader-election, in the operator's namespace (default ${DEFAULT-VALUE}).")
+  String leaseName;
+
+  @Option(
+      names = "--breakers-configmap",
+      defaultValue = ConfigMapBreakerStore.DEFAULT_NAME,
+      description =
+          "The ConfigMap holding circuit breaker states, in the operator's namespace (default ${DEFAULT-VALUE}).")
+  String breakersConfigMap;
+
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws InterruptedException {
+    Optional<Policy> defaults = DefaultPolicyFile.load(defaultPolicy, spec.commandLine().getErr());
+    if (defaults.isEmpty()) {
+      return Main.EXIT_INVALID;
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
     String namespace =
         System.getenv()
@@ -65,12 +99,14 @@ public final class OperatorCommand implements Callable<Integer> {
             namespaces,
             maxConcurrentSteps,
             leaderElection,
-            "steadfast-operator",
+            leaseName,
             namespace,
             egressAllow,
             enableChaos,
             System.getenv().getOrDefault("POD_NAME", java.util.UUID.randomUUID().toString()),
-            true);
+            true,
+            breakersConfigMap,
+            defaults.get());
     SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
     HealthServer health =
         new HealthServer(metricsPort, healthPort, operator.metrics()::scrape, operator::ready)

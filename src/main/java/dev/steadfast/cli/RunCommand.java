@@ -3,6 +3,7 @@ package dev.steadfast.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.Policy;
 import dev.steadfast.api.Step;
 import dev.steadfast.engine.Json;
 import dev.steadfast.engine.TaskRef;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,11 +56,23 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "Print only the final line.")
   boolean quiet;
 
+  @Option(
+      names = "--default-policy",
+      paramLabel = "FILE",
+      description =
+          "YAML Policy merged over the built-in defaults, as the operator's --default-policy: run"
+              + " a task locally under the same defaults as in the cluster.")
+  Path defaultPolicy;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException, IOException {
     PrintWriter err = spec.commandLine().getErr();
+    Optional<Policy> defaults = DefaultPolicyFile.load(defaultPolicy, spec.commandLine().getErr());
+    if (defaults.isEmpty()) {
+      return Main.EXIT_INVALID;
+    }
     List<JsonNode> docs;
     try {
       docs = TaskFile.read(file);
@@ -107,7 +121,9 @@ public final class RunCommand implements Callable<Integer> {
     try {
       status =
           LocalSession.run(
-              ref, new LocalSession.Options(stateDir, secretsDir, quiet, chaos), System.out);
+              ref,
+              new LocalSession.Options(stateDir, secretsDir, quiet, chaos, defaults.get()),
+              System.out);
     } catch (IllegalArgumentException e) {
       err.println(file + ": " + e.getMessage());
       err.flush();

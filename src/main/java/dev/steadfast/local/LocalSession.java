@@ -27,7 +27,17 @@ import java.util.Map;
 /** Wires the engine with local collaborators (files under the state dir) and runs one task. */
 public final class LocalSession {
   /** Options of `steadfast run`. */
-  public record Options(Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled) {}
+  /** Settings of one local run; defaultPolicy is the operator defaults tasks merge over. */
+  public record Options(
+      Path stateDir,
+      Path secretsDir,
+      boolean quiet,
+      boolean chaosEnabled,
+      dev.steadfast.api.Policy defaultPolicy) {
+    public Options(Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled) {
+      this(stateDir, secretsDir, quiet, chaosEnabled, EffectivePolicy.defaults());
+    }
+  }
 
   private LocalSession() {}
 
@@ -49,7 +59,7 @@ public final class LocalSession {
             breakers,
             new FileResponseCache(options.stateDir()),
             new SecureRandom(),
-            EffectivePolicy.defaults());
+            options.defaultPolicy());
     FileCheckpointStore store = new FileCheckpointStore(options.stateDir().resolve(task.name()));
     AgentTaskStatus status = new LocalRunner(engine, executor, store, progress).run(task);
     progress.result(resultLine(status));

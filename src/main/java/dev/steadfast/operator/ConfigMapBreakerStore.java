@@ -16,29 +16,37 @@ import org.slf4j.LoggerFactory;
  * operator's namespace and restored when a new operator process starts.
  */
 public final class ConfigMapBreakerStore implements BreakerStore {
-  static final String NAME = "steadfast-breakers";
+  /** The ConfigMap's name unless `--breakers-configmap` says otherwise. */
+  public static final String DEFAULT_NAME = "steadfast-breakers";
+
   static final String KEY = "breakers.json";
   private static final Logger LOG = LoggerFactory.getLogger(ConfigMapBreakerStore.class);
 
   private final KubernetesClient client;
   private final String namespace;
+  private final String name;
 
   public ConfigMapBreakerStore(KubernetesClient client, String namespace) {
+    this(client, namespace, DEFAULT_NAME);
+  }
+
+  public ConfigMapBreakerStore(KubernetesClient client, String namespace, String name) {
     this.client = client;
     this.namespace = namespace;
+    this.name = name;
   }
 
   @Override
   public Map<String, Snapshot> load() {
     try {
-      ConfigMap cm = client.configMaps().inNamespace(namespace).withName(NAME).get();
+      ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).get();
       if (cm == null || cm.getData() == null || !cm.getData().containsKey(KEY)) {
         return Map.of();
       }
       return Json.MAPPER.readValue(
           cm.getData().get(KEY), new TypeReference<Map<String, Snapshot>>() {});
     } catch (Exception e) {
-      LOG.warn("cannot read breaker states from {}/{}: {}", namespace, NAME, e.getMessage());
+      LOG.warn("cannot read breaker states from {}/{}: {}", namespace, name, e.getMessage());
       return Map.of();
     }
   }
@@ -49,7 +57,7 @@ public final class ConfigMapBreakerStore implements BreakerStore {
       ConfigMap cm =
           new ConfigMapBuilder()
               .withNewMetadata()
-              .withName(NAME)
+              .withName(name)
               .withNamespace(namespace)
               .addToLabels("app.kubernetes.io/managed-by", "steadfast")
               .endMetadata()
@@ -62,7 +70,7 @@ public final class ConfigMapBreakerStore implements BreakerStore {
           .createOr(NonDeletingOperation::update);
     } catch (Exception e) {
       // Losing a breaker transition costs a few extra calls after a restart, never a task.
-      LOG.warn("cannot persist breaker states to {}/{}: {}", namespace, NAME, e.getMessage());
+      LOG.warn("cannot persist breaker states to {}/{}: {}", namespace, name, e.getMessage());
     }
   }
 }

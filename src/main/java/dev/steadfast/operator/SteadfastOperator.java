@@ -38,7 +38,33 @@ public final class SteadfastOperator implements AutoCloseable {
       List<String> egressAllow,
       boolean enableChaos,
       String identity,
-      boolean exitOnLostLease) {}
+      boolean exitOnLostLease,
+      String breakersConfigMap,
+      dev.steadfast.api.Policy defaultPolicy) {
+    public Config(
+        List<String> namespaces,
+        int maxConcurrentSteps,
+        boolean leaderElection,
+        String leaseName,
+        String operatorNamespace,
+        List<String> egressAllow,
+        boolean enableChaos,
+        String identity,
+        boolean exitOnLostLease) {
+      this(
+          namespaces,
+          maxConcurrentSteps,
+          leaderElection,
+          leaseName,
+          operatorNamespace,
+          egressAllow,
+          enableChaos,
+          identity,
+          exitOnLostLease,
+          ConfigMapBreakerStore.DEFAULT_NAME,
+          EffectivePolicy.defaults());
+    }
+  }
 
   private final Operator operator;
   private final AttemptPool pool;
@@ -50,7 +76,10 @@ public final class SteadfastOperator implements AutoCloseable {
   public SteadfastOperator(KubernetesClient client, Config config, Clock clock) {
     this.pool = new AttemptPool(config.maxConcurrentSteps());
     this.breakers =
-        new Breakers(clock, new ConfigMapBreakerStore(client, config.operatorNamespace()));
+        new Breakers(
+            clock,
+            new ConfigMapBreakerStore(
+                client, config.operatorNamespace(), config.breakersConfigMap()));
     Map<io.javaoperatorsdk.operator.processing.event.ResourceID, String> phases =
         new java.util.concurrent.ConcurrentHashMap<>();
     this.metrics =
@@ -67,7 +96,7 @@ public final class SteadfastOperator implements AutoCloseable {
             breakers,
             ResponseCache.inMemory(512),
             new SecureRandom(),
-            EffectivePolicy.defaults());
+            config.defaultPolicy());
     TaskExecutors executors =
         new TaskExecutors(executors(client, clock, config.egressAllow()), config.enableChaos());
     AgentTaskReconciler reconciler =

@@ -244,6 +244,51 @@ class RunIT {
   }
 
   @Test
+  void theDefaultPolicyFileAppliesWhereTheTaskIsSilent() throws Exception {
+    start("503@1-99/gpt-4o");
+    Path policy = dir.resolve("defaults.yaml");
+    Files.writeString(
+        policy,
+        "classify:\n  - {when: 'response.status == 503', tier: Fatal, reason: ProviderDown}\n");
+    Path f = task("outage", "  steps:\n" + llm("gpt-4o", ""));
+
+    CliProcess.Result r =
+        CliProcess.run(
+            dir,
+            "run",
+            f.toString(),
+            "--default-policy",
+            policy.toString(),
+            "--state-dir",
+            dir.resolve("state").toString(),
+            "--secrets-dir",
+            dir.resolve("secrets").toString(),
+            "--status-out",
+            dir.resolve("status.yaml").toString());
+
+    assertThat(r.exit()).as(r.all()).isEqualTo(1);
+    assertThat(step(r).path("lastError").path("reason").asText()).isEqualTo("ProviderDown");
+    assertThat(step(r).path("lastError").path("tier").asText()).isEqualTo("Fatal");
+    assertThat(sim.requests()).hasSize(1);
+  }
+
+  @Test
+  void anInvalidDefaultPolicyExitsTwoNamingTheField() throws Exception {
+    Path policy = dir.resolve("defaults.yaml");
+    Files.writeString(policy, "retry: {maxAttemps: 3}\n");
+    CliProcess.Result r =
+        CliProcess.run(
+            dir,
+            "run",
+            Path.of("examples/quickstart.yaml").toAbsolutePath().toString(),
+            "--default-policy",
+            policy.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("--default-policy " + policy + ": retry.maxAttemps: unknown field");
+  }
+
+  @Test
   void invalidFileExitsTwo() throws Exception {
     Path f = dir.resolve("bad.yaml");
     Files.writeString(

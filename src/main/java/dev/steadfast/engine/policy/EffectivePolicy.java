@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * The policy one step runs under: the step's settings merged field by field over the task's
- * spec.policy, merged over the operator defaults.
+ * spec.policy, merged over the operator defaults ({@link #defaults()}, or the {@code
+ * --default-policy} file merged over them: {@link DefaultPolicy}).
  */
 public record EffectivePolicy(
     Duration timeout,
@@ -82,7 +83,19 @@ public record EffectivePolicy(
         first(
             t.loopDetection == null ? null : t.loopDetection.maxIdenticalFailures,
             defaults.loopDetection.maxIdenticalFailures),
-        t.classify == null ? List.of() : List.copyOf(t.classify));
+        classify(t.classify, defaults.classify));
+  }
+
+  /** The task's rules first, then the operator's default rules; the built-in table comes last. */
+  private static List<ClassifyRule> classify(List<ClassifyRule> task, List<ClassifyRule> defaults) {
+    List<ClassifyRule> rules = new java.util.ArrayList<>();
+    if (task != null) {
+      rules.addAll(task);
+    }
+    if (defaults != null) {
+      rules.addAll(defaults);
+    }
+    return List.copyOf(rules);
   }
 
   @SafeVarargs

@@ -32,25 +32,54 @@ public final class ManifestValidator {
   private final Cel cel = new Cel("self");
 
   public ManifestValidator(JsonNode openApiSchema) {
+    this(openApiSchema, true);
+  }
+
+  private ManifestValidator(JsonNode openApiSchema, boolean resource) {
     this.openApiSchema = openApiSchema;
     ObjectNode strict = (ObjectNode) toJsonSchema(openApiSchema.deepCopy());
-    // The API server adds these to every kind; the CRD schema does not list them.
-    ObjectNode props = strict.with("properties");
-    props.putObject("apiVersion").put("type", "string");
-    props.putObject("kind").put("type", "string");
-    props.putObject("metadata").put("type", "object");
+    if (resource) {
+      // The API server adds these to every kind; the CRD schema does not list them.
+      ObjectNode props = strict.with("properties");
+      props.putObject("apiVersion").put("type", "string");
+      props.putObject("kind").put("type", "string");
+      props.putObject("metadata").put("type", "object");
+    }
     this.jsonSchema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(strict);
   }
 
   /** The validator for the CRD shipped in this jar. */
   public static ManifestValidator fromBundledCrd() {
+    return new ManifestValidator(bundledSchema());
+  }
+
+  /**
+   * The validator of a bare Policy (the shape of {@code spec.policy}), for the operator's and the
+   * runner's {@code --default-policy} file; problems name fields relative to the policy.
+   */
+  public static ManifestValidator forBundledPolicy() {
+    return new ManifestValidator(policySchema(), false);
+  }
+
+  /**
+   * {@code spec.policy}'s schema as strict JSON Schema (unknown fields rejected), which the Helm
+   * chart's values.schema.json carries for its {@code defaultPolicy} value.
+   */
+  public static JsonNode policyJsonSchema() {
+    return toJsonSchema(policySchema().deepCopy());
+  }
+
+  private static JsonNode policySchema() {
+    return bundledSchema().path("properties").path("spec").path("properties").path("policy");
+  }
+
+  private static JsonNode bundledSchema() {
     try (InputStream in = ManifestValidator.class.getResourceAsStream(CRD_RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException("CRD resource missing from the jar: " + CRD_RESOURCE);
       }
       JsonNode crd = Json.YAML.readTree(in);
-      return new ManifestValidator(
-          crd.path("spec").path("versions").get(0).path("schema").path("openAPIV3Schema"));
+      return crd.path("spec").path("versions").get(0).path("schema").path("openAPIV3Schema");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -168,6 +168,13 @@ public final class SpecValidator {
     }
   }
 
+  /** Semantic checks of a bare Policy (its CEL rules compile); fields are named under path. */
+  public List<Problem> validatePolicy(Policy policy, String path) {
+    List<Problem> problems = new ArrayList<>();
+    checkPolicy(policy, path, problems);
+    return problems;
+  }
+
   private void checkPolicy(Policy policy, String path, List<Problem> out) {
     if (policy == null || policy.classify == null) {
       return;
