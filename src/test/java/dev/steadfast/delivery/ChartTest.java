@@ -7,8 +7,11 @@ import static org.assertj.core.api.Assertions.tuple;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import dev.steadfast.engine.Json;
+import dev.steadfast.engine.policy.DefaultPolicy;
+import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.engine.validation.ManifestValidator;
 import dev.steadfast.engine.validation.TaskValidator;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -20,10 +23,12 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The chart lints strictly and renders what a cluster admin expects, with defaults and without. */
 class ChartTest {
@@ -68,7 +73,9 @@ class ChartTest {
             "--max-concurrent-steps=64",
             "--metrics-port=8080",
             "--health-port=8081",
-            "--leader-election");
+            "--breakers-configmap=steadfast-breakers",
+            "--leader-election",
+            "--lease-name=steadfast");
     assertThat(c.getEnv())
         .extracting(EnvVar::getName, e -> e.getValueFrom().getFieldRef().getFieldPath())
         .containsExactly(
@@ -135,7 +142,9 @@ class ChartTest {
             "--max-concurrent-steps=8",
             "--metrics-port=9090",
             "--health-port=9091",
+            "--breakers-configmap=steadfast-breakers",
             "--leader-election",
+            "--lease-name=steadfast",
             "--namespaces=team-a,team-b",
             "--egress-allow=api.openai.com,*.anthropic.com",
             "--enable-chaos");
@@ -203,6 +212,75 @@ class ChartTest {
   }
 
   @Test
+  void theDefaultPolicyIsMountedAndReadByTheOperatorAtStart(@TempDir Path dir) throws Exception {
+    Chart.Rendered r =
+        Chart.render(
+            """
+            defaultPolicy:
+              retry: {maxAttempts: 8, backoff: {initialDelay: 2s}}
+              classify:
+                - {when: "response.status == 503", tier: Fatal, reason: ProviderDown}
+            """);
+    ConfigMap cm = r.named(ConfigMap.class, Chart.NAMESPACE, "steadfast-policy");
+    Deployment d = r.one(Deployment.class);
+    Container c = container(d);
+    assertThat(c.getArgs()).contains("--default-policy=/etc/steadfast/policy.yaml");
+    assertThat(c.getVolumeMounts())
+        .anySatisfy(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/etc/steadfast");
+              assertThat(m.getReadOnly()).isTrue();
+              assertThat(
+                      d.getSpec().getTemplate().getSpec().getVolumes().stream()
+                          .filter(v -> v.getName().equals(m.getName()))
+                          .findFirst()
+                          .orElseThrow()
+                          .getConfigMap()
+                          .getName())
+                  .isEqualTo("steadfast-policy");
+            });
+    assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsKey("checksum/default-policy");
+    PodSecurity.assertRestricted(d.getSpec().getTemplate().getSpec());
+
+    // What the operator reads from the mounted file.
+    Path file = dir.resolve("policy.yaml");
+    Files.writeString(file, cm.getData().get("policy.yaml"));
+    var p = EffectivePolicy.resolve(DefaultPolicy.load(file), null, null);
+    assertThat(p.maxAttempts()).isEqualTo(8);
+    assertThat(p.backoff().initialDelay()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(p.backoff().maxDelay()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(p.classify()).extracting(rule -> rule.reason).containsExactly("ProviderDown");
+
+    String changed =
+        Chart.render("defaultPolicy: {retry: {maxAttempts: 9}}")
+            .one(Deployment.class)
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotations()
+            .get("checksum/default-policy");
+    assertThat(changed)
+        .isNotEqualTo(
+            d.getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations()
+                .get("checksum/default-policy"));
+    assertThat(Chart.render("").all(ConfigMap.class)).isEmpty();
+  }
+
+  @Test
+  void aDefaultPolicyTheApiServerWouldRefuseInATaskIsRefusedAtInstall() {
+    assertThatThrownBy(() -> Chart.render("defaultPolicy: {retry: {maxAttemps: 3}}"))
+        .hasMessageContaining("maxAttemps");
+    assertThatThrownBy(() -> Chart.render("defaultPolicy: {timeout: soon}"))
+        .hasMessageContaining("timeout");
+    assertThatThrownBy(() -> Chart.render("defaultPolicy: {retry: {backoff: {jitter: Sometimes}}}"))
+        .hasMessageContaining("jitter");
+  }
+
+  @Test
   void aMistypedValueIsRefusedByTheSchema() {
     assertThatThrownBy(() -> Chart.render("watchNamespace: [team-a]"))
         .hasMessageContaining("watchNamespace");
@@ -217,7 +295,7 @@ class ChartTest {
         .contains(
             "kubectl get crd agenttasks.steadfast.dev",
             "kubectl -n steadfast-system rollout status deployment/steadfast",
-            "kubectl -n steadfast-system get lease steadfast-operator",
+            "kubectl -n steadfast-system get lease steadfast",
             "kubectl apply -n team-a -f -",
             "kubectl -n team-a wait --for=condition=Ready agenttask/steadfast-smoke");
     String example =
