@@ -62,12 +62,18 @@ public class UnitCheckpoint {
   @PreserveUnknownFields
   public JsonNode transcript;
 
+  @JsonPropertyDescription("Where a transcript over 4 KiB is stored (operator).")
+  public OutputRef transcriptRef;
+
   @JsonPropertyDescription("Model calls made by an agent loop.")
   public Integer iterations;
 
   @JsonPropertyDescription("Output of this unit once it succeeded (forEach items).")
   @PreserveUnknownFields
   public JsonNode output;
+
+  @JsonPropertyDescription("Where an output over 4 KiB is stored (operator).")
+  public OutputRef outputRef;
 
   @JsonPropertyDescription("Which fallback produced the output, if any.")
   public String fallback;

@@ -60,6 +60,15 @@ final class Steps {
             outputs.add(
                 u.phase == StepPhase.Succeeded ? u.output : JsonNodeFactory.instance.nullNode()));
     boolean anyFallback = cp.units.stream().anyMatch(u -> u.fallback != null);
+    Failure tooLarge = OutputLimit.check("the list of item outputs", outputs);
+    if (tooLarge != null) {
+      ss.phase = StepPhase.Failed;
+      ss.lastError =
+          new ErrorInfo(
+              tooLarge.tier(), tooLarge.reason(), tooLarge.message(), null, now.toString());
+      stepFailed(task, status, step, ss, events);
+      return;
+    }
     if (failed > tolerated) {
       ss.phase = StepPhase.Failed;
       ss.lastError =

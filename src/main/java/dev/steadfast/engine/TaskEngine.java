@@ -419,6 +419,7 @@ public final class TaskEngine {
       return;
     }
     unit.inFlight = null;
+    outcome = OutputLimit.check(outcome);
     if (attempt.breakerKey() != null) {
       recordBreaker(task, step, attempt, outcome, took, events);
     }

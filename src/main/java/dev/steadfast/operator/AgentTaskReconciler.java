@@ -139,10 +139,19 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     try {
       store.save(task, context, status);
     } catch (KubernetesClientException e) {
+      // Nothing folded is lost: the outcomes are folded again next time, never re-run.
+      pool.requeue(ResourceID.fromResource(task), folded);
       if (e.getCode() != 409) {
+        // Not a newer checkpoint but a refusal (too large, invalid, forbidden) or an outage: tell
+        // a person, and let JOSDK retry with its backoff.
+        recorder.record(
+            task,
+            EngineEvent.warning(
+                "CheckpointFailed",
+                status.currentStep,
+                "cannot save the status (HTTP " + e.getCode() + "): " + brief(e)));
         throw e;
       }
-      pool.requeue(ResourceID.fromResource(task), folded);
       return false;
     }
     if (status.phase != null) {
@@ -162,6 +171,14 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
         .filter(e -> e.reason().equals("LoopDetected"))
         .forEach(e -> metrics.loopDetected());
     return true;
+  }
+
+  private static String brief(KubernetesClientException e) {
+    String message =
+        e.getStatus() != null && e.getStatus().getMessage() != null
+            ? e.getStatus().getMessage()
+            : String.valueOf(e.getMessage());
+    return message.length() > 300 ? message.substring(0, 300) + "…" : message;
   }
 
   private void observe(AttemptPool.Completed c) {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.OutputRef;
+import dev.steadfast.api.StepCheckpoint;
 import dev.steadfast.api.StepStatus;
+import dev.steadfast.api.UnitCheckpoint;
 import dev.steadfast.engine.Json;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -20,23 +22,27 @@ import java.util.Objects;
  * The operator's checkpoint: the task's status subresource, written with optimistic locking (a PUT
  * carrying the resourceVersion we read, so a stale writer — an old leader, a second replica — gets
  * 409 and never overwrites a newer checkpoint). The written resource is cached for the next
- * reconcile so it never starts from a status older than its own last write. Step outputs over 4 KiB
- * live in ConfigMaps owned by the task.
+ * reconcile so it never starts from a status older than its own last write.
+ *
+ * <p>Whatever is over 4 KiB of JSON — a step's output, a unit's output (a forEach item, or the
+ * step's own output kept for resuming), an agent's transcript — lives in a ConfigMap owned by the
+ * task and is referenced by name and SHA-256, so the status stays small however large the batch
+ * (the API server refuses objects over about 1.5 MiB). A plain step's output is stored once, for
+ * the step and its unit. The engine fails anything too large for one ConfigMap (OutputTooLarge).
  */
 public final class StatusCheckpointStore {
   static final int INLINE_LIMIT = 4096;
   static final String OUTPUT_KEY = "output.json";
 
+  /** Outputs read back or written recently, by SHA-256; bounded by their size. */
+  private static final long CACHE_BYTES = 64L * 1024 * 1024;
+
   private final KubernetesClient client;
   private final OperatorMetrics metrics;
-  private final Map<String, JsonNode> outputsBySha =
-      java.util.Collections.synchronizedMap(
-          new java.util.LinkedHashMap<>(64, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, JsonNode> e) {
-              return size() > 256;
-            }
-          });
+  private final Map<String, Cached> outputsBySha = new java.util.LinkedHashMap<>(64, 0.75f, true);
+  private long cachedBytes;
+
+  private record Cached(JsonNode value, int bytes) {}
 
   public StatusCheckpointStore(KubernetesClient client, OperatorMetrics metrics) {
     this.client = client;
@@ -51,7 +57,19 @@ public final class StatusCheckpointStore {
             : Json.copy(task.getStatus(), AgentTaskStatus.class);
     for (StepStatus s : status.steps) {
       if (s.output == null && s.outputRef != null) {
-        s.output = readOutput(task, s.outputRef);
+        s.output = read(task, s.outputRef);
+      }
+    }
+    if (status.checkpoint != null) {
+      for (StepCheckpoint cp : status.checkpoint.steps) {
+        for (UnitCheckpoint u : cp.units) {
+          if (u.output == null && u.outputRef != null) {
+            u.output = read(task, u.outputRef);
+          }
+          if (u.transcript == null && u.transcriptRef != null) {
+            u.transcript = read(task, u.transcriptRef);
+          }
+        }
       }
     }
     return status;
@@ -84,27 +102,66 @@ public final class StatusCheckpointStore {
 
   private AgentTaskStatus deflate(AgentTask task, AgentTaskStatus status) {
     AgentTaskStatus copy = Json.copy(status, AgentTaskStatus.class);
+    Map<String, OutputRef> stepRefs = new java.util.HashMap<>();
     for (StepStatus s : copy.steps) {
       if (s.output == null) {
         continue;
       }
-      String json = Json.write(s.output);
-      if (json.getBytes(StandardCharsets.UTF_8).length <= INLINE_LIMIT) {
-        s.outputRef = null;
-        continue;
+      s.outputRef = offload(task, s.name + "-output", s.output, s.outputRef, null);
+      if (s.outputRef != null) {
+        stepRefs.put(s.name, s.outputRef);
+        s.output = null;
       }
-      String sha = Json.sha256Hex(json);
-      if (s.outputRef == null || !sha.equals(s.outputRef.sha256)) {
-        s.outputRef = writeOutput(task, s.name, json, sha);
+    }
+    if (copy.checkpoint == null) {
+      return copy;
+    }
+    for (StepCheckpoint cp : copy.checkpoint.steps) {
+      for (UnitCheckpoint u : cp.units) {
+        String unit = cp.name + (u.index == null ? "" : "." + u.index);
+        if (u.output != null) {
+          u.outputRef =
+              offload(task, unit + ".output", u.output, u.outputRef, stepRefs.get(cp.name));
+          if (u.outputRef != null) {
+            u.output = null;
+          }
+        }
+        if (u.transcript != null) {
+          u.transcriptRef =
+              offload(task, unit + ".transcript", u.transcript, u.transcriptRef, null);
+          if (u.transcriptRef != null) {
+            u.transcript = null;
+          }
+        }
       }
-      outputsBySha.put(sha, s.output);
-      s.output = null;
     }
     return copy;
   }
 
-  private OutputRef writeOutput(AgentTask task, String step, String json, String sha) {
-    String name = configMapName(task.getMetadata().getName(), step);
+  /**
+   * Where a value over the inline limit is stored: {@code current} when it already holds it, {@code
+   * shared} (the step's own ConfigMap) when that holds the same JSON, a ConfigMap {@code
+   * <task>-<suffix>} written now otherwise. Null when the value fits inline.
+   */
+  private OutputRef offload(
+      AgentTask task, String suffix, JsonNode value, OutputRef current, OutputRef shared) {
+    String json = Json.write(value);
+    int bytes = json.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes <= INLINE_LIMIT) {
+      return null;
+    }
+    String sha = Json.sha256Hex(json);
+    remember(sha, value, bytes);
+    if (current != null && sha.equals(current.sha256)) {
+      return current;
+    }
+    if (shared != null && sha.equals(shared.sha256)) {
+      return shared;
+    }
+    return write(task, configMapName(task.getMetadata().getName(), suffix), json, sha);
+  }
+
+  private OutputRef write(AgentTask task, String name, String json, String sha) {
     ConfigMap cm =
         new ConfigMapBuilder()
             .withNewMetadata()
@@ -136,8 +193,8 @@ public final class StatusCheckpointStore {
     return ref;
   }
 
-  private JsonNode readOutput(AgentTask task, OutputRef ref) {
-    JsonNode cached = ref.sha256 == null ? null : outputsBySha.get(ref.sha256);
+  private JsonNode read(AgentTask task, OutputRef ref) {
+    JsonNode cached = ref.sha256 == null ? null : recall(ref.sha256);
     if (cached != null) {
       return cached;
     }
@@ -151,9 +208,10 @@ public final class StatusCheckpointStore {
       return null;
     }
     try {
-      JsonNode value = Json.MAPPER.readTree(cm.getData().get(ref.key));
+      String json = cm.getData().get(ref.key);
+      JsonNode value = Json.MAPPER.readTree(json);
       if (ref.sha256 != null) {
-        outputsBySha.put(ref.sha256, value);
+        remember(ref.sha256, value, json.length());
       }
       return value;
     } catch (Exception e) {
@@ -161,9 +219,28 @@ public final class StatusCheckpointStore {
     }
   }
 
-  /** Deterministic and DNS-safe: {@code <task>-<step>-output}, shortened with a hash if needed. */
-  static String configMapName(String task, String step) {
-    String name = task + "-" + step + "-output";
+  private synchronized JsonNode recall(String sha) {
+    Cached c = outputsBySha.get(sha);
+    return c == null ? null : c.value();
+  }
+
+  private synchronized void remember(String sha, JsonNode value, int bytes) {
+    Cached old = outputsBySha.put(sha, new Cached(value, bytes));
+    cachedBytes += bytes - (old == null ? 0 : old.bytes());
+    var eldest = outputsBySha.entrySet().iterator();
+    while (cachedBytes > CACHE_BYTES && eldest.hasNext()) {
+      cachedBytes -= eldest.next().getValue().bytes();
+      eldest.remove();
+    }
+  }
+
+  /**
+   * Deterministic and DNS-safe: {@code <task>-<step>-output} for a step, {@code
+   * <task>-<step>.<item>.output} or {@code .transcript} for a unit (step names have no dots, so the
+   * two never collide), shortened with a hash if needed.
+   */
+  static String configMapName(String task, String suffix) {
+    String name = task + "-" + suffix;
     if (name.length() <= 253) {
       return name;
     }

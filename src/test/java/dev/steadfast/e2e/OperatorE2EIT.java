@@ -174,6 +174,47 @@ class OperatorE2EIT {
   }
 
   @Test
+  void aBatchTooLargeForAnyObjectFailsOnceWithOutputTooLargeInsteadOfLooping() throws Exception {
+    // Six items of ~320 KiB: inline, the status alone would pass the API server's limit, and
+    // before units were offloaded every write was refused and every item fetched again.
+    client
+        .resource(
+            Json.YAML.readValue(
+                ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: huge, namespace: "
+                        + NS
+                        + "}\n"
+                        + "spec:\n  inputs: {n: [1, 2, 3, 4, 5, 6]}\n"
+                        + "  steps:\n    - name: each\n      forEach: {items: inputs.n, concurrency: 2}\n"
+                        + "      http: {url: 'SIM/items?count=10000'}\n")
+                    .replace("SIM", sim.baseUrl()),
+                AgentTask.class))
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () ->
+                get("huge").getStatus() != null
+                    && get("huge").getStatus().phase == TaskPhase.Failed);
+    AgentTask t = get("huge");
+    var step = t.getStatus().steps.get(0);
+    assertThat(step.items.succeeded).isEqualTo(6);
+    assertThat(step.lastError.reason).isEqualTo("OutputTooLarge");
+    assertThat(step.lastError.message).startsWith("the list of item outputs is ");
+    assertThat(server.kubectl().run("get", "agenttask", "huge", "-n", NS).stdout())
+        .contains("Failed");
+    assertThat(
+            sim.requests().stream()
+                .map(RecordedRequest::idempotencyKey)
+                .filter(k -> k != null && k.startsWith(t.getMetadata().getUid() + "/each/")))
+        .as("each item fetched once")
+        .hasSize(6)
+        .doesNotHaveDuplicates();
+    var units = t.getStatus().checkpoint.steps.get(0).units;
+    assertThat(units).allSatisfy(u -> assertThat(u.outputRef).isNotNull());
+    assertThat(Json.write(t.getStatus()).length()).isLessThan(20_000);
+  }
+
+  @Test
   void aNewOperatorResumesWithoutRepeatingFinishedWork() throws Exception {
     String steps =
         "    - name: a\n      llm: {endpoint: 'SIM/v1', model: slow, messages: [{role: user, content: one}]}\n"

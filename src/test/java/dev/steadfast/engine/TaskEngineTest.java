@@ -138,6 +138,46 @@ class TaskEngineTest {
   }
 
   @Test
+  void anOutputTooLargeForACheckpointFailsInsteadOfBeingRetriedForever() {
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(
+            EngineHarness.task("  steps:\n    - name: a\n" + HTTP),
+            r -> ok("x".repeat(OutputLimit.MAX_BYTES)));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.attempts).isEqualTo(1);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("OutputTooLarge");
+    assertThat(s.steps.get(0).lastError.tier).isEqualTo(Tier.Fatal);
+    assertThat(s.steps.get(0).lastError.message).contains("769 KiB", "768 KiB", "output.select");
+    assertThat(s.steps.get(0).output).isNull();
+    assertThat(s.checkpoint.steps.get(0).units.get(0).output).isNull();
+
+    EngineHarness fits = new EngineHarness();
+    assertThat(
+            fits.run(
+                    EngineHarness.task("  steps:\n    - name: a\n" + HTTP),
+                    r -> ok("x".repeat(OutputLimit.MAX_BYTES - 2)))
+                .phase)
+        .isEqualTo(TaskPhase.Succeeded);
+  }
+
+  @Test
+  void forEachOutputsThatTogetherAreTooLargeFailTheStep() {
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(
+            EngineHarness.task(
+                "  inputs: {xs: [1, 2, 3]}\n  steps:\n    - name: each\n      forEach: {items: inputs.xs}\n"
+                    + HTTP),
+            r -> ok("x".repeat(OutputLimit.MAX_BYTES / 2)));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).items.succeeded).isEqualTo(3);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("OutputTooLarge");
+    assertThat(s.steps.get(0).lastError.message).startsWith("the list of item outputs is 1153 KiB");
+    assertThat(h.reasons()).contains("StepFailed", "FatalError");
+  }
+
+  @Test
   void invalidRequestIsNotRetriedIdentically() {
     EngineHarness h = new EngineHarness();
     AgentTaskStatus s =

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.StepPhase;
+import dev.steadfast.engine.Json;
 import dev.steadfast.simulator.FaultPlan;
 import dev.steadfast.simulator.LlmSimulator;
 import dev.steadfast.simulator.RecordedRequest;
@@ -184,6 +185,39 @@ class OperatorIT {
             });
     assertThat(cm.getData().get(fetch.outputRef.key)).contains("Item 300");
     assertThat(sim.requests().get(1).body().toString()).contains("There are 300 items");
+    // The step's unit (kept for resuming) shares the step's ConfigMap instead of holding a copy.
+    var unit = t.getStatus().checkpoint.steps.get(0).units.get(0);
+    assertThat(unit.output).isNull();
+    assertThat(unit.outputRef.configMap).isEqualTo("big-fetch-output");
+    assertThat(unit.outputRef.sha256).isEqualTo(fetch.outputRef.sha256);
+  }
+
+  @Test
+  void largeForEachItemOutputsGoToConfigMapsSoTheStatusStaysSmall() {
+    start(null);
+    h.apply(
+        "batch",
+        OperatorHarness.fastPolicy()
+            + "  inputs: {sizes: [200, 201, 202, 203, 204, 205]}\n"
+            + "  steps:\n    - name: each\n      forEach: {items: inputs.sizes, concurrency: 3}\n"
+            + "      http: {url: 'SIM/items?count={{ item }}'}\n"
+            + "    - name: total\n      llm: {endpoint: 'SIM/v1', model: gpt-4o, messages: [{role: user, content: 'Last: {{ steps.each.output[5].items[204].title }}'}]}\n");
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("batch")));
+    AgentTask t = h.get("batch");
+    var units = t.getStatus().checkpoint.steps.get(0).units;
+    assertThat(units).hasSize(6);
+    for (var u : units) {
+      assertThat(u.output).isNull();
+      assertThat(u.outputRef.configMap).isEqualTo("batch-each." + u.index + ".output");
+      var cm = client.configMaps().inNamespace("default").withName(u.outputRef.configMap).get();
+      assertThat(cm.getData().get("output.json")).contains("Item " + (200 + u.index) + "\"");
+      assertThat(cm.getMetadata().getOwnerReferences().get(0).getUid())
+          .isEqualTo(t.getMetadata().getUid());
+    }
+    assertThat(t.getStatus().steps.get(0).outputRef.configMap).isEqualTo("batch-each-output");
+    assertThat(sim.requests().get(6).body().toString()).contains("Last: Item 205");
+    // Six outputs of ~6 KiB each, yet the status stays small.
+    assertThat(Json.write(t.getStatus()).length()).isLessThan(12_000);
   }
 
   @Test
