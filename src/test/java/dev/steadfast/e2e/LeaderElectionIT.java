@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Two `steadfast operator --leader-election` processes against a real API server, as two replicas
  * of the chart's Deployment: one holds the Lease and runs the steps, and when it is stopped the way
- * Kubernetes stops a pod (SIGTERM) it exits by itself and the other takes over.
+ * Kubernetes stops a pod (SIGTERM) it exits by itself, releasing the Lease, and the other takes
+ * over without waiting for the lease to expire.
  */
 @RealApiServer
 class LeaderElectionIT {
@@ -199,6 +201,12 @@ class LeaderElectionIT {
     assertThat(succeededAttempts(follower)).as("the follower runs nothing").isZero();
     assertThat(holder()).isEqualTo(leader.name());
 
+    Lease held = client.leases().inNamespace(NS).withName(LEASE).get();
+    Instant heldUntil =
+        held.getSpec()
+            .getRenewTime()
+            .toInstant()
+            .plusSeconds(held.getSpec().getLeaseDurationSeconds());
     long sigterm = System.nanoTime();
     leader.process().destroy(); // SIGTERM, as the kubelet stops a container
     boolean exited = leader.process().waitFor(60, TimeUnit.SECONDS);
@@ -221,6 +229,12 @@ class LeaderElectionIT {
         takeoverMs,
         lease.getSpec().getLeaseDurationSeconds(),
         lease.getSpec().getLeaseTransitions());
+
+    // Taken before the old holder's lease (as last seen) ran out: the leader gave it up on its way
+    // out rather than leaving it to expire.
+    assertThat(lease.getSpec().getAcquireTime().toInstant())
+        .as("acquired by %s before %s's lease expired", follower.name(), leader.name())
+        .isBefore(heldUntil);
 
     runTask("after-failover");
     await().atMost(Duration.ofSeconds(30)).until(() -> succeededAttempts(follower) == 1);
