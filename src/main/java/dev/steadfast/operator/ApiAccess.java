@@ -88,8 +88,9 @@ public final class ApiAccess {
               "leases",
               List.of("get", "create", "update", "patch"),
               Scope.OPERATOR_NAMESPACE,
-              "--leader-election: the Lease steadfast-operator, renewed with a patch; JOSDK checks"
-                  + " at start that it may get, create and update it"),
+              "--leader-election: the Lease steadfast-operator, renewed with a patch, and given"
+                  + " up with an update on a clean shutdown; JOSDK checks at start that it may get,"
+                  + " create and update it"),
           new Rule(
               "",
               "configmaps",

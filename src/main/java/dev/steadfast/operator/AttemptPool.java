@@ -126,4 +126,9 @@ public final class AttemptPool implements AutoCloseable {
   public void close() {
     pool.shutdownNow();
   }
+
+  /** After {@link #close()}: waits until no attempt thread is left, at most {@code timeout}. */
+  boolean awaitIdle(Duration timeout) throws InterruptedException {
+    return pool.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
 }

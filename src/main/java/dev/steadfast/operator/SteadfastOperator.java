@@ -17,6 +17,7 @@ import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.engine.validation.TaskValidator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
@@ -66,6 +67,13 @@ public final class SteadfastOperator implements AutoCloseable {
     }
   }
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(SteadfastOperator.class);
+  // How long a clean shutdown waits for interrupted attempts to return before giving up the Lease.
+  private static final Duration ATTEMPTS_STOP = Duration.ofSeconds(5);
+
+  private final KubernetesClient client;
+  private final Config config;
   private final Operator operator;
   private final AttemptPool pool;
   private final Breakers breakers;
@@ -74,6 +82,8 @@ public final class SteadfastOperator implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
 
   public SteadfastOperator(KubernetesClient client, Config config, Clock clock) {
+    this.client = client;
+    this.config = config;
     this.pool = new AttemptPool(config.maxConcurrentSteps());
     this.breakers =
         new Breakers(
@@ -210,5 +220,48 @@ public final class SteadfastOperator implements AutoCloseable {
     closing.set(true);
     operator.stop();
     pool.close();
+    if (config.leaderElection()) {
+      releaseLease();
+    }
+  }
+
+  /**
+   * Gives up the Lease after a clean stop, as client-go's ReleaseOnCancel does, so that a standby
+   * replica takes over on its next retry (about 2 s) rather than when the lease expires (15 s after
+   * the last renewal). JOSDK never releases it: it builds fabric8's LeaderElector with
+   * releaseOnCancel=false so that onStopLeading is always called. Released only once every attempt
+   * thread has returned, so the new leader never runs a step next to one of ours; the update
+   * carries the resourceVersion read, so it never clears a Lease that someone else holds by then.
+   */
+  private void releaseLease() {
+    try {
+      if (!pool.awaitIdle(ATTEMPTS_STOP)) {
+        LOG.warn("attempts still running after {}: the Lease is left to expire", ATTEMPTS_STOP);
+        return;
+      }
+      var lock =
+          new io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock(
+              config.operatorNamespace(), config.leaseName(), config.identity());
+      var elector =
+          new io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector(
+              client,
+              new io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig(
+                  lock,
+                  LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                  LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                  LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                  new io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks(
+                      () -> {}, () -> {}, leader -> {}),
+                  true,
+                  config.leaseName()),
+              Runnable::run);
+      if (elector.release()) {
+        LOG.info("released the Lease {}/{}", config.operatorNamespace(), config.leaseName());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.warn("could not release the Lease; it expires by itself", e);
+    }
   }
 }

@@ -137,7 +137,8 @@ class ApiAccessIT {
             " configmaps update WATCHED_NAMESPACES",
             // a Job deleted on timeout, on a lost watch or when its task is deleted mid-attempt
             "batch jobs delete WATCHED_NAMESPACES",
-            // JOSDK's start-up check asks for update; fabric8 renews the Lease with a patch
+            // JOSDK's start-up check asks for update; fabric8 renews the Lease with a patch, and
+            // the update that releases it on close comes after this check
             "coordination.k8s.io leases update OPERATOR_NAMESPACE");
   }
 
