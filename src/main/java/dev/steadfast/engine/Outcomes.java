@@ -61,13 +61,7 @@ final class Outcomes {
   Failure progress(Step step, UnitCheckpoint unit, Outcome.Progress p, List<EngineEvent> events) {
     unit.transcript = p.transcript();
     unit.iterations = inc(unit.iterations);
-    unit.stageAttempts = 0;
-    unit.transientRetries = null;
-    unit.rateLimitRetries = null;
-    unit.lastFingerprint = null;
-    unit.identicalFailures = null;
-    unit.phase = StepPhase.Pending;
-    unit.nextAttemptAt = null;
+    nextAction(unit);
     int max =
         step.agent == null || step.agent.maxIterations == null ? 20 : step.agent.maxIterations;
     events.add(
@@ -104,30 +98,11 @@ final class Outcomes {
     Duration delay = Duration.ZERO;
     String how = "";
     if (f.tier() == Tier.Transient) {
-      boolean budget = policy.maxAttempts() == 0 || unit.stageAttempts < policy.maxAttempts();
-      boolean window =
-          unit.stageStartedAt == null
-              || Duration.between(Instant.parse(unit.stageStartedAt), now)
-                      .compareTo(policy.maxElapsed())
-                  < 0;
-      if (budget && window) {
-        boolean rateLimited = "RateLimited".equals(f.reason());
-        int n =
-            rateLimited
-                ? (unit.rateLimitRetries = inc(unit.rateLimitRetries))
-                : (unit.transientRetries = inc(unit.transientRetries));
-        // Providers send reset headers on every reply; they only mean "wait" on 429/503/529.
-        Duration asked = rateLimited || "Overloaded".equals(f.reason()) ? f.retryAfter() : null;
-        delay =
-            BackoffSchedule.delay(
-                rateLimited ? policy.rateLimit() : policy.backoff(), n, asked, random);
+      Retry r = transientRetry(unit, f, policy);
+      if (r != null) {
+        delay = r.delay();
         retry = true;
-        how =
-            "retry "
-                + (unit.stageAttempts + 1)
-                + (policy.maxAttempts() == 0 ? "" : "/" + policy.maxAttempts())
-                + " in "
-                + GoDuration.format(delay);
+        how = r.how();
       }
     } else if (f.tier() == Tier.Recoverable && "ContextOverflow".equals(f.reason())) {
       LlmStep llm = Renderer.llmFor(step, null);
@@ -156,9 +131,7 @@ final class Outcomes {
         events.add(EngineEvent.warning("LoopDetected", step.name, label(unit) + loop.message()));
         return loop;
       }
-      unit.phase = delay.isZero() ? StepPhase.Pending : StepPhase.Waiting;
-      unit.waitReason = f.reason();
-      unit.nextAttemptAt = delay.isZero() ? null : now.plus(delay).toString();
+      wait(unit, f, delay);
       events.add(
           EngineEvent.warning("StepRetrying", step.name, label(unit) + reasonText(f) + ", " + how));
       return null;
@@ -180,6 +153,98 @@ final class Outcomes {
     unit.nextAttemptAt = null;
     unit.waitReason = null;
     return null;
+  }
+
+  /**
+   * A unit moves on to its next action (the next model call, or the next tool call of an agent):
+   * that action gets the retry budget afresh.
+   */
+  static void nextAction(UnitCheckpoint unit) {
+    unit.stageAttempts = 0;
+    unit.transientRetries = null;
+    unit.rateLimitRetries = null;
+    unit.lastFingerprint = null;
+    unit.identicalFailures = null;
+    unit.phase = StepPhase.Pending;
+    unit.nextAttemptAt = null;
+    unit.waitReason = null;
+  }
+
+  /**
+   * A failed tool call of an agent: a Transient failure within the retry budget waits its backoff
+   * (a durable timer, like any retry) and returns true; anything else returns false, and the caller
+   * hands the failure to the model as the tool's result — a failed tool is not a failed task.
+   */
+  boolean retryTool(
+      Step step,
+      UnitCheckpoint unit,
+      Attempt attempt,
+      String tool,
+      Failure f,
+      EffectivePolicy policy,
+      List<EngineEvent> events) {
+    unit.lastError = errorInfo(f);
+    Retry retry = f.tier() == Tier.Transient ? transientRetry(unit, f, policy) : null;
+    if (retry == null || loopCheck(unit, attempt, f, policy) != null) {
+      events.add(
+          EngineEvent.warning(
+              "ToolFailed",
+              step.name,
+              label(unit)
+                  + "tool "
+                  + tool
+                  + ": "
+                  + reasonText(f)
+                  + (retry == null && f.tier() == Tier.Transient ? ", attempts exhausted" : "")
+                  + "; the model gets the error as the tool's result"));
+      return false;
+    }
+    wait(unit, f, retry.delay());
+    events.add(
+        EngineEvent.warning(
+            "StepRetrying",
+            step.name,
+            label(unit) + "tool " + tool + ": " + reasonText(f) + ", " + retry.how()));
+    return true;
+  }
+
+  private record Retry(Duration delay, String how) {}
+
+  /** The backoff of a Transient failure, or null when the budget or the window is spent. */
+  private Retry transientRetry(UnitCheckpoint unit, Failure f, EffectivePolicy policy) {
+    Instant now = clock.instant();
+    boolean budget = policy.maxAttempts() == 0 || unit.stageAttempts < policy.maxAttempts();
+    boolean window =
+        unit.stageStartedAt == null
+            || Duration.between(Instant.parse(unit.stageStartedAt), now)
+                    .compareTo(policy.maxElapsed())
+                < 0;
+    if (!budget || !window) {
+      return null;
+    }
+    boolean rateLimited = "RateLimited".equals(f.reason());
+    int n =
+        rateLimited
+            ? (unit.rateLimitRetries = inc(unit.rateLimitRetries))
+            : (unit.transientRetries = inc(unit.transientRetries));
+    // Providers send reset headers on every reply; they only mean "wait" on 429/503/529.
+    Duration asked = rateLimited || "Overloaded".equals(f.reason()) ? f.retryAfter() : null;
+    Duration delay =
+        BackoffSchedule.delay(
+            rateLimited ? policy.rateLimit() : policy.backoff(), n, asked, random);
+    return new Retry(
+        delay,
+        "retry "
+            + (unit.stageAttempts + 1)
+            + (policy.maxAttempts() == 0 ? "" : "/" + policy.maxAttempts())
+            + " in "
+            + GoDuration.format(delay));
+  }
+
+  private void wait(UnitCheckpoint unit, Failure f, Duration delay) {
+    unit.phase = delay.isZero() ? StepPhase.Pending : StepPhase.Waiting;
+    unit.waitReason = f.reason();
+    unit.nextAttemptAt = delay.isZero() ? null : clock.instant().plus(delay).toString();
   }
 
   /** The same action failing the same way maxIdenticalFailures times in a row is a loop. */

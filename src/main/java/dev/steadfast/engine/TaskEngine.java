@@ -11,13 +11,16 @@ import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.StepStatus;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.api.Tier;
+import dev.steadfast.api.Tool;
 import dev.steadfast.api.UnitCheckpoint;
 import dev.steadfast.engine.breaker.Breakers;
+import dev.steadfast.engine.exec.AgentWire;
 import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
 import dev.steadfast.engine.expr.ExpressionException;
+import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Clock;
@@ -43,6 +46,7 @@ public final class TaskEngine {
   private final Policy defaults;
   private final Renderer renderer = new Renderer();
   private final Outcomes outcomes;
+  private final OutputValidator validator = new OutputValidator();
 
   public TaskEngine(
       Clock clock,
@@ -253,11 +257,15 @@ public final class TaskEngine {
             events);
         continue;
       }
+      AgentTools.Pending tool = toolCall(step, unit, fallback);
+      if (tool != null && settleTool(task, step, unit, tool, events)) {
+        continue;
+      }
       Attempt a = attempt(task, status, i, unit, unit.attempts + 1, events);
       if (a == null) {
         return null; // failed while rendering
       }
-      if (a.breakerKey() != null) {
+      if (a.breakerKey() != null && tool == null) {
         CircuitBreaker cb = breakers.get(a.breakerKey(), policy(task, step).breaker());
         if (!cb.tryAcquirePermission()) {
           if (unit.stage < fallbacks(step).size()) {
@@ -354,7 +362,14 @@ public final class TaskEngine {
     EffectivePolicy policy = policy(task, step);
     Call call;
     String breakerKey;
-    if (fallback != null && fallback.http != null) {
+    AgentTools.Pending tool = toolCall(step, unit, fallback);
+    if (tool != null) {
+      // A tool call the model asked for: an HTTP call with a breaker of its own (the tool's host).
+      call =
+          AgentWire.render(
+              AgentTools.tool(step.agent.tools, tool.name()), tool.arguments(), task.spec().inputs);
+      breakerKey = Breakers.defaultKey(((Call.HttpCall) call).url(), null);
+    } else if (fallback != null && fallback.http != null) {
       call = renderer.http(fallback.http, vars);
       breakerKey = Breakers.defaultKey(((Call.HttpCall) call).url(), null);
     } else if (step.http != null && fallback == null) {
@@ -377,7 +392,7 @@ public final class TaskEngine {
       call = renderer.job(step.job, vars, task.name(), task.spec().inputs);
       breakerKey = null;
     }
-    if (breakerKey != null && policy.breaker().key() != null && fallback == null) {
+    if (breakerKey != null && policy.breaker().key() != null && fallback == null && tool == null) {
       breakerKey = policy.breaker().key();
     }
     String itemPart = unit.index == null ? "-" : String.valueOf(unit.index);
@@ -393,6 +408,67 @@ public final class TaskEngine {
         request,
         Json.sha256(call),
         breakerKey);
+  }
+
+  /** The agent's pending tool call, when the unit's next action is one; null otherwise. */
+  private static AgentTools.Pending toolCall(Step step, UnitCheckpoint unit, Fallback fallback) {
+    if (step.agent == null || (fallback != null && fallback.llm == null)) {
+      return null;
+    }
+    return AgentTools.pending(unit.transcript);
+  }
+
+  /**
+   * Answers a pending tool call at once, without calling anything, when it cannot run: an unknown
+   * tool, arguments its parameters schema refuses, a URL that does not render, or an open breaker.
+   * The model reads the error and decides what to do. False when the call should run.
+   */
+  private boolean settleTool(
+      TaskRef task,
+      Step step,
+      UnitCheckpoint unit,
+      AgentTools.Pending tool,
+      List<EngineEvent> events) {
+    Tool def = AgentTools.tool(step.agent.tools, tool.name());
+    String error = null;
+    if (def == null) {
+      error = "UnknownTool: there is no tool " + tool.name();
+    } else {
+      List<String> problems;
+      try {
+        problems = validator.problems(def.parameters, tool.arguments());
+      } catch (IllegalArgumentException e) {
+        problems = List.of(e.getMessage());
+      }
+      if (!problems.isEmpty()) {
+        error = "InvalidArguments: " + String.join("; ", problems);
+      } else {
+        try {
+          Call.HttpCall http = AgentWire.render(def, tool.arguments(), task.spec().inputs);
+          String key = Breakers.defaultKey(http.url(), null);
+          if (!breakers.get(key, policy(task, step).breaker()).tryAcquirePermission()) {
+            error = "CircuitOpen: the breaker " + key + " is open";
+          }
+        } catch (RuntimeException e) {
+          error = "InvalidRequest: " + e.getMessage();
+        }
+      }
+    }
+    if (error == null) {
+      return false;
+    }
+    events.add(
+        EngineEvent.warning(
+            "ToolFailed",
+            step.name,
+            Outcomes.label(unit)
+                + "tool "
+                + tool.name()
+                + ": "
+                + error
+                + "; the model gets the error as the tool's result"));
+    AgentTools.answer(unit, tool, "error: " + error);
+    return true;
   }
 
   /**
@@ -419,6 +495,15 @@ public final class TaskEngine {
       return;
     }
     unit.inFlight = null;
+    Fallback stageFallback = unit.stage == 0 ? null : fallbacks(step).get(unit.stage - 1);
+    AgentTools.Pending tool =
+        attempt.request() != null && attempt.request().call() instanceof Call.HttpCall
+            ? toolCall(step, unit, stageFallback)
+            : null;
+    if (tool != null) {
+      completeTool(task, status, step, unit, attempt, tool, outcome, took, events);
+      return;
+    }
     outcome = OutputLimit.check(outcome);
     if (attempt.breakerKey() != null) {
       recordBreaker(task, step, attempt, outcome, took, events);
@@ -451,6 +536,30 @@ public final class TaskEngine {
     }
     if (unit.phase.isFinal()) {
       Steps.unitFinished(task, status, i, clock.instant(), events);
+    }
+    Summary.update(task, status, clock.instant(), false);
+  }
+
+  /** A tool call ended: its result, a retry after a backoff, or its error, for the model. */
+  private void completeTool(
+      TaskRef task,
+      AgentTaskStatus status,
+      Step step,
+      UnitCheckpoint unit,
+      Attempt attempt,
+      AgentTools.Pending tool,
+      Outcome outcome,
+      Duration took,
+      List<EngineEvent> events) {
+    recordBreaker(task, step, attempt, outcome, took, events);
+    if (outcome instanceof Outcome.Success s) {
+      AgentTools.answer(unit, tool, AgentTools.resultText(s.output()));
+    } else if (outcome instanceof Outcome.Failed f) {
+      Failure failure = f.failure();
+      if (!outcomes.retryTool(
+          step, unit, attempt, tool.name(), failure, policy(task, step), events)) {
+        AgentTools.answer(unit, tool, "error: " + failure.reason() + ": " + failure.message());
+      }
     }
     Summary.update(task, status, clock.instant(), false);
   }

@@ -83,7 +83,7 @@ public final class LocalSession {
         Map.of(
             Call.HttpCall.class, httpExecutor,
             Call.LlmCall.class, llmExecutor,
-            Call.AgentCall.class, new AgentExecutor(llmExecutor, httpExecutor)));
+            Call.AgentCall.class, new AgentExecutor(llmExecutor)));
   }
 
   static String resultLine(AgentTaskStatus s) {

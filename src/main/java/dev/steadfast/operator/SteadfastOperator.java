@@ -179,7 +179,7 @@ public final class SteadfastOperator implements AutoCloseable {
             Map.of(
                 Call.HttpCall.class, httpExecutor,
                 Call.LlmCall.class, llm,
-                Call.AgentCall.class, new AgentExecutor(llm, httpExecutor),
+                Call.AgentCall.class, new AgentExecutor(llm),
                 Call.JobCall.class, jobs)),
         egressAllow);
   }

@@ -327,7 +327,7 @@ class RunIT {
             + "            http: {url: 'SIM/items?count={{ args.count }}'}\n";
     CliProcess.Result r = run(task("agent", steps));
     assertThat(r.exit()).as(r.all()).isZero();
-    assertThat(r.out()).contains("AgentIteration").contains("called list_items");
+    assertThat(r.out()).contains("AgentIteration").contains("calling list_items");
     assertThat(step(r).path("output").asText()).contains("Item 1");
     assertThat(sim.requests())
         .extracting(RecordedRequest::api)
@@ -335,6 +335,29 @@ class RunIT {
     assertThat(sim.requests().get(1).path()).contains("/items");
     JsonNode second = sim.requests().get(2).body().path("messages");
     assertThat(second.toString()).contains("tool_call_id").contains("Item 2");
+  }
+
+  @Test
+  void aFailingToolCallIsRetriedWithBackoffAndThenAFatalOneGoesToTheModel() throws Exception {
+    // The /items fixture fails twice (500, then 401) under the fault name "http".
+    start("500@1/http,401@2/http");
+    String steps =
+        "  steps:\n    - name: research\n      agent:\n        maxIterations: 6\n"
+            + "        llm: {endpoint: 'SIM/v1', model: gpt-4o, messages: [{role: user, content: 'Which items are about billing?'}]}\n"
+            + "        tools:\n          - name: list_items\n            parameters: {type: object, required: [count], properties: {count: {type: integer, minimum: 2, maximum: 5}}}\n"
+            + "            http: {url: 'SIM/items?count={{ args.count }}'}\n";
+    CliProcess.Result r = run(task("agent-retry", steps));
+    assertThat(r.exit()).as(r.all()).isZero();
+    // 500 is Transient: the tool call waits its backoff and runs again, with a new key.
+    assertThat(r.out()).contains("tool list_items: ServerError (500), retry 2/4 in");
+    // 401 is Fatal for the tool, not for the task: the model reads the error.
+    assertThat(r.out()).contains("tool list_items: Unauthorized (401); the model gets the error");
+    assertThat(sim.requests())
+        .extracting(RecordedRequest::api)
+        .containsExactly("openai", "http", "http", "openai");
+    assertThat(sim.requests()).extracting(RecordedRequest::idempotencyKey).doesNotHaveDuplicates();
+    assertThat(sim.requests().get(3).body().toString()).contains("error: Unauthorized");
+    assertNoCanary(r);
   }
 
   @Test

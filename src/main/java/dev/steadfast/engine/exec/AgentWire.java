@@ -19,7 +19,7 @@ import java.util.Map;
  * content}); it is turned into OpenAI tool_calls / tool messages or Anthropic tool_use /
  * tool_result blocks when a request is built.
  */
-final class AgentWire {
+public final class AgentWire {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   record ToolCall(String id, String name, JsonNode arguments) {}
@@ -146,7 +146,7 @@ final class AgentWire {
   }
 
   /** The tool's HTTP call with its templates rendered against the model's arguments. */
-  static Call.HttpCall render(Tool tool, JsonNode arguments, JsonNode inputs) {
+  public static Call.HttpCall render(Tool tool, JsonNode arguments, JsonNode inputs) {
     Cel cel = Cel.tasks();
     Map<String, Object> vars = new HashMap<>();
     for (String v : Cel.TASK_VARIABLES) {

@@ -107,6 +107,16 @@ public final class OutputValidator {
     return new Result(parsed.value(), schemaProblems(outputSchema, parsed.value()));
   }
 
+  /**
+   * What is wrong with a value under a JSON Schema (an agent tool's {@code parameters}, say); empty
+   * when it is valid.
+   *
+   * @throws IllegalArgumentException when the schema itself cannot be used
+   */
+  public List<String> problems(JsonNode schema, JsonNode value) {
+    return present(schema) ? schemaProblems(schema, value) : List.of();
+  }
+
   private List<String> schemaProblems(JsonNode schema, JsonNode value) {
     try {
       List<String> problems = new ArrayList<>();
