@@ -37,6 +37,28 @@ public final class CrdFinisher {
     }
   }
 
+  /**
+   * {@code maximum: 100.0} → {@code 100}: the API server stores integral numbers without the
+   * fraction, so a CRD written with it differs from the stored one on every client-side apply
+   * (`kubectl apply` says "configured" each time, GitOps tools see drift).
+   */
+  static void integral(JsonNode node) {
+    if (node instanceof ObjectNode o) {
+      List<String> names = new ArrayList<>();
+      o.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        JsonNode v = o.get(name);
+        if (v.isFloatingPointNumber() && v.doubleValue() == Math.rint(v.doubleValue())) {
+          o.put(name, v.longValue());
+        } else {
+          integral(v);
+        }
+      }
+    } else if (node instanceof ArrayNode a) {
+      a.forEach(CrdFinisher::integral);
+    }
+  }
+
   static String finish(String generatedYaml) {
     JsonNode crd = Serialization.unmarshal(generatedYaml, JsonNode.class);
     List<String> order =
@@ -48,8 +70,14 @@ public final class CrdFinisher {
       List<JsonNode> sorted = new ArrayList<>();
       columns.forEach(sorted::add);
       sorted.sort(Comparator.comparingInt(c -> order.indexOf(c.path("name").asText())));
+      // The API server drops the default priority 0; written out, every `kubectl apply` of the
+      // CRD would send the whole version list again and report it "configured".
+      sorted.stream()
+          .filter(c -> c.path("priority").asInt(-1) == 0)
+          .forEach(c -> ((ObjectNode) c).remove("priority"));
       ((ObjectNode) version).putArray("additionalPrinterColumns").addAll(sorted);
     }
+    integral(crd);
     return "# Generated from dev.steadfast.api by `./mvnw process-test-classes -Dcrd.write=true`; do not edit.\n"
         + Serialization.asYaml(crd);
   }
