@@ -14,6 +14,7 @@ import dev.steadfast.engine.validation.Problem;
 import dev.steadfast.engine.validation.TaskValidator;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -39,8 +40,12 @@ import java.util.stream.Collectors;
  * start the planned attempts on the pool. Waits are JOSDK reschedules computed from nextAttemptAt;
  * nothing here blocks on an agent call.
  */
-// Not generation-aware: the retry annotation changes metadata only, not the generation.
-@ControllerConfiguration(name = "agenttask", generationAwareEventProcessing = false)
+// Not generation-aware (the retry annotation changes metadata only, not the generation), but
+// status-only updates, our own checkpoint writes among them, are filtered out.
+@ControllerConfiguration(
+    name = "agenttask",
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = MeaningfulChange.class))
 public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
   private static final Set<String> SECRET_REASONS =
       Set.of("Unauthorized", "Forbidden", "SecretNotFound");
@@ -82,6 +87,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
 
   @Override
   public UpdateControl<AgentTask> reconcile(AgentTask task, Context<AgentTask> context) {
+    metrics.reconciled();
     ResourceID id = ResourceID.fromResource(task);
     AgentTaskStatus status = store.load(task);
     List<EngineEvent> events = new ArrayList<>();

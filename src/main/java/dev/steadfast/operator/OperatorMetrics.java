@@ -57,6 +57,7 @@ public final class OperatorMetrics {
   private final MultiGauge tasks;
   private final MultiGauge breakers;
   private final Counter loopDetections;
+  private final Counter reconciles;
 
   /**
    * @param tasksByPhase task count per phase name; phases it leaves out are exported as 0
@@ -79,6 +80,10 @@ public final class OperatorMetrics {
     loopDetections =
         Counter.builder("steadfast.loop.detections")
             .description("Steps stopped as LoopDetected")
+            .register(registry);
+    reconciles =
+        Counter.builder("steadfast.reconciles")
+            .description("Reconciles of AgentTasks (events, attempt outcomes, timers)")
             .register(registry);
     for (String result : List.of(OK, CONFLICT, ERROR)) {
       checkpointCounter(result);
@@ -108,6 +113,15 @@ public final class OperatorMetrics {
         .serviceLevelObjectives(STEP_BUCKETS)
         .register(registry)
         .record(d);
+  }
+
+  public void reconciled() {
+    reconciles.increment();
+  }
+
+  /** Reconciles so far, for tests and benchmarks. */
+  public double reconciles() {
+    return reconciles.count();
   }
 
   public void loopDetected() {
