@@ -280,6 +280,32 @@ class TaskEngineTest {
   }
 
   @Test
+  void contextOverflowThatCannotBeTruncatedFurtherGoesToFallbacksThenFailsWithItsReason() {
+    String step =
+        "  steps:\n    - name: a\n      llm: {endpoint: 'http://llm.test', model: m, messages: [{role: user, content: hi}]}\n";
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(EngineHarness.task(step), r -> fail(Tier.Recoverable, "ContextOverflow", 400, null));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("ContextOverflow");
+    assertThat(Conditions.find(s.conditions, Conditions.STALLED).reason)
+        .isEqualTo("ContextOverflow");
+    assertThat(h.reasons()).doesNotContain("LoopDetected");
+    assertThat(h.requests).hasSizeLessThanOrEqualTo(2);
+
+    EngineHarness withFallback = new EngineHarness();
+    AgentTaskStatus degraded =
+        withFallback.run(
+            EngineHarness.task(step + "      fallbacks:\n        - llm: {model: long-context}\n"),
+            r ->
+                ((Call.LlmCall) r.call()).model().equals("m")
+                    ? fail(Tier.Recoverable, "ContextOverflow", 400, null)
+                    : ok("fits"));
+    assertThat(degraded.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(degraded.steps.get(0).fallback).isEqualTo("llm");
+  }
+
+  @Test
   void forEachToleratesFailuresAndCheckpointsItems() {
     EngineHarness h = new EngineHarness();
     TaskRef t =
