@@ -330,6 +330,29 @@ class TaskEngineTest {
   }
 
   @Test
+  void forEachItemsProducedByAFallbackMakeTheTaskDegradedWithFallbackUsed() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  inputs: {xs: [1, 2, 3]}\n  steps:\n    - name: each\n      forEach: {items: inputs.xs}\n"
+                + "      http: {url: 'http://api.test/{{ item }}'}\n"
+                + "      fallbacks:\n        - value: unknown\n");
+    AgentTaskStatus s =
+        h.run(
+            t,
+            r ->
+                ((Call.HttpCall) r.call()).url().endsWith("/2")
+                    ? fail(Tier.Fatal, "NotFound", 404, null)
+                    : ok("y"));
+    assertThat(s.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(s.steps.get(0).items.failed).isZero();
+    assertThat(s.steps.get(0).degraded).isTrue();
+    assertThat(Conditions.find(s.conditions, Conditions.DEGRADED).status).isEqualTo("True");
+    assertThat(Conditions.find(s.conditions, Conditions.DEGRADED).reason).isEqualTo("FallbackUsed");
+    assertThat(h.reasons()).contains("FallbackUsed");
+  }
+
+  @Test
   void forEachBeyondToleranceFailsWithPartialFailure() {
     EngineHarness h = new EngineHarness();
     TaskRef t =
