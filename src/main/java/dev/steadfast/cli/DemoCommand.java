@@ -27,6 +27,8 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "demo",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description =
         "Runs examples/quickstart.yaml against the built-in simulator with injected faults.")
 public final class DemoCommand implements Callable<Integer> {

@@ -20,6 +20,8 @@ import picocli.CommandLine.Spec;
 /** `steadfast operator`: runs the operator with in-cluster config or the current kubeconfig. */
 @Command(
     name = "operator",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description =
         "Runs the AgentTask operator against the current cluster (in-cluster config or kubeconfig).")
 public final class OperatorCommand implements Callable<Integer> {

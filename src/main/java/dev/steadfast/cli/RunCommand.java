@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
 /** `steadfast run FILE`: runs one AgentTask on this machine, resumable from its checkpoint. */
 @Command(
     name = "run",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = {
       "Runs one AgentTask on this machine, no cluster. Checkpoints go to DIR/<name>/; running the"
           + " same command again after a crash resumes and never re-runs a finished step.",

@@ -13,6 +13,8 @@ import picocli.CommandLine.Spec;
 /** `steadfast simulate`: the built-in OpenAI- and Anthropic-compatible LLM API simulator. */
 @Command(
     name = "simulate",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = {
       "Serves a deterministic LLM API (OpenAI /v1/chat/completions and Anthropic /v1/messages) on"
           + " 127.0.0.1 with fault injection, to test policies before spending tokens.",

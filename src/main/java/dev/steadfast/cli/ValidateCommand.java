@@ -16,6 +16,8 @@ import picocli.CommandLine.Spec;
 /** `steadfast validate FILE...`: schema and semantic checks, each problem with its field path. */
 @Command(
     name = "validate",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = {
       "Checks AgentTask files against the CRD schema, its CEL rules and semantic rules.",
       "Exit codes: 0 all valid, 2 a file is invalid."

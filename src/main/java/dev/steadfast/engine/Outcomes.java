@@ -107,7 +107,11 @@ final class Outcomes {
     } else if (f.tier() == Tier.Recoverable && "ContextOverflow".equals(f.reason())) {
       LlmStep llm = Renderer.llmFor(step, null);
       boolean truncate = llm == null || llm.onContextOverflow != LlmStep.ContextOverflow.Fail;
-      if (truncate && inc(unit.truncations) <= MAX_TRUNCATIONS) {
+      // When the last round sent the very request that overflowed before, nothing is left to cut:
+      // the handling has run out, so the step goes to its fallbacks or fails with ContextOverflow
+      // (SPEC §2) instead of resending it until the loop guard calls it LoopDetected.
+      boolean shrank = !fingerprint(unit, attempt, f).equals(unit.lastFingerprint);
+      if (truncate && shrank && inc(unit.truncations) <= MAX_TRUNCATIONS) {
         unit.truncations = inc(unit.truncations);
         retry = true;
         how = "truncating the conversation (round " + unit.truncations + ") and retrying";
@@ -250,9 +254,7 @@ final class Outcomes {
   /** The same action failing the same way maxIdenticalFailures times in a row is a loop. */
   private Failure loopCheck(
       UnitCheckpoint unit, Attempt attempt, Failure f, EffectivePolicy policy) {
-    String fingerprint =
-        Json.sha256Hex(
-            attempt.step() + "|" + unit.index + "|" + attempt.digest() + "|" + f.reason());
+    String fingerprint = fingerprint(unit, attempt, f);
     if (fingerprint.equals(unit.lastFingerprint)) {
       unit.identicalFailures = inc(unit.identicalFailures);
     } else {
@@ -270,6 +272,11 @@ final class Outcomes {
               + " times in a row");
     }
     return null;
+  }
+
+  private static String fingerprint(UnitCheckpoint unit, Attempt attempt, Failure f) {
+    return Json.sha256Hex(
+        attempt.step() + "|" + unit.index + "|" + attempt.digest() + "|" + f.reason());
   }
 
   static void nextStage(UnitCheckpoint unit) {

@@ -134,10 +134,17 @@ final class Summary {
   }
 
   static String degradedReason(AgentTaskStatus status) {
-    boolean fallback =
-        status.steps.stream().anyMatch(s -> s.fallback != null && !"items".equals(s.fallback));
+    // A forEach step whose items used fallbacks says fallback "items": SPEC §1, any fallback used
+    // makes the task Degraded with FallbackUsed; tolerated failed items make it PartialFailure.
+    boolean fallback = status.steps.stream().anyMatch(s -> s.fallback != null);
     boolean partial =
-        status.steps.stream().anyMatch(s -> Boolean.TRUE.equals(s.degraded) && s.items != null);
+        status.steps.stream()
+            .anyMatch(
+                s ->
+                    Boolean.TRUE.equals(s.degraded)
+                        && s.items != null
+                        && s.items.failed != null
+                        && s.items.failed > 0);
     boolean continued =
         status.phase != TaskPhase.Failed
             && status.steps.stream().anyMatch(s -> s.phase == StepPhase.Failed);

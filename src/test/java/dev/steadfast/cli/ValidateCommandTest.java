@@ -44,6 +44,23 @@ class ValidateCommandTest {
   }
 
   @Test
+  void eachProblemIsOneLineWithItsFieldPath(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("cel.yaml");
+    Files.writeString(
+        bad,
+        "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: cel}\n"
+            + "spec:\n  steps:\n    - name: a\n      when: 'inputs.x >'\n"
+            + "      http: {url: 'http://x/{{ steps.nope.output }}'}\n");
+    Result r = run("validate", bad.toString());
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err.lines().toList())
+        .hasSize(2)
+        .allSatisfy(line -> assertThat(line).startsWith(bad + ": cel: spec.steps[0]."))
+        .anySatisfy(line -> assertThat(line).contains(".when: CEL expression does not compile"))
+        .anySatisfy(line -> assertThat(line).contains(".http.url: references unknown step"));
+  }
+
+  @Test
   void unreadableFilesExitTwo(@TempDir Path dir) throws Exception {
     Path notYaml = dir.resolve("x.yaml");
     Files.writeString(notYaml, "a: [unclosed\n");

@@ -280,6 +280,32 @@ class TaskEngineTest {
   }
 
   @Test
+  void contextOverflowThatCannotBeTruncatedFurtherGoesToFallbacksThenFailsWithItsReason() {
+    String step =
+        "  steps:\n    - name: a\n      llm: {endpoint: 'http://llm.test', model: m, messages: [{role: user, content: hi}]}\n";
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(EngineHarness.task(step), r -> fail(Tier.Recoverable, "ContextOverflow", 400, null));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("ContextOverflow");
+    assertThat(Conditions.find(s.conditions, Conditions.STALLED).reason)
+        .isEqualTo("ContextOverflow");
+    assertThat(h.reasons()).doesNotContain("LoopDetected");
+    assertThat(h.requests).hasSizeLessThanOrEqualTo(2);
+
+    EngineHarness withFallback = new EngineHarness();
+    AgentTaskStatus degraded =
+        withFallback.run(
+            EngineHarness.task(step + "      fallbacks:\n        - llm: {model: long-context}\n"),
+            r ->
+                ((Call.LlmCall) r.call()).model().equals("m")
+                    ? fail(Tier.Recoverable, "ContextOverflow", 400, null)
+                    : ok("fits"));
+    assertThat(degraded.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(degraded.steps.get(0).fallback).isEqualTo("llm");
+  }
+
+  @Test
   void forEachToleratesFailuresAndCheckpointsItems() {
     EngineHarness h = new EngineHarness();
     TaskRef t =
@@ -301,6 +327,29 @@ class TaskEngineTest {
     assertThat(Conditions.find(s.conditions, Conditions.DEGRADED).reason)
         .isEqualTo("PartialFailure");
     assertThat(h.requests).extracting(AttemptRequest::idempotencyKey).contains("uid-1/each/4/1");
+  }
+
+  @Test
+  void forEachItemsProducedByAFallbackMakeTheTaskDegradedWithFallbackUsed() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  inputs: {xs: [1, 2, 3]}\n  steps:\n    - name: each\n      forEach: {items: inputs.xs}\n"
+                + "      http: {url: 'http://api.test/{{ item }}'}\n"
+                + "      fallbacks:\n        - value: unknown\n");
+    AgentTaskStatus s =
+        h.run(
+            t,
+            r ->
+                ((Call.HttpCall) r.call()).url().endsWith("/2")
+                    ? fail(Tier.Fatal, "NotFound", 404, null)
+                    : ok("y"));
+    assertThat(s.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(s.steps.get(0).items.failed).isZero();
+    assertThat(s.steps.get(0).degraded).isTrue();
+    assertThat(Conditions.find(s.conditions, Conditions.DEGRADED).status).isEqualTo("True");
+    assertThat(Conditions.find(s.conditions, Conditions.DEGRADED).reason).isEqualTo("FallbackUsed");
+    assertThat(h.reasons()).contains("FallbackUsed");
   }
 
   @Test

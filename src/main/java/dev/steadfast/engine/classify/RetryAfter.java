@@ -20,6 +20,7 @@ import java.util.Map;
 public final class RetryAfter {
   private static final List<String> RELATIVE =
       List.of("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens");
+  private static final String RELATIVE_PREFIX = "x-ratelimit-reset-";
   private static final List<String> INSTANTS =
       List.of("anthropic-ratelimit-requests-reset", "anthropic-ratelimit-tokens-reset");
 
@@ -39,6 +40,13 @@ public final class RetryAfter {
     max = larger(max, retryAfter(first.get("retry-after")));
     for (String name : RELATIVE) {
       max = larger(max, relative(first.get(name)));
+    }
+    // SPEC §1 honours x-ratelimit-reset-* as a family: gateways add their own suffixes
+    // (-input-tokens, -output-tokens, ...), all relative like OpenAI's.
+    for (Map.Entry<String, String> h : first.entrySet()) {
+      if (h.getKey().startsWith(RELATIVE_PREFIX) && !RELATIVE.contains(h.getKey())) {
+        max = larger(max, relative(h.getValue()));
+      }
     }
     for (String name : INSTANTS) {
       max = larger(max, untilInstant(first.get(name)));

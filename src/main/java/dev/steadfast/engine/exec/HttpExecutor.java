@@ -83,6 +83,7 @@ public final class HttpExecutor implements Executor {
     Duration timeout = timeout(request);
     HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout);
     Map<String, String> headers = call.headers() == null ? Map.of() : call.headers();
+    Requests.registerCredentials(redactor, headers, uri);
     headers.forEach(builder::header);
     String body = call.body();
     if (Requests.looksLikeJson(body) && !hasHeader(headers, "content-type")) {

@@ -134,6 +134,8 @@ public final class LlmExecutor implements Executor {
       return failure(fatalFailure("InvalidSpec", "llm.endpoint: " + e.getMessage()));
     }
     String host = uri.getHost();
+    // Azure-style gateways take the key in the endpoint's query (?api-key=...).
+    Requests.registerCredentials(redactor, null, uri);
     try {
       HttpTransport.Response response =
           transport.send(build(request, call, api, uri, body), HttpTransport.timeoutOf(request));

@@ -13,6 +13,8 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 /** Request-building steps the http and llm executors share. */
 final class Requests {
@@ -35,16 +37,35 @@ final class Requests {
     try {
       uri = new URI(url.strip());
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("invalid url: " + e.getMessage());
+      // Not e.getMessage(): it repeats the whole input, query string (and any key in it) included.
+      throw new IllegalArgumentException(
+          "invalid url " + withoutQuery(url) + ": " + e.getReason() + " at index " + e.getIndex());
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new IllegalArgumentException("url must be http or https: " + url);
+      throw new IllegalArgumentException("url must be http or https: " + withoutQuery(url));
     }
     if (uri.getHost() == null) {
-      throw new IllegalArgumentException("url has no host: " + url);
+      throw new IllegalArgumentException("url has no host: " + withoutQuery(url));
     }
     return uri;
+  }
+
+  /** A URL fit for a message: no query string or user info, which may carry credentials. */
+  static String withoutQuery(String url) {
+    String u = url.strip();
+    int q = u.indexOf('?');
+    if (q >= 0) {
+      u = u.substring(0, q) + "?…";
+    }
+    int start = u.indexOf("://") < 0 ? 0 : u.indexOf("://") + 3;
+    int slash = u.indexOf('/', start);
+    int end = slash < 0 ? u.length() : slash;
+    int at = u.lastIndexOf('@', end - 1);
+    if (at >= start) {
+      u = u.substring(0, start) + "…@" + u.substring(at + 1);
+    }
+    return u;
   }
 
   /** A body that parses as a JSON object or array gets Content-Type application/json. */
@@ -85,6 +106,58 @@ final class Requests {
     }
     redactor.register(value);
     return value.strip();
+  }
+
+  // Header and query parameter names whose values are credentials, whatever a step's `auth` says.
+  private static final Pattern CREDENTIAL_NAME =
+      Pattern.compile(
+          "(?i)(key|sig|signature|.*(authorization|cookie|api[-_]?key|access[-_]?key|token|secret"
+              + "|password|credential).*)");
+
+  /**
+   * SPEC §2: messages never carry request auth headers. Credentials written straight into a step's
+   * {@code headers} (for example {@code Authorization: "Bearer {{ inputs.token }}"}) or its URL
+   * query ({@code ?api_key=...}) are not read through a secretRef, so they are registered here: a
+   * server echoing the request in an error page must not publish them in status or events.
+   */
+  static void registerCredentials(Redactor redactor, Map<String, String> headers, URI uri) {
+    if (headers != null) {
+      headers.forEach(
+          (name, value) -> {
+            if (name != null && value != null && CREDENTIAL_NAME.matcher(name.strip()).matches()) {
+              registerWithoutScheme(redactor, value);
+            }
+          });
+    }
+    String query = uri == null ? null : uri.getRawQuery();
+    if (query == null) {
+      return;
+    }
+    for (String pair : query.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0 && CREDENTIAL_NAME.matcher(decode(pair.substring(0, eq))).matches()) {
+        redactor.register(pair.substring(eq + 1));
+        redactor.register(decode(pair.substring(eq + 1)));
+      }
+    }
+  }
+
+  // "Bearer abc": an echo may carry the whole value or only the credential after the scheme.
+  private static void registerWithoutScheme(Redactor redactor, String value) {
+    redactor.register(value);
+    String v = value.strip();
+    int space = v.indexOf(' ');
+    if (space > 0) {
+      redactor.register(v.substring(space + 1).strip());
+    }
+  }
+
+  private static String decode(String s) {
+    try {
+      return java.net.URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return s;
+    }
   }
 
   /** The engine's key replaces any the step set, so a re-run is always recognisable. */

@@ -105,7 +105,9 @@ public final class Cel {
     if (message == null) {
       return "invalid expression";
     }
-    String m = message.strip();
+    // The compiler adds the expression and a caret on further lines; one line keeps `validate`
+    // at one problem per line and status messages on one line.
+    String m = message.strip().lines().findFirst().orElse("").strip();
     return m.length() > 500 ? m.substring(0, 500) + "…" : m;
   }
 }

@@ -43,6 +43,7 @@ class RetryAfterTest {
     assertThat(of("x-ratelimit-reset-tokens", "20ms")).isEqualTo(Duration.ofMillis(20));
     assertThat(of("x-ratelimit-reset-requests", "7.66s")).isEqualTo(Duration.ofMillis(7660));
     assertThat(of("X-RateLimit-Reset-Requests", "3")).isEqualTo(Duration.ofSeconds(3));
+    assertThat(of("x-ratelimit-reset-input-tokens", "12s")).isEqualTo(Duration.ofSeconds(12));
   }
 
   @Test

@@ -261,6 +261,51 @@ class HttpExecutorTest {
     }
   }
 
+  @Test
+  void credentialsWrittenIntoHeadersOrTheQueryNeverReachAMessage() {
+    String token = "tok-" + CANARY;
+    String key = "key-" + CANARY;
+    stub.respond(
+        r ->
+            Reply.json(
+                400,
+                "{\"error\":\"bad credentials\",\"echo\":\""
+                    + r.header("Authorization")
+                    + "\",\"token\":\""
+                    + token
+                    + "\",\"key\":\""
+                    + r.header("X-Api-Key")
+                    + "\",\"path\":\""
+                    + key
+                    + "\"}"));
+    HttpCall call =
+        new HttpCall(
+            "GET",
+            stub.url("/search?q=cats&api_key=" + key),
+            Map.of("Authorization", "Bearer " + token, "X-Api-Key", "hdr-" + CANARY),
+            null,
+            null,
+            null,
+            null,
+            null);
+
+    Failure failure = failure(run(call));
+
+    assertThat(failure.reason()).isEqualTo("InvalidRequest");
+    assertThat(failure.message()).contains("bad credentials").doesNotContain(CANARY);
+  }
+
+  @Test
+  void anInvalidUrlIsReportedWithoutItsQueryOrUserInfo() {
+    Failure bad =
+        failure(run(call("GET", "ftp://user:" + CANARY + "@h/x?key=" + CANARY, null, null)));
+    assertThat(bad.reason()).isEqualTo("InvalidSpec");
+    assertThat(bad.message()).contains("http or https").doesNotContain(CANARY);
+    Failure syntax = failure(run(call("GET", "http://h/x y?key=" + CANARY, null, null)));
+    assertThat(syntax.reason()).isEqualTo("InvalidSpec");
+    assertThat(syntax.message()).contains("invalid url").doesNotContain(CANARY);
+  }
+
   private Outcome run(HttpCall call) {
     return executor.execute(
         new AttemptRequest("ns", "uid-1/fetch/0/1", Duration.ofSeconds(5), List.of(), call));
