@@ -43,10 +43,33 @@ public final class TaskValidator {
       ((com.fasterxml.jackson.databind.node.ObjectNode) forSchema).remove("status");
     }
     problems.addAll(manifest.validate(forSchema));
-    if (problems.isEmpty()) {
-      problems.addAll(semantics.validate(Json.convert(doc.get("spec"), AgentTaskSpec.class)));
+    // The semantic checks too, when the spec can be read at all, so that one run of `validate`
+    // shows every problem rather than the schema's first and the rest on the next try.
+    AgentTaskSpec spec;
+    try {
+      spec = Json.convert(doc.get("spec"), AgentTaskSpec.class);
+    } catch (IllegalArgumentException e) {
+      return problems;
+    }
+    List<String> reported = problems.stream().map(Problem::field).toList();
+    try {
+      for (Problem p : semantics.validate(spec)) {
+        // A field the schema already faulted, or one inside it, says the same thing again.
+        if (reported.stream().noneMatch(f -> within(p.field(), f))) {
+          problems.add(p);
+        }
+      }
+    } catch (RuntimeException e) {
+      // A spec the schema refused may trip the semantic checks; the schema's problems stand.
     }
     return problems;
+  }
+
+  private static boolean within(String field, String outer) {
+    return field.equals(outer)
+        || field.startsWith(outer + ".")
+        || field.startsWith(outer + "[")
+        || outer.equals("(root)");
   }
 
   /** Semantic checks only, for a resource the API server already admitted. */

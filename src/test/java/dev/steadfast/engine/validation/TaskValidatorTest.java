@@ -63,6 +63,17 @@ class TaskValidatorTest {
   }
 
   @Test
+  void schemaAndSemanticProblemsAreReportedTogether() throws Exception {
+    assertThat(
+            check(
+                "  steps:\n"
+                    + "    - name: first\n      timeout: soon\n      http: {url: 'http://x'}\n"
+                    + "    - name: second\n      http: {url: '{{ steps.ghost.output }}'}\n"))
+        .extracting(Problem::field)
+        .containsExactlyInAnyOrder("spec.steps[0].timeout", "spec.steps[1].http.url");
+  }
+
+  @Test
   void semanticProblems() throws Exception {
     List<Problem> problems =
         check(
