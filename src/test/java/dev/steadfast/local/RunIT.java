@@ -9,6 +9,8 @@ import dev.steadfast.simulator.RecordedRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,17 +63,20 @@ class RunIT {
         + "}\n";
   }
 
-  CliProcess.Result run(Path file) throws Exception {
-    return CliProcess.run(
-        dir,
-        "run",
-        file.toString(),
-        "--state-dir",
-        dir.resolve("state").toString(),
-        "--secrets-dir",
-        dir.resolve("secrets").toString(),
-        "--status-out",
-        dir.resolve("status.yaml").toString());
+  CliProcess.Result run(Path file, String... more) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                file.toString(),
+                "--state-dir",
+                dir.resolve("state").toString(),
+                "--secrets-dir",
+                dir.resolve("secrets").toString(),
+                "--status-out",
+                dir.resolve("status.yaml").toString()));
+    args.addAll(List.of(more));
+    return CliProcess.run(dir, args.toArray(String[]::new));
   }
 
   static JsonNode step(CliProcess.Result r) {
@@ -252,19 +257,7 @@ class RunIT {
         "classify:\n  - {when: 'response.status == 503', tier: Fatal, reason: ProviderDown}\n");
     Path f = task("outage", "  steps:\n" + llm("gpt-4o", ""));
 
-    CliProcess.Result r =
-        CliProcess.run(
-            dir,
-            "run",
-            f.toString(),
-            "--default-policy",
-            policy.toString(),
-            "--state-dir",
-            dir.resolve("state").toString(),
-            "--secrets-dir",
-            dir.resolve("secrets").toString(),
-            "--status-out",
-            dir.resolve("status.yaml").toString());
+    CliProcess.Result r = run(f, "--default-policy", policy.toString());
 
     assertThat(r.exit()).as(r.all()).isEqualTo(1);
     assertThat(step(r).path("lastError").path("reason").asText()).isEqualTo("ProviderDown");
