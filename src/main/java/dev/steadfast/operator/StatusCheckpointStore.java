@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
@@ -80,18 +80,34 @@ public final class StatusCheckpointStore {
    * changed. Throws KubernetesClientException (409) when the resource changed since it was read.
    */
   public boolean save(AgentTask task, Context<AgentTask> context, AgentTaskStatus status) {
+    // The next reconcile starts from what we wrote, not from an older informer copy.
+    return save(
+        task,
+        written ->
+            context
+                .eventSourceRetriever()
+                .getControllerEventSource()
+                .handleRecentResourceUpdate(ResourceID.fromResource(written), written, task),
+        status);
+  }
+
+  /** {@link #save(AgentTask, Context, AgentTaskStatus)}, telling {@code written} what was. */
+  public boolean save(
+      AgentTask task, java.util.function.Consumer<AgentTask> written, AgentTaskStatus status) {
     AgentTaskStatus stored = deflate(task, status);
     if (Objects.equals(Json.tree(task.getStatus()), Json.tree(stored))) {
       return false;
     }
+    // Not PrimaryUpdateAndCacheUtils: on a 409 it waits for the fresher resource in the cache
+    // and applies our status to it again, which is overwriting a newer checkpoint with an older
+    // one, the one thing this write must never do. A plain PUT carrying the resourceVersion read
+    // fails instead, and the reconciler folds its outcomes again on the fresh status.
+    AgentTask desired = new AgentTask();
+    desired.setMetadata(task.getMetadata());
+    desired.setSpec(task.getSpec());
+    desired.setStatus(stored);
     try {
-      PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
-          task,
-          context,
-          t -> {
-            t.setStatus(stored);
-            return t;
-          });
+      written.accept(client.resource(desired).updateStatus());
       metrics.checkpointWrite("ok");
       return true;
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {

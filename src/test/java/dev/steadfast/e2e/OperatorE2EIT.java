@@ -134,6 +134,19 @@ class OperatorE2EIT {
     assertThat(e).isNotNull();
     assertThat(e.getCode()).isEqualTo(409);
     assertThat(get("locked").getStatus().phase).isEqualTo(TaskPhase.Succeeded);
+
+    // The same through the operator's own checkpoint store: a conflict, nothing overwritten.
+    var store =
+        new dev.steadfast.operator.StatusCheckpointStore(
+            client,
+            new dev.steadfast.operator.OperatorMetrics(java.util.Map::of, java.util.Map::of));
+    stale.setStatus(null); // as read, before any checkpoint
+    KubernetesClientException viaStore =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            KubernetesClientException.class, () -> store.save(stale, w -> {}, old));
+    assertThat(viaStore).isNotNull();
+    assertThat(viaStore.getCode()).isEqualTo(409);
+    assertThat(get("locked").getStatus().phase).isEqualTo(TaskPhase.Succeeded);
   }
 
   @Test

@@ -164,6 +164,47 @@ class OperatorRecoveryIT {
   }
 
   @Test
+  void aRefusedCheckpointWriteLosesNothingAndIsReportedAsAnEvent() {
+    harness(LlmSimulator.builder().port(0).latency(Duration.ofMillis(1500)).build().start())
+        .startOperator();
+    h.apply(
+        "refused",
+        OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Running".equals(h.phase("refused")));
+    // The write that carries the step's outcome is refused twice (as for a status too large).
+    server
+        .expect()
+        .put()
+        .withPath("/apis/steadfast.dev/v1alpha1/namespaces/default/agenttasks/refused/status")
+        .andReturn(
+            422,
+            new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withStatus("Failure")
+                .withCode(422)
+                .withReason("Invalid")
+                .withMessage("AgentTask.steadfast.dev \"refused\" is invalid: status: Too long")
+                .build())
+        .times(2);
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("refused")));
+    // The outcome was kept and folded again, never re-run.
+    assertThat(sim.requests()).hasSize(1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(h.events("refused"))
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getReason()).isEqualTo("CheckpointFailed");
+                          assertThat(e.getType()).isEqualTo("Warning");
+                          assertThat(e.getMessage())
+                              .contains("cannot save the status (HTTP 422)", "Too long");
+                        }));
+    assertThat(h.operator.metrics().scrape())
+        .containsPattern("steadfast_checkpoint_writes_total\\{result=\"error\"\\} 2\\.0");
+  }
+
+  @Test
   void withLeaderElectionOnlyTheLeaderRunsSteps() {
     // JOSDK checks that it may use Leases; the mock server does not answer access reviews itself.
     server
