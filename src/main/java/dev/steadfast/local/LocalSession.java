@@ -1,6 +1,7 @@
 package dev.steadfast.local;
 
 import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.Policy;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.TaskRef;
@@ -29,11 +30,7 @@ public final class LocalSession {
   /** Options of `steadfast run`. */
   /** Settings of one local run; defaultPolicy is the operator defaults tasks merge over. */
   public record Options(
-      Path stateDir,
-      Path secretsDir,
-      boolean quiet,
-      boolean chaosEnabled,
-      dev.steadfast.api.Policy defaultPolicy) {
+      Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled, Policy defaultPolicy) {
     public Options(Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled) {
       this(stateDir, secretsDir, quiet, chaosEnabled, EffectivePolicy.defaults());
     }

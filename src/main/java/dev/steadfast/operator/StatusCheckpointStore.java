@@ -12,11 +12,15 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The operator's checkpoint: the task's status subresource, written with optimistic locking (a PUT
@@ -39,7 +43,7 @@ public final class StatusCheckpointStore {
 
   private final KubernetesClient client;
   private final OperatorMetrics metrics;
-  private final Map<String, Cached> outputsBySha = new java.util.LinkedHashMap<>(64, 0.75f, true);
+  private final Map<String, Cached> outputsBySha = new LinkedHashMap<>(64, 0.75f, true);
   private long cachedBytes;
 
   private record Cached(JsonNode value, int bytes) {}
@@ -92,8 +96,7 @@ public final class StatusCheckpointStore {
   }
 
   /** {@link #save(AgentTask, Context, AgentTaskStatus)}, telling {@code written} what was. */
-  public boolean save(
-      AgentTask task, java.util.function.Consumer<AgentTask> written, AgentTaskStatus status) {
+  public boolean save(AgentTask task, Consumer<AgentTask> written, AgentTaskStatus status) {
     AgentTaskStatus stored = deflate(task, status);
     if (Objects.equals(Json.tree(task.getStatus()), Json.tree(stored))) {
       return false;
@@ -118,7 +121,7 @@ public final class StatusCheckpointStore {
 
   private AgentTaskStatus deflate(AgentTask task, AgentTaskStatus status) {
     AgentTaskStatus copy = Json.copy(status, AgentTaskStatus.class);
-    Map<String, OutputRef> stepRefs = new java.util.HashMap<>();
+    Map<String, OutputRef> stepRefs = new HashMap<>();
     for (StepStatus s : copy.steps) {
       if (s.output == null) {
         continue;
@@ -201,7 +204,7 @@ public final class StatusCheckpointStore {
         .configMaps()
         .inNamespace(task.getMetadata().getNamespace())
         .resource(cm)
-        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+        .createOr(NonDeletingOperation::update);
     OutputRef ref = new OutputRef();
     ref.configMap = name;
     ref.key = OUTPUT_KEY;

@@ -1,5 +1,6 @@
 package dev.steadfast.operator;
 
+import dev.steadfast.api.Policy;
 import dev.steadfast.engine.ResponseCache;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.breaker.Breakers;
@@ -16,9 +17,14 @@ import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.engine.validation.TaskValidator;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -26,6 +32,8 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 /** Wires the operator by hand (no DI container): one place to see every collaborator. */
 public final class SteadfastOperator implements AutoCloseable {
@@ -41,7 +49,7 @@ public final class SteadfastOperator implements AutoCloseable {
       String identity,
       boolean exitOnLostLease,
       String breakersConfigMap,
-      dev.steadfast.api.Policy defaultPolicy) {
+      Policy defaultPolicy) {
     public Config(
         List<String> namespaces,
         int maxConcurrentSteps,
@@ -78,8 +86,7 @@ public final class SteadfastOperator implements AutoCloseable {
   private final AttemptPool pool;
   private final Breakers breakers;
   private final OperatorMetrics metrics;
-  private final java.util.concurrent.atomic.AtomicBoolean closing =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean closing = new AtomicBoolean();
 
   public SteadfastOperator(KubernetesClient client, Config config, Clock clock) {
     this.client = client;
@@ -90,15 +97,12 @@ public final class SteadfastOperator implements AutoCloseable {
             clock,
             new ConfigMapBreakerStore(
                 client, config.operatorNamespace(), config.breakersConfigMap()));
-    Map<io.javaoperatorsdk.operator.processing.event.ResourceID, String> phases =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    Map<ResourceID, String> phases = new java.util.concurrent.ConcurrentHashMap<>();
     this.metrics =
         new OperatorMetrics(
             () ->
                 phases.values().stream()
-                    .collect(
-                        java.util.stream.Collectors.groupingBy(
-                            p -> p, java.util.stream.Collectors.counting())),
+                    .collect(Collectors.groupingBy(p -> p, Collectors.counting())),
             breakers::states);
     TaskEngine engine =
         new TaskEngine(
@@ -140,8 +144,7 @@ public final class SteadfastOperator implements AutoCloseable {
                         // shutdown hook, and stopping on purpose is not losing the lease.
                         .withExitOnStopLeading(false)
                         .withLeaderCallbacks(
-                            new io.fabric8.kubernetes.client.extended.leaderelection
-                                .LeaderCallbacks(
+                            new LeaderCallbacks(
                                 () -> {},
                                 () -> {
                                   if (config.exitOnLostLease() && !closing.get()) {
@@ -239,19 +242,16 @@ public final class SteadfastOperator implements AutoCloseable {
         LOG.warn("attempts still running after {}: the Lease is left to expire", ATTEMPTS_STOP);
         return;
       }
-      var lock =
-          new io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock(
-              config.operatorNamespace(), config.leaseName(), config.identity());
+      var lock = new LeaseLock(config.operatorNamespace(), config.leaseName(), config.identity());
       var elector =
-          new io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector(
+          new LeaderElector(
               client,
-              new io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig(
+              new LeaderElectionConfig(
                   lock,
                   LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
                   LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
                   LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
-                  new io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks(
-                      () -> {}, () -> {}, leader -> {}),
+                  new LeaderCallbacks(() -> {}, () -> {}, leader -> {}),
                   true,
                   config.leaseName()),
               Runnable::run);

@@ -3,11 +3,13 @@ package dev.steadfast.engine.policy;
 import dev.steadfast.api.Backoff;
 import dev.steadfast.api.CircuitBreakerPolicy;
 import dev.steadfast.api.ClassifyRule;
+import dev.steadfast.api.LoopDetection;
 import dev.steadfast.api.Policy;
 import dev.steadfast.api.RetryPolicy;
 import dev.steadfast.api.Step;
 import dev.steadfast.engine.GoDuration;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -40,7 +42,7 @@ public record EffectivePolicy(
     p.circuitBreaker.minimumCalls = 10;
     p.circuitBreaker.openDuration = "60s";
     p.circuitBreaker.halfOpenCalls = 3;
-    p.loopDetection = new dev.steadfast.api.LoopDetection();
+    p.loopDetection = new LoopDetection();
     p.loopDetection.maxIdenticalFailures = 5;
     return p;
   }
@@ -88,7 +90,7 @@ public record EffectivePolicy(
 
   /** The task's rules first, then the operator's default rules; the built-in table comes last. */
   private static List<ClassifyRule> classify(List<ClassifyRule> task, List<ClassifyRule> defaults) {
-    List<ClassifyRule> rules = new java.util.ArrayList<>();
+    List<ClassifyRule> rules = new ArrayList<>();
     if (task != null) {
       rules.addAll(task);
     }
