@@ -52,6 +52,14 @@ public class Step {
   @JsonPropertyDescription("Circuit breaker for this step, merged over spec.policy.circuitBreaker.")
   public CircuitBreakerPolicy circuitBreaker;
 
+  @JsonPropertyDescription("Loop detection for this step, merged over spec.policy.loopDetection.")
+  public LoopDetection loopDetection;
+
+  @JsonPropertyDescription(
+      "Classification rules for this step, tried before spec.policy.classify and the built-in table.")
+  @Size(max = 50)
+  public List<ClassifyRule> classify;
+
   @JsonPropertyDescription(
       "Ordered alternatives tried when attempts are exhausted, the breaker is open, or the error cannot be fixed by retrying.")
   @Size(max = 10)

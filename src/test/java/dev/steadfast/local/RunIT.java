@@ -266,6 +266,19 @@ class RunIT {
   }
 
   @Test
+  void aStepsOwnClassifyRuleOverridesTheBuiltInTable() throws Exception {
+    start("503@1-99/gpt-4o");
+    String steps =
+        "  steps:\n"
+            + llm("gpt-4o", "")
+            + "      classify: [{when: 'response.status == 503', tier: Fatal, reason: ProviderDown}]\n";
+    CliProcess.Result r = run(task("step-classify", steps));
+    assertThat(r.exit()).as(r.all()).isEqualTo(1);
+    assertThat(step(r).path("lastError").path("reason").asText()).isEqualTo("ProviderDown");
+    assertThat(sim.requests()).hasSize(1);
+  }
+
+  @Test
   void anInvalidDefaultPolicyExitsTwoNamingTheField() throws Exception {
     Path policy = dir.resolve("defaults.yaml");
     Files.writeString(policy, "retry: {maxAttemps: 3}\n");

@@ -83,19 +83,25 @@ public record EffectivePolicy(
             GoDuration.parse(first(sb.openDuration, tb.openDuration, db.openDuration)),
             first(sb.halfOpenCalls, tb.halfOpenCalls, db.halfOpenCalls)),
         first(
+            step == null || step.loopDetection == null
+                ? null
+                : step.loopDetection.maxIdenticalFailures,
             t.loopDetection == null ? null : t.loopDetection.maxIdenticalFailures,
             defaults.loopDetection.maxIdenticalFailures),
-        classify(t.classify, defaults.classify));
+        classify(step == null ? null : step.classify, t.classify, defaults.classify));
   }
 
-  /** The task's rules first, then the operator's default rules; the built-in table comes last. */
-  private static List<ClassifyRule> classify(List<ClassifyRule> task, List<ClassifyRule> defaults) {
+  /**
+   * The step's rules first, then the task's, then the operator's default rules; the built-in table
+   * comes last.
+   */
+  @SafeVarargs
+  private static List<ClassifyRule> classify(List<ClassifyRule>... levels) {
     List<ClassifyRule> rules = new ArrayList<>();
-    if (task != null) {
-      rules.addAll(task);
-    }
-    if (defaults != null) {
-      rules.addAll(defaults);
+    for (List<ClassifyRule> level : levels) {
+      if (level != null) {
+        rules.addAll(level);
+      }
     }
     return List.copyOf(rules);
   }

@@ -71,6 +71,12 @@ public final class SpecValidator {
       scope.out.add(new Problem(path, "a step must set exactly one of http, llm, agent or job"));
     }
     expression(step.when, path + ".when", scope);
+    if (step.classify != null) {
+      var rules = new Scope("", Set.of(), Set.of(), scope.out);
+      for (int i = 0; i < step.classify.size(); i++) {
+        expression(step.classify.get(i).when, path + ".classify[" + i + "].when", rules);
+      }
+    }
     if (step.forEach != null) {
       expression(step.forEach.items, path + ".forEach.items", scope);
       var tolerated = step.forEach.toleratedFailures;

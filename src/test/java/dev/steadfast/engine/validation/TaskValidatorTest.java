@@ -63,6 +63,22 @@ class TaskValidatorTest {
   }
 
   @Test
+  void aStepsClassifyRulesAreCheckedLikeTheTasks() throws Exception {
+    assertThat(
+            check(
+                "  steps:\n    - name: a\n      http: {url: 'http://x'}\n"
+                    + "      classify: [{when: 'response.status ==', tier: Fatal, reason: Broken}]\n"))
+        .extracting(Problem::field)
+        .containsExactly("spec.steps[0].classify[0].when");
+    assertThat(
+            check(
+                "  steps:\n    - name: a\n      http: {url: 'http://x'}\n"
+                    + "      loopDetection: {maxIdenticalFailures: 3}\n"
+                    + "      classify: [{when: 'response.status == 418', tier: Fatal, reason: Teapot}]\n"))
+        .isEmpty();
+  }
+
+  @Test
   void schemaAndSemanticProblemsAreReportedTogether() throws Exception {
     assertThat(
             check(
