@@ -255,5 +255,22 @@ class OperatorRecoveryIT {
       assertThat(second.metrics().scrape()).doesNotContain("steadfast_attempts_total{");
       assertThat(first.metrics().scrape()).contains("steadfast_attempts_total{");
     }
+    // The leader stops and gives up the Lease: the follower that was stopped before must never
+    // take it (a stopped operator that still campaigned would run steps nobody sees).
+    h.stopOperator();
+    await()
+        .during(Duration.ofSeconds(6))
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                !"second"
+                    .equals(
+                        client
+                            .leases()
+                            .inNamespace("default")
+                            .withName("steadfast-operator")
+                            .get()
+                            .getSpec()
+                            .getHolderIdentity()));
   }
 }
