@@ -3,6 +3,7 @@ package dev.steadfast.cli;
 import dev.steadfast.api.Policy;
 import dev.steadfast.operator.ConfigMapBreakerStore;
 import dev.steadfast.operator.HealthServer;
+import dev.steadfast.operator.SecretPolicy;
 import dev.steadfast.operator.SteadfastOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -13,9 +14,11 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /** `steadfast operator`: runs the operator with in-cluster config or the current kubeconfig. */
 @Command(
@@ -58,6 +61,24 @@ public final class OperatorCommand implements Callable<Integer> {
       description = "Host globs that http, llm and agent steps may reach (default: any).")
   List<String> egressAllow = List.of();
 
+  @Option(
+      names = "--secret-policy",
+      defaultValue = "annotated",
+      converter = SecretPolicyConverter.class,
+      description =
+          "annotated: a Secret is sent only to the hosts its steadfast.dev/allowed-hosts"
+              + " annotation lists, and put into a job's env only with steadfast.dev/allowed-in-jobs:"
+              + " \"true\"; open: no check, for single-team clusters (default ${DEFAULT-VALUE}).")
+  SecretPolicy secretPolicy;
+
+  @Option(
+      names = "--job-service-accounts",
+      split = ",",
+      description =
+          "Service accounts a job step may name in serviceAccountName (default: none, the"
+              + " namespace's default account, with no token).")
+  List<String> jobServiceAccounts = List.of();
+
   @Option(names = "--enable-chaos", description = "Honour the steadfast.dev/chaos annotation.")
   boolean enableChaos;
 
@@ -85,6 +106,18 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  /** A bad value is a usage error (exit 2) whose message names the flag and the choices. */
+  static final class SecretPolicyConverter implements ITypeConverter<SecretPolicy> {
+    @Override
+    public SecretPolicy convert(String value) {
+      try {
+        return SecretPolicy.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     Optional<Policy> defaults = DefaultPolicyFile.load(defaultPolicy, spec.commandLine().getErr());
@@ -108,7 +141,9 @@ public final class OperatorCommand implements Callable<Integer> {
             System.getenv().getOrDefault("POD_NAME", java.util.UUID.randomUUID().toString()),
             true,
             breakersConfigMap,
-            defaults.get());
+            defaults.get(),
+            secretPolicy,
+            jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList());
     SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
     HealthServer health =
         new HealthServer(metricsPort, healthPort, operator.metrics()::scrape, operator::ready)

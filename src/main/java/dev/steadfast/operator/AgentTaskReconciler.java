@@ -48,7 +48,7 @@ import java.util.stream.Collectors;
     informer = @Informer(onUpdateFilter = MeaningfulChange.class))
 public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
   private static final Set<String> SECRET_REASONS =
-      Set.of("Unauthorized", "Forbidden", "SecretNotFound");
+      Set.of("Unauthorized", "Forbidden", "SecretNotFound", "SecretNotAllowed");
 
   private final TaskValidator validator;
   private final TaskEngine engine;
@@ -197,7 +197,10 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     metrics.stepDuration(call == null ? "fallback" : call.getClass().getSimpleName(), c.took());
   }
 
-  /** The retry annotation, or a changed Secret after Unauthorized/Forbidden/SecretNotFound. */
+  /**
+   * The retry annotation, or a changed Secret after Unauthorized/Forbidden/SecretNotFound/
+   * SecretNotAllowed (adding an annotation changes the Secret's resourceVersion too).
+   */
   private void humanIntervention(AgentTask task, AgentTaskStatus status, List<EngineEvent> events) {
     Checkpoint cp = status.checkpoint;
     Map<String, String> annotations = task.getMetadata().getAnnotations();

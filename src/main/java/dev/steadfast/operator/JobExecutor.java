@@ -34,11 +34,22 @@ public final class JobExecutor implements Executor {
   private final KubernetesClient client;
   private final Clock clock;
   private final JobClaims claims;
+  private final JobAdmission admission;
 
+  /** Under the defaults: Secrets must opt in, and no service account but the default one. */
   public JobExecutor(KubernetesClient client, Clock clock) {
+    this(client, clock, SecretPolicy.ANNOTATED, List.of());
+  }
+
+  /**
+   * @param serviceAccounts {@code --job-service-accounts}: the accounts a job step may name
+   */
+  public JobExecutor(
+      KubernetesClient client, Clock clock, SecretPolicy policy, List<String> serviceAccounts) {
     this.client = client;
     this.clock = clock;
     this.claims = new JobClaims(client);
+    this.admission = new JobAdmission(client, policy, serviceAccounts);
   }
 
   @Override
@@ -55,6 +66,10 @@ public final class JobExecutor implements Executor {
     Instant deadline = request.timeout() == null ? null : clock.instant().plus(request.timeout());
     String namespace = request.namespace();
     try {
+      Optional<Failure> refused = admission.refusal(namespace, call.job());
+      if (refused.isPresent()) {
+        return new Outcome.Failed(refused.get());
+      }
       Optional<String> name = claims.claim(namespace, call, key);
       if (name.isEmpty()) {
         return failed(Tier.Transient, "NetworkError", "the Job names of this attempt are taken");

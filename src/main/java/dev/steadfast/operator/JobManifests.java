@@ -14,9 +14,13 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.util.LinkedHashMap;
@@ -59,7 +63,11 @@ final class JobManifests {
         .endMetadata()
         .withNewSpec()
         .withRestartPolicy("Never")
+        // Checked against --job-service-accounts by JobAdmission before we get here; the token
+        // stays out of the pod either way, so the step's code cannot call the API server.
         .withServiceAccountName(step.serviceAccountName)
+        .withAutomountServiceAccountToken(false)
+        .withSecurityContext(podSecurity())
         .addNewContainer()
         .withName(CONTAINER)
         .withImage(step.image)
@@ -68,6 +76,7 @@ final class JobManifests {
         .withEnv(env(step.env))
         .withResources(resources(step.resources))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .withSecurityContext(containerSecurity())
         .addNewVolumeMount()
         .withName(INPUTS_VOLUME)
         .withMountPath(INPUTS_DIR)
@@ -83,6 +92,33 @@ final class JobManifests {
         .endSpec()
         .endTemplate()
         .endSpec()
+        .build();
+  }
+
+  /**
+   * The Pod Security "restricted" profile (SPEC §6), so job pods run in namespaces that enforce it
+   * and an image cannot gain root. The image must run as a non-root user: one that does not fails
+   * to start, which is the point.
+   */
+  static PodSecurityContext podSecurity() {
+    return new PodSecurityContextBuilder()
+        .withRunAsNonRoot(true)
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .build();
+  }
+
+  static SecurityContext containerSecurity() {
+    return new SecurityContextBuilder()
+        .withAllowPrivilegeEscalation(false)
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
+        .withRunAsNonRoot(true)
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
         .build();
   }
 

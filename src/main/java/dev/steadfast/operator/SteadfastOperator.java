@@ -12,6 +12,7 @@ import dev.steadfast.engine.exec.EgressGuard;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.HttpExecutor;
 import dev.steadfast.engine.exec.LlmExecutor;
+import dev.steadfast.engine.exec.PlainHttpHosts;
 import dev.steadfast.engine.exec.Redactor;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
@@ -49,7 +50,38 @@ public final class SteadfastOperator implements AutoCloseable {
       String identity,
       boolean exitOnLostLease,
       String breakersConfigMap,
-      Policy defaultPolicy) {
+      Policy defaultPolicy,
+      SecretPolicy secretPolicy,
+      List<String> jobServiceAccounts) {
+    /** With the defaults of --secret-policy (annotated) and --job-service-accounts (none). */
+    public Config(
+        List<String> namespaces,
+        int maxConcurrentSteps,
+        boolean leaderElection,
+        String leaseName,
+        String operatorNamespace,
+        List<String> egressAllow,
+        boolean enableChaos,
+        String identity,
+        boolean exitOnLostLease,
+        String breakersConfigMap,
+        Policy defaultPolicy) {
+      this(
+          namespaces,
+          maxConcurrentSteps,
+          leaderElection,
+          leaseName,
+          operatorNamespace,
+          egressAllow,
+          enableChaos,
+          identity,
+          exitOnLostLease,
+          breakersConfigMap,
+          defaultPolicy,
+          SecretPolicy.ANNOTATED,
+          List.of());
+    }
+
     public Config(
         List<String> namespaces,
         int maxConcurrentSteps,
@@ -112,7 +144,7 @@ public final class SteadfastOperator implements AutoCloseable {
             new SecureRandom(),
             config.defaultPolicy());
     TaskExecutors executors =
-        new TaskExecutors(executors(client, clock, config.egressAllow()), config.enableChaos());
+        new TaskExecutors(executors(client, clock, config), config.enableChaos());
     AgentTaskReconciler reconciler =
         new AgentTaskReconciler(
             TaskValidator.bundled(),
@@ -164,19 +196,24 @@ public final class SteadfastOperator implements AutoCloseable {
         });
   }
 
-  static Executor executors(KubernetesClient client, Clock clock, List<String> egressAllow) {
+  static Executor executors(KubernetesClient client, Clock clock, Config config) {
+    List<String> egressAllow = config.egressAllow();
     HttpClient http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
             .build();
-    KubernetesSecrets secrets = new KubernetesSecrets(client);
+    // Plain http may carry a Secret-bound value only to a host --egress-allow names (SPEC §6).
+    PlainHttpHosts plainHttp =
+        (host, port) -> egressAllow.stream().anyMatch(g -> EgressGuard.matches(host, port, g));
+    KubernetesSecrets secrets = new KubernetesSecrets(client, config.secretPolicy(), plainHttp);
     Redactor redactor = new Redactor();
     Classifier classifier = new Classifier(clock, redactor);
     Executor httpExecutor =
         new EgressGuard(new HttpExecutor(http, secrets, redactor, classifier), egressAllow);
     LlmExecutor llm = new LlmExecutor(http, secrets, redactor, classifier, new OutputValidator());
-    Executor jobs = new JobExecutor(client, clock);
+    Executor jobs =
+        new JobExecutor(client, clock, config.secretPolicy(), config.jobServiceAccounts());
     return new EgressGuard(
         new Dispatcher(
             Map.of(

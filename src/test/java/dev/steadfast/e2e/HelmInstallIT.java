@@ -9,6 +9,7 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.Json;
 import dev.steadfast.operator.ApiAccess;
+import dev.steadfast.operator.SecretPolicy;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -85,6 +86,8 @@ class HelmInstallIT {
               new SecretBuilder()
                   .withNewMetadata()
                   .withName("llm-credentials")
+                  // SPEC §6: bound to the simulator's hosts on loopback.
+                  .addToAnnotations("steadfast.dev/allowed-hosts", "127.0.0.1,localhost")
                   .endMetadata()
                   .addToStringData("api-key", "sk-helm")
                   .build())
@@ -377,12 +380,15 @@ class HelmInstallIT {
             args.contains("--leader-election"),
             arg(args, "--lease-name"),
             release.namespace(),
-            List.of(),
+            // The simulator speaks http: a Secret goes over http only to hosts named here.
+            List.of("127.0.0.1", "localhost"),
             false,
             release.name() + "-replica",
             false,
             arg(args, "--breakers-configmap"),
-            dev.steadfast.engine.policy.EffectivePolicy.defaults());
+            dev.steadfast.engine.policy.EffectivePolicy.defaults(),
+            SecretPolicy.parse(arg(args, "--secret-policy")),
+            List.of());
     // Named after the release, so two releases could share a namespace.
     assertThat(config.leaseName()).isEqualTo(release.name() + "-steadfast");
     assertThat(config.breakersConfigMap()).isEqualTo(config.leaseName() + "-breakers");

@@ -78,6 +78,8 @@ class LeaderElectionIT {
             new SecretBuilder()
                 .withNewMetadata()
                 .withName("llm-credentials")
+                // SPEC §6: bound to the simulator's hosts on loopback.
+                .addToAnnotations("steadfast.dev/allowed-hosts", "127.0.0.1,localhost")
                 .endMetadata()
                 .addToStringData("api-key", "sk-leader")
                 .build())
@@ -124,7 +126,10 @@ class LeaderElectionIT {
                 "--metrics-port",
                 String.valueOf(metrics),
                 "--health-port",
-                String.valueOf(health)));
+                String.valueOf(health),
+                // The simulator speaks http: a Secret goes over http only to hosts named here.
+                "--egress-allow",
+                "127.0.0.1,localhost"));
     ProcessBuilder pb =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("KUBECONFIG", server.kubeconfig().toString());

@@ -35,7 +35,16 @@ class OperatorE2EIT {
   static SteadfastOperator startOperator() {
     var config =
         new SteadfastOperator.Config(
-            List.of(NS), 8, false, "steadfast-operator", NS, List.of(), false, "e2e", false);
+            List.of(NS),
+            8,
+            false,
+            "steadfast-operator",
+            NS,
+            // The simulator speaks http: a Secret goes over http only to hosts named here.
+            List.of("127.0.0.1", "localhost"),
+            false,
+            "e2e",
+            false);
     return new SteadfastOperator(client, config, Clock.systemUTC()).start();
   }
 
@@ -52,6 +61,8 @@ class OperatorE2EIT {
             new SecretBuilder()
                 .withNewMetadata()
                 .withName("llm-credentials")
+                // SPEC §6: bound to the simulator's hosts on loopback.
+                .addToAnnotations("steadfast.dev/allowed-hosts", "127.0.0.1,localhost")
                 .endMetadata()
                 .addToStringData("api-key", "sk-e2e")
                 .build())

@@ -40,6 +40,8 @@ class ThroughputIT {
             new SecretBuilder()
                 .withNewMetadata()
                 .withName("llm-credentials")
+                // SPEC §6: bound to the simulator's hosts on loopback.
+                .addToAnnotations("steadfast.dev/allowed-hosts", "127.0.0.1,localhost")
                 .endMetadata()
                 .addToStringData("api-key", "sk-throughput")
                 .build())
@@ -48,7 +50,16 @@ class ThroughputIT {
         LlmSimulator.builder().port(0).latency(Duration.ofMillis(50)).build().start()) {
       var config =
           new SteadfastOperator.Config(
-              List.of(NS), 64, false, "steadfast-operator", NS, List.of(), false, "bench", false);
+              List.of(NS),
+              64,
+              false,
+              "steadfast-operator",
+              NS,
+              // The simulator speaks http: a Secret goes over http only to hosts named here.
+              List.of("127.0.0.1", "localhost"),
+              false,
+              "bench",
+              false);
       SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
       try {
         String step =

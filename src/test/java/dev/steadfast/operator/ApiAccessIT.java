@@ -165,7 +165,7 @@ class ApiAccessIT {
             true,
             "steadfast-operator",
             OPERATOR_NS,
-            List.of(),
+            OperatorHarness.LOOPBACK,
             false,
             "recorder",
             false);

@@ -63,7 +63,10 @@ class OperatorCommandIT {
             "--max-concurrent-steps",
             "4",
             "--default-policy",
-            defaultPolicy.toString());
+            defaultPolicy.toString(),
+            // The simulator speaks plain http: a Secret goes there only to a host named here.
+            "--egress-allow",
+            "127.0.0.1,localhost");
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)

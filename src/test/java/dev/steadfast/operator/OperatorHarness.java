@@ -14,6 +14,16 @@ import java.util.Map;
 /** An operator on a (mock or real) API server plus the LLM simulator, and helpers to drive them. */
 final class OperatorHarness implements AutoCloseable {
   static final String NS = "default";
+
+  /**
+   * The simulator's hosts. Passed as --egress-allow by default: SPEC §6 sends a Secret-bound value
+   * over plain http only to hosts named there, and the simulator speaks http.
+   */
+  static final List<String> LOOPBACK = List.of("127.0.0.1", "localhost");
+
+  static final String ALLOWED_HOSTS = "steadfast.dev/allowed-hosts";
+  SecretPolicy secretPolicy = SecretPolicy.ANNOTATED;
+  List<String> jobServiceAccounts = List.of();
   final KubernetesClient client;
   final LlmSimulator sim;
   SteadfastOperator operator;
@@ -29,7 +39,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   SteadfastOperator startOperator(boolean leaderElection, List<String> namespaces) {
-    return startOperator(leaderElection, namespaces, List.of());
+    return startOperator(leaderElection, namespaces, LOOPBACK);
   }
 
   SteadfastOperator startOperator(
@@ -44,7 +54,11 @@ final class OperatorHarness implements AutoCloseable {
             egressAllow,
             true,
             "test-" + java.util.UUID.randomUUID(),
-            false);
+            false,
+            ConfigMapBreakerStore.DEFAULT_NAME,
+            dev.steadfast.engine.policy.EffectivePolicy.defaults(),
+            secretPolicy,
+            jobServiceAccounts);
     operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
     return operator;
   }
@@ -56,7 +70,12 @@ final class OperatorHarness implements AutoCloseable {
     }
   }
 
+  /** A Secret bound to the simulator's hosts (SPEC §6), as every test but the binding's needs. */
   void secret(String name, String key, String value) {
+    secret(name, key, value, Map.of(ALLOWED_HOSTS, String.join(",", LOOPBACK)));
+  }
+
+  void secret(String name, String key, String value, Map<String, String> annotations) {
     client
         .secrets()
         .inNamespace(NS)
@@ -65,6 +84,7 @@ final class OperatorHarness implements AutoCloseable {
                 .withNewMetadata()
                 .withName(name)
                 .withNamespace(NS)
+                .withAnnotations(annotations)
                 .endMetadata()
                 .addToStringData(key, value)
                 .addToData(key, java.util.Base64.getEncoder().encodeToString(value.getBytes()))

@@ -8,6 +8,7 @@ import dev.steadfast.api.Tier;
 import dev.steadfast.engine.classify.Classifier;
 import dev.steadfast.engine.classify.Headers;
 import dev.steadfast.engine.exec.Call.HttpCall;
+import dev.steadfast.engine.exec.Secrets.SecretNotAllowedException;
 import dev.steadfast.engine.exec.Secrets.SecretNotFoundException;
 import dev.steadfast.engine.expr.Cel;
 import dev.steadfast.engine.expr.CelValues;
@@ -62,6 +63,8 @@ public final class HttpExecutor implements Executor {
       return output(call, response, uri.getHost());
     } catch (SecretNotFoundException e) {
       return fatal("SecretNotFound", e.getMessage());
+    } catch (SecretNotAllowedException e) {
+      return fatal("SecretNotAllowed", e.getMessage());
     } catch (BoundedBody.TooLargeException e) {
       return failed(Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
     } catch (IOException e) {
@@ -79,7 +82,7 @@ public final class HttpExecutor implements Executor {
   }
 
   private HttpRequest build(AttemptRequest request, HttpCall call, URI uri)
-      throws SecretNotFoundException {
+      throws SecretNotFoundException, SecretNotAllowedException {
     Duration timeout = timeout(request);
     HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout);
     Map<String, String> headers = call.headers() == null ? Map.of() : call.headers();
@@ -94,7 +97,7 @@ public final class HttpExecutor implements Executor {
         throw new IllegalArgumentException("auth.secretRef is required");
       }
       String secret =
-          Requests.secret(secrets, redactor, request.namespace(), call.auth().secretRef);
+          Requests.secret(secrets, redactor, request.namespace(), call.auth().secretRef, uri);
       Requests.AuthHeader auth = Requests.authHeader(call.auth(), secret);
       // The encoded form (Basic) is what an echoing server would send back.
       redactor.register(auth.value());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.steadfast.api.Tier;
 import dev.steadfast.engine.classify.Classifier;
 import dev.steadfast.engine.exec.Call.LlmCall;
+import dev.steadfast.engine.exec.Secrets.SecretNotAllowedException;
 import dev.steadfast.engine.exec.Secrets.SecretNotFoundException;
 import dev.steadfast.engine.llm.OutputValidator;
 import java.io.IOException;
@@ -147,6 +148,8 @@ public final class LlmExecutor implements Executor {
       return parse(api, response.body(), host);
     } catch (SecretNotFoundException e) {
       return failure(fatalFailure("SecretNotFound", e.getMessage()));
+    } catch (SecretNotAllowedException e) {
+      return failure(fatalFailure("SecretNotAllowed", e.getMessage()));
     } catch (BoundedBody.TooLargeException e) {
       return failure(Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
     } catch (IOException e) {
@@ -171,14 +174,14 @@ public final class LlmExecutor implements Executor {
 
   private HttpRequest build(
       AttemptRequest request, LlmCall call, String api, URI uri, ObjectNode body)
-      throws SecretNotFoundException {
+      throws SecretNotFoundException, SecretNotAllowedException {
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(uri)
             .timeout(HttpTransport.timeoutOf(request))
             .header("Content-Type", "application/json");
     // No key is fine: local servers (Ollama, vLLM) usually run without one.
     if (call.apiKey() != null) {
-      String key = Requests.secret(secrets, redactor, request.namespace(), call.apiKey());
+      String key = Requests.secret(secrets, redactor, request.namespace(), call.apiKey(), uri);
       if (api.equals(OPENAI)) {
         builder.header("Authorization", "Bearer " + key);
       } else {

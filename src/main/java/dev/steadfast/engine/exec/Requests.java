@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import dev.steadfast.api.HttpAuth;
 import dev.steadfast.api.SecretKeyRef;
 import dev.steadfast.engine.Json;
+import dev.steadfast.engine.exec.Secrets.SecretNotAllowedException;
 import dev.steadfast.engine.exec.Secrets.SecretNotFoundException;
 import java.io.IOException;
 import java.net.URI;
@@ -88,12 +89,16 @@ final class Requests {
   /**
    * Reads a secret, registers it with the redactor before anything else can see it, and strips the
    * newline a mounted secret file usually ends with (it would make an invalid header).
+   *
+   * @param destination the URI the request carrying the value is sent to
+   * @throws SecretNotAllowedException when the Secret may not go there: nothing is sent
    */
-  static String secret(Secrets secrets, Redactor redactor, String namespace, SecretKeyRef ref)
-      throws SecretNotFoundException {
+  static String secret(
+      Secrets secrets, Redactor redactor, String namespace, SecretKeyRef ref, URI destination)
+      throws SecretNotFoundException, SecretNotAllowedException {
     String value;
     try {
-      value = secrets.get(namespace, ref);
+      value = secrets.forRequest(namespace, ref, destination);
     } catch (SecretNotFoundException e) {
       if (e.getMessage() != null && !e.getMessage().isBlank()) {
         throw e;
