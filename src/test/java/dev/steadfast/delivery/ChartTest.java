@@ -75,7 +75,8 @@ class ChartTest {
             "--health-port=8081",
             "--breakers-configmap=steadfast-breakers",
             "--leader-election",
-            "--lease-name=steadfast");
+            "--lease-name=steadfast",
+            "--secret-policy=annotated");
     assertThat(c.getEnv())
         .extracting(EnvVar::getName, e -> e.getValueFrom().getFieldRef().getFieldPath())
         .containsExactly(
@@ -116,6 +117,8 @@ class ChartTest {
             watchNamespaces: [team-a, team-b]
             maxConcurrentSteps: 8
             egressAllow: [api.openai.com, "*.anthropic.com"]
+            secretPolicy: open
+            jobs: {serviceAccounts: [builder, ci-runner]}
             enableChaos: true
             extraEnv:
               - {name: JAVA_TOOL_OPTIONS, value: "-Dorg.slf4j.simpleLogger.defaultLogLevel=debug"}
@@ -147,6 +150,8 @@ class ChartTest {
             "--lease-name=steadfast",
             "--namespaces=team-a,team-b",
             "--egress-allow=api.openai.com,*.anthropic.com",
+            "--secret-policy=open",
+            "--job-service-accounts=builder,ci-runner",
             "--enable-chaos");
     assertThat(c.getEnv())
         .extracting(EnvVar::getName)
@@ -286,6 +291,10 @@ class ChartTest {
         .hasMessageContaining("watchNamespace");
     assertThatThrownBy(() -> Chart.render("watchNamespaces: [Team_A]"))
         .hasMessageContaining("watchNamespaces");
+    assertThatThrownBy(() -> Chart.render("secretPolicy: closed"))
+        .hasMessageContaining("secretPolicy");
+    assertThatThrownBy(() -> Chart.render("jobs: {serviceAccounts: [Builder_1]}"))
+        .hasMessageContaining("serviceAccounts");
   }
 
   @Test

@@ -297,4 +297,117 @@ class JobExecutorTest {
     assertThat(f.message().getBytes(java.nio.charset.StandardCharsets.UTF_8))
         .hasSizeLessThanOrEqualTo(1024);
   }
+
+  // SPEC §6: job pods run under the restricted profile, with no service account token.
+  @Test
+  void jobPodsAreRestrictedAndGetNoServiceAccountToken() {
+    h.start();
+    var pod = h.awaitJob(JOB).getSpec().getTemplate().getSpec();
+
+    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getContainers())
+        .isNotEmpty()
+        .allSatisfy(
+            c -> {
+              var sc = c.getSecurityContext();
+              assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+              assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+              assertThat(sc.getCapabilities().getAdd()).isNullOrEmpty();
+              assertThat(sc.getPrivileged()).isNotEqualTo(Boolean.TRUE);
+              assertThat(sc.getRunAsNonRoot()).isTrue();
+              assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+            });
+  }
+
+  @Test
+  void aServiceAccountNotInTheListIsRefusedBeforeAnyJobIsCreated() {
+    JobExecutor strict =
+        new JobExecutor(
+            client, java.time.Clock.systemUTC(), SecretPolicy.ANNOTATED, List.of("ci-runner"));
+
+    Outcome outcome = strict.execute(request(KEY, Duration.ofSeconds(30)));
+
+    assertThat(outcome).isInstanceOf(Outcome.Failed.class);
+    Failure f = ((Outcome.Failed) outcome).failure();
+    assertFailure(f, Tier.Fatal, "ServiceAccountNotAllowed", null);
+    assertThat(f.message()).contains("\"builder\"").contains("--job-service-accounts");
+    assertThat(h.jobs()).isEmpty();
+    assertThat(h.inputs(JOB)).isNull();
+  }
+
+  @Test
+  void withNoServiceAccountNamedThePodRunsAsTheNamespaceDefault() throws Exception {
+    JobExecutor strict =
+        new JobExecutor(client, java.time.Clock.systemUTC(), SecretPolicy.ANNOTATED, List.of());
+    var step = JobHarness.step();
+    step.serviceAccountName = null;
+    var request =
+        new dev.steadfast.engine.exec.AttemptRequest(
+            NS,
+            KEY,
+            Duration.ofSeconds(30),
+            List.of(),
+            new dev.steadfast.engine.exec.Call.JobCall(step, "digest", null));
+    var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      pool.submit(() -> strict.execute(request));
+      var pod = h.awaitJob(JOB).getSpec().getTemplate().getSpec();
+      assertThat(pod.getServiceAccountName()).isNull();
+      assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aSecretWithoutAllowedInJobsIsRefusedBeforeAnyJobIsCreated() {
+    client
+        .secrets()
+        .inNamespace(NS)
+        .withName("gh")
+        .edit(
+            s ->
+                new io.fabric8.kubernetes.api.model.SecretBuilder(s)
+                    .editMetadata()
+                    .withAnnotations(java.util.Map.of())
+                    .endMetadata()
+                    .build());
+
+    Outcome outcome = h.executor.execute(request(KEY, Duration.ofSeconds(30)));
+
+    assertThat(outcome).isInstanceOf(Outcome.Failed.class);
+    Failure f = ((Outcome.Failed) outcome).failure();
+    assertFailure(f, Tier.Fatal, "SecretNotAllowed", null);
+    assertThat(f.message())
+        .contains("\"gh\"")
+        .contains("steadfast.dev/allowed-in-jobs")
+        .doesNotContain("ghp_default_value");
+    assertThat(h.jobs()).isEmpty();
+  }
+
+  @Test
+  void underTheOpenSecretPolicyAJobTakesAnUnannotatedSecret() {
+    client
+        .secrets()
+        .inNamespace(NS)
+        .withName("gh")
+        .edit(
+            s ->
+                new io.fabric8.kubernetes.api.model.SecretBuilder(s)
+                    .editMetadata()
+                    .withAnnotations(java.util.Map.of())
+                    .endMetadata()
+                    .build());
+    JobExecutor open =
+        new JobExecutor(client, java.time.Clock.systemUTC(), SecretPolicy.OPEN, List.of("builder"));
+    var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      pool.submit(() -> open.execute(request(KEY, Duration.ofSeconds(30))));
+      assertThat(h.awaitJob(JOB)).isNotNull();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
