@@ -100,7 +100,11 @@ class SecretBindingIT {
 
   @Test
   void aSecretBoundToTheTargetHostIsSent() {
-    h.secret("canary", "key", CANARY, Map.of(OperatorHarness.ALLOWED_HOSTS, "api.openai.com, " + simHost));
+    h.secret(
+        "canary",
+        "key",
+        CANARY,
+        Map.of(OperatorHarness.ALLOWED_HOSTS, "api.openai.com, " + simHost));
     h.startOperator();
     h.apply("bound", llmTask("bound"));
     await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("bound")));
