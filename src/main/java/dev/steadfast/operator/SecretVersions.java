@@ -19,7 +19,9 @@ import java.util.stream.Collectors;
 
 /**
  * Which Secrets a task references, and a fingerprint of their versions: a task that stalled on
- * Unauthorized, Forbidden or SecretNotFound is retried when the fingerprint changes.
+ * Unauthorized, Forbidden, SecretNotFound or SecretNotAllowed is retried when the fingerprint
+ * changes. The resourceVersion changes with annotations too, so adding steadfast.dev/allowed-hosts
+ * is a change.
  */
 public final class SecretVersions {
   private final KubernetesClient client;
