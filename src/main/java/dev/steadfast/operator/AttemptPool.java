@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -54,9 +55,8 @@ public final class AttemptPool implements AutoCloseable {
 
   public void submit(ResourceID task, Attempt attempt, Executor executor) {
     Map<String, Future<?>> forTask = running.computeIfAbsent(task, k -> new ConcurrentHashMap<>());
-    forTask.put(
-        attempt.key(),
-        pool.submit(
+    FutureTask<Void> run =
+        new FutureTask<>(
             () -> {
               long t0 = System.nanoTime();
               Outcome outcome = executor.execute(attempt.request());
@@ -68,7 +68,12 @@ public final class AttemptPool implements AutoCloseable {
                   forTask,
                   new Completed(attempt, outcome, Duration.ofNanos(System.nanoTime() - t0)));
               trigger.propagateEvent(task);
-            }));
+            },
+            null);
+    // Registered before it can run: an attempt refused at once (EgressDenied, SecretNotAllowed)
+    // could otherwise end before put() and be taken for cancelled, its outcome never folded.
+    forTask.put(attempt.key(), run);
+    pool.execute(run);
   }
 
   // The outcome is queued before the attempt stops counting as running, under one lock, so a
