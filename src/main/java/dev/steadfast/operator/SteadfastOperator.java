@@ -12,7 +12,6 @@ import dev.steadfast.engine.exec.EgressGuard;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.HttpExecutor;
 import dev.steadfast.engine.exec.LlmExecutor;
-import dev.steadfast.engine.exec.Redactor;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.engine.validation.TaskValidator;
@@ -171,11 +170,10 @@ public final class SteadfastOperator implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(10))
             .build();
     KubernetesSecrets secrets = new KubernetesSecrets(client);
-    Redactor redactor = new Redactor();
-    Classifier classifier = new Classifier(clock, redactor);
+    Classifier classifier = new Classifier(clock);
     Executor httpExecutor =
-        new EgressGuard(new HttpExecutor(http, secrets, redactor, classifier), egressAllow);
-    LlmExecutor llm = new LlmExecutor(http, secrets, redactor, classifier, new OutputValidator());
+        new EgressGuard(new HttpExecutor(http, secrets, classifier), egressAllow);
+    LlmExecutor llm = new LlmExecutor(http, secrets, classifier, new OutputValidator());
     Executor jobs = new JobExecutor(client, clock);
     return new EgressGuard(
         new Dispatcher(
