@@ -66,11 +66,14 @@ final class SecretForms {
 
   /**
    * Inside a JSON string: as Jackson writes it (quotes, backslashes, control characters escaped),
-   * and with non-ASCII escaped as {@code \\uXXXX} in upper case (Jackson's ESCAPE_NON_ASCII) and
-   * lower case (Python's json.dumps).
+   * once or twice, and with non-ASCII escaped as {@code \\uXXXX} in upper case (Jackson's
+   * ESCAPE_NON_ASCII) and lower case (Python's json.dumps).
    */
   private static void json(String value, Set<String> forms) {
-    forms.add(new String(JSON.quoteAsString(value)));
+    String escaped = new String(JSON.quoteAsString(value));
+    forms.add(escaped);
+    // JSON text carried inside a JSON string (a stringified body, an event payload): escaped twice.
+    forms.add(new String(JSON.quoteAsString(escaped)));
     String ascii = asciiJson(value);
     forms.add(ascii);
     forms.add(lowerCase(UNICODE_ESCAPE, ascii));
