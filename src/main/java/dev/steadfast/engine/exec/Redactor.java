@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,8 +121,7 @@ public final class Redactor {
   private JsonNode redactObject(ObjectNode object) {
     List<Map.Entry<String, JsonNode>> entries = new ArrayList<>(object.size());
     boolean changed = false;
-    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : object.properties()) {
       String key = redact(e.getKey());
       JsonNode value = redact(e.getValue());
       changed |= !key.equals(e.getKey()) || value != e.getValue();

@@ -211,6 +211,29 @@ class RedactorTest {
   }
 
   @Test
+  void aLargeSecretSuchAsACertificateBundleIsMaskedWhole() {
+    String pem =
+        "-----BEGIN CERTIFICATE-----\n" + "MIIB".repeat(16_000) + "\n-----END CERTIFICATE-----";
+    redactor.register(pem);
+    String b64 = Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(redactor.redact("a " + pem + " b " + b64 + " c"))
+        .isEqualTo("a [REDACTED] b [REDACTED] c");
+  }
+
+  @Test
+  void patternsSharingALongPrefixAreEachMatchedWhole() {
+    redactor.register("Bearer sk-live-0123456789abcdef-one");
+    redactor.register("Bearer sk-live-0123456789abcdef-three");
+
+    assertThat(
+            redactor.redact(
+                "x Bearer sk-live-0123456789abcdef-three y Bearer sk-live-0123456789abcdef-one z"
+                    + " Bearer sk-live-0123456789abcdef-two"))
+        .isEqualTo("x [REDACTED] y [REDACTED] z Bearer sk-live-0123456789abcdef-two");
+  }
+
+  @Test
   void failureMessagesAreRedacted() {
     redactor.register("s3cr3t-value");
 
