@@ -236,4 +236,30 @@ class TaskRedactionTest {
     assertThat(detached.redactor()).isNotSameAs(r.redactor());
     assertNoCanary("status", Json.write(s));
   }
+
+  /**
+   * A restarted process holds no masks: the attempt that was in flight runs again, resolves the
+   * Secret again (registering it) before the response arrives, and its output is masked.
+   */
+  @Test
+  void aResumedTaskMasksAgainInANewProcess() throws Exception {
+    TaskRef t =
+        task("t", "ns", "  steps:\n" + echoStep("fetch", "/echo") + echoStep("again", "/echo"));
+    AgentTaskStatus s = new AgentTaskStatus();
+    List<EngineEvent> events = new ArrayList<>();
+    h.engine.prepare(t, s);
+    Attempt first = h.engine.plan(t, s, Set.of(), events).start().get(0);
+    h.engine.complete(t, s, first, real.execute(first.request()), Duration.ZERO, events);
+    h.engine.plan(t, s, Set.of(), events); // "again" is in flight when the process dies
+    String checkpoint = Json.write(s);
+
+    EngineHarness restarted = new EngineHarness();
+    AgentTaskStatus resumed =
+        restarted.resume(
+            t, Json.MAPPER.readValue(checkpoint, AgentTaskStatus.class), real::execute, 10);
+
+    assertThat(resumed.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(resumed.steps.get(1).output.get("raw").asText()).isEqualTo("[REDACTED]");
+    assertNoCanary("resumed status", Json.write(resumed));
+  }
 }
