@@ -47,6 +47,7 @@ public final class TaskEngine {
   private final Renderer renderer = new Renderer();
   private final Outcomes outcomes;
   private final OutputValidator validator = new OutputValidator();
+  private final TaskRedactors redactors = new TaskRedactors();
 
   public TaskEngine(
       Clock clock,
@@ -84,6 +85,26 @@ public final class TaskEngine {
    * does not hold (the process restarted) are started again with the same Idempotency-Key.
    */
   public Plan plan(
+      TaskRef task, AgentTaskStatus status, Set<String> running, List<EngineEvent> events) {
+    Plan plan = decide(task, status, running, events);
+    if (plan.finished()) {
+      // Nothing of it runs any more; a retry starts with a fresh redactor and resolves again.
+      redactors.forget(task);
+    }
+    return plan;
+  }
+
+  /** The task was deleted: drops what the engine holds for it in memory. */
+  public void forget(TaskRef task) {
+    redactors.forget(task);
+  }
+
+  /** Tasks whose secret values are held in memory for redaction (for tests). */
+  int redactorsHeld() {
+    return redactors.size();
+  }
+
+  private Plan decide(
       TaskRef task, AgentTaskStatus status, Set<String> running, List<EngineEvent> events) {
     Instant now = clock.instant();
     List<Attempt> start = new ArrayList<>();
@@ -398,7 +419,13 @@ public final class TaskEngine {
     String itemPart = unit.index == null ? "-" : String.valueOf(unit.index);
     String key = String.join("/", runId(task, status), step.name, itemPart, String.valueOf(number));
     AttemptRequest request =
-        new AttemptRequest(task.namespace(), key, policy.timeout(), policy.classify(), call);
+        new AttemptRequest(
+            task.namespace(),
+            key,
+            policy.timeout(),
+            policy.classify(),
+            call,
+            redactors.forTask(task));
     return new Attempt(
         step.name,
         unit.index,
@@ -495,6 +522,9 @@ public final class TaskEngine {
       return;
     }
     unit.inFlight = null;
+    // The one place an attempt's output, transcript or message enters the checkpoint, the response
+    // cache, events and logs: from here on none of them carries a value the task resolved.
+    outcome = redactors.forOutcome(task, attempt.request()).redact(outcome);
     Fallback stageFallback = unit.stage == 0 ? null : fallbacks(step).get(unit.stage - 1);
     AgentTools.Pending tool =
         attempt.request() != null && attempt.request().call() instanceof Call.HttpCall

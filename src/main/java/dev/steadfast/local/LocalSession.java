@@ -14,7 +14,6 @@ import dev.steadfast.engine.exec.Dispatcher;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.HttpExecutor;
 import dev.steadfast.engine.exec.LlmExecutor;
-import dev.steadfast.engine.exec.Redactor;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import java.io.PrintStream;
@@ -63,7 +62,7 @@ public final class LocalSession {
     return status;
   }
 
-  /** The http, llm and agent executors, sharing one HTTP client, secrets and redactor. */
+  /** The http, llm and agent executors, sharing one HTTP client and secrets. */
   public static Executor executors(Clock clock, Path secretsDir) {
     HttpClient http =
         HttpClient.newBuilder()
@@ -71,11 +70,10 @@ public final class LocalSession {
             .connectTimeout(Duration.ofSeconds(10))
             .build();
     DirSecrets secrets = new DirSecrets(secretsDir);
-    Redactor redactor = new Redactor();
-    Classifier classifier = new Classifier(clock, redactor);
-    HttpExecutor httpExecutor = new HttpExecutor(http, secrets, redactor, classifier);
-    LlmExecutor llmExecutor =
-        new LlmExecutor(http, secrets, redactor, classifier, new OutputValidator());
+    // No redactor here: each attempt brings its task's (AttemptRequest.redactor()).
+    Classifier classifier = new Classifier(clock);
+    HttpExecutor httpExecutor = new HttpExecutor(http, secrets, classifier);
+    LlmExecutor llmExecutor = new LlmExecutor(http, secrets, classifier, new OutputValidator());
     return new Dispatcher(
         Map.of(
             Call.HttpCall.class, httpExecutor,

@@ -248,6 +248,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
   @Override
   public DeleteControl cleanup(AgentTask task, Context<AgentTask> context) {
     pool.cancel(ResourceID.fromResource(task));
+    engine.forget(ref(task));
     seen.remove(ResourceID.fromResource(task));
     phases.remove(ResourceID.fromResource(task));
     return DeleteControl.defaultDelete();

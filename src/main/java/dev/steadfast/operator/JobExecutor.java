@@ -76,7 +76,7 @@ public final class JobExecutor implements Executor {
       }
       try {
         Outcome outcome = await(namespace, name.get(), call, deadline, request.timeout());
-        return redact(namespace, call, outcome);
+        return redact(request.redactor(), namespace, call, outcome);
       } catch (KubernetesClientException e) {
         if (!Thread.currentThread().isInterrupted()) {
           // This attempt ends here; a Job left running would race the next attempt's.
@@ -149,14 +149,12 @@ public final class JobExecutor implements Executor {
   }
 
   /**
-   * Failure messages quote the container's termination message, or its log tail on error, and a
-   * container may print its own environment: its Secret values are masked, and the text capped.
+   * The output is the container's termination message, and a failure message quotes it or the log
+   * tail, and a container may print its own environment: the Secret values of its env are
+   * registered with the task's redactor (so the engine masks them wherever the output goes), the
+   * outcome is masked, and a failure message capped.
    */
-  private Outcome redact(String namespace, Call.JobCall call, Outcome outcome) {
-    if (!(outcome instanceof Outcome.Failed f) || f.failure().message() == null) {
-      return outcome;
-    }
-    Redactor redactor = new Redactor();
+  private Outcome redact(Redactor redactor, String namespace, Call.JobCall call, Outcome outcome) {
     Secrets secrets = new KubernetesSecrets(client);
     for (JobEnvVar env : Optional.ofNullable(call.job().env).orElse(List.of())) {
       if (env.valueFrom != null && env.valueFrom.secretKeyRef != null) {
@@ -166,6 +164,9 @@ public final class JobExecutor implements Executor {
           // Unreadable here (gone, or no RBAC): nothing to mask; the excerpt is still capped.
         }
       }
+    }
+    if (!(outcome instanceof Outcome.Failed f) || f.failure().message() == null) {
+      return redactor.redact(outcome);
     }
     Failure failure = f.failure();
     return new Outcome.Failed(

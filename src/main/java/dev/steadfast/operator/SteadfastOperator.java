@@ -13,7 +13,6 @@ import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.HttpExecutor;
 import dev.steadfast.engine.exec.LlmExecutor;
 import dev.steadfast.engine.exec.PlainHttpHosts;
-import dev.steadfast.engine.exec.Redactor;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.engine.validation.TaskValidator;
@@ -207,11 +206,10 @@ public final class SteadfastOperator implements AutoCloseable {
     PlainHttpHosts plainHttp =
         (host, port) -> egressAllow.stream().anyMatch(g -> EgressGuard.matches(host, port, g));
     KubernetesSecrets secrets = new KubernetesSecrets(client, config.secretPolicy(), plainHttp);
-    Redactor redactor = new Redactor();
-    Classifier classifier = new Classifier(clock, redactor);
+    Classifier classifier = new Classifier(clock);
     Executor httpExecutor =
-        new EgressGuard(new HttpExecutor(http, secrets, redactor, classifier), egressAllow);
-    LlmExecutor llm = new LlmExecutor(http, secrets, redactor, classifier, new OutputValidator());
+        new EgressGuard(new HttpExecutor(http, secrets, classifier), egressAllow);
+    LlmExecutor llm = new LlmExecutor(http, secrets, classifier, new OutputValidator());
     Executor jobs =
         new JobExecutor(client, clock, config.secretPolicy(), config.jobServiceAccounts());
     return new EgressGuard(

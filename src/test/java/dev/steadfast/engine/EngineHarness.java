@@ -32,14 +32,13 @@ final class EngineHarness {
   }
 
   EngineHarness(Breakers breakers) {
+    this(breakers, ResponseCache.inMemory(16));
+  }
+
+  EngineHarness(Breakers breakers, ResponseCache cache) {
     this.breakers = breakers;
     this.engine =
-        new TaskEngine(
-            clock,
-            this.breakers,
-            ResponseCache.inMemory(16),
-            new Random(7),
-            EffectivePolicy.defaults());
+        new TaskEngine(clock, this.breakers, cache, new Random(7), EffectivePolicy.defaults());
   }
 
   static TaskRef task(String yaml) {

@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.Tier;
 import dev.steadfast.engine.Json;
+import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -409,5 +410,32 @@ class JobExecutorTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** A job's output is its termination message: a Secret of its env printed there is masked. */
+  @Test
+  void aSecretInTheTerminationMessageIsMaskedInTheOutput() throws Exception {
+    h.secret("gh", "token", "ghp_s3cr3t_value");
+    AttemptRequest request = request(KEY, Duration.ofSeconds(30));
+    Future<Outcome> outcome = h.start(request);
+    h.awaitJob(JOB);
+    String encoded =
+        java.util.Base64.getEncoder()
+            .encodeToString("ghp_s3cr3t_value".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    h.kubelet.pod(
+        JOB,
+        FakeKubelet.terminated(
+            "Succeeded",
+            0,
+            "Completed",
+            "{\"token\": \"ghp_s3cr3t_value\", \"b64\": \"" + encoded + "\"}\n"));
+    h.kubelet.finish(JOB, "Complete", null);
+
+    assertThat(outcome.get(10, TimeUnit.SECONDS))
+        .isEqualTo(
+            new Outcome.Success(
+                Json.MAPPER.readTree("{\"token\": \"[REDACTED]\", \"b64\": \"[REDACTED]\"}")));
+    // Registered with the task's redactor: the engine masks the value wherever the task goes.
+    assertThat(request.redactor().values()).contains("ghp_s3cr3t_value");
   }
 }

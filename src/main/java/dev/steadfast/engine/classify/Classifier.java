@@ -42,8 +42,22 @@ public final class Classifier {
    *     before they are cut to 1 KiB, so a secret straddling the cut cannot leak in part
    */
   public Classifier(Clock clock, Redactor redactor) {
+    this(new RetryAfter(clock), redactor);
+  }
+
+  /** A classifier masking nothing until {@link #with(Redactor)} gives it a task's redactor. */
+  public Classifier(Clock clock) {
+    this(clock, new Redactor());
+  }
+
+  private Classifier(RetryAfter retryAfter, Redactor redactor) {
     this.redactor = redactor;
-    this.retryAfter = new RetryAfter(clock);
+    this.retryAfter = retryAfter;
+  }
+
+  /** The same classifier redacting with an attempt's (its task's) redactor. */
+  public Classifier with(Redactor redactor) {
+    return redactor == this.redactor ? this : new Classifier(retryAfter, redactor);
   }
 
   /** A response whose status was not a success, without naming the host. */

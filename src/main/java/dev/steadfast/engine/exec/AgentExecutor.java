@@ -39,7 +39,7 @@ public final class AgentExecutor implements Executor {
     LlmExecutor.Reply reply = exchange.reply();
     List<AgentWire.ToolCall> calls = AgentWire.toolCalls(reply.toolCalls());
     if (calls.isEmpty()) {
-      return llm.validated(call.llm(), reply);
+      return llm.validated(request.redactor(), call.llm(), reply);
     }
     ArrayNode transcript = call.transcript() instanceof ArrayNode a ? a.deepCopy() : F.arrayNode();
     ObjectNode assistant = transcript.addObject().put("role", "assistant");

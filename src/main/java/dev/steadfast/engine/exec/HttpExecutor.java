@@ -27,32 +27,35 @@ import java.util.Map;
 public final class HttpExecutor implements Executor {
   private final HttpTransport transport;
   private final Secrets secrets;
-  private final Redactor redactor;
-  private final Classifier classifier;
+  private final Classifier classifiers;
 
-  public HttpExecutor(
-      HttpClient client, Secrets secrets, Redactor redactor, Classifier classifier) {
+  /**
+   * @param classifier redacts with each attempt's redactor (see {@link AttemptRequest#redactor()})
+   */
+  public HttpExecutor(HttpClient client, Secrets secrets, Classifier classifier) {
     this.transport = new HttpTransport(client);
     this.secrets = secrets;
-    this.redactor = redactor;
-    this.classifier = classifier;
+    this.classifiers = classifier;
   }
 
   @Override
   public Outcome execute(AttemptRequest request) {
+    Redactor redactor = request.redactor();
     if (!(request.call() instanceof HttpCall call)) {
-      return fatal("InvalidSpec", "the http executor cannot run " + request.call());
+      return fatal(redactor, "InvalidSpec", "the http executor cannot run " + request.call());
     }
     URI uri;
     try {
       uri = Requests.uri(call.url());
     } catch (IllegalArgumentException e) {
-      return fatal("InvalidSpec", e.getMessage());
+      return fatal(redactor, "InvalidSpec", e.getMessage());
     }
+    Classifier classifier = classifiers.with(redactor);
     try {
       HttpTransport.Response response = transport.send(build(request, call, uri), timeout(request));
       if (!successful(call, response.status())) {
         return failed(
+            redactor,
             classifier.classify(
                 uri.getHost(),
                 response.status(),
@@ -60,29 +63,30 @@ public final class HttpExecutor implements Executor {
                 response.body(),
                 request.classify()));
       }
-      return output(call, response, uri.getHost());
+      return output(redactor, call, response, uri.getHost());
     } catch (SecretNotFoundException e) {
-      return fatal("SecretNotFound", e.getMessage());
+      return fatal(redactor, "SecretNotFound", e.getMessage());
     } catch (SecretNotAllowedException e) {
-      return fatal("SecretNotAllowed", e.getMessage());
+      return fatal(redactor, "SecretNotAllowed", e.getMessage());
     } catch (BoundedBody.TooLargeException e) {
-      return failed(Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
+      return failed(redactor, Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
     } catch (IOException e) {
-      return failed(classifier.classify(uri.getHost(), e, request.classify()));
+      return failed(redactor, classifier.classify(uri.getHost(), e, request.classify()));
     } catch (InterruptedException e) {
       // The driver is shutting down; the attempt will run again after a restart.
       Thread.currentThread().interrupt();
-      return failed(classifier.classify(uri.getHost(), e, request.classify()));
+      return failed(redactor, classifier.classify(uri.getHost(), e, request.classify()));
     } catch (IllegalArgumentException e) {
       // HttpRequest.Builder refuses invalid header names and values and restricted headers.
-      return fatal("InvalidSpec", "invalid http request: " + e.getMessage());
+      return fatal(redactor, "InvalidSpec", "invalid http request: " + e.getMessage());
     } catch (RuntimeException e) {
-      return failed(classifier.classify(uri.getHost(), e, request.classify()));
+      return failed(redactor, classifier.classify(uri.getHost(), e, request.classify()));
     }
   }
 
   private HttpRequest build(AttemptRequest request, HttpCall call, URI uri)
       throws SecretNotFoundException, SecretNotAllowedException {
+    Redactor redactor = request.redactor();
     Duration timeout = timeout(request);
     HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout);
     Map<String, String> headers = call.headers() == null ? Map.of() : call.headers();
@@ -113,7 +117,8 @@ public final class HttpExecutor implements Executor {
     return builder.build();
   }
 
-  private Outcome output(HttpCall call, HttpTransport.Response response, String host) {
+  private Outcome output(
+      Redactor redactor, HttpCall call, HttpTransport.Response response, String host) {
     String format =
         call.outputFormat() == null ? "json" : call.outputFormat().toLowerCase(Locale.ROOT);
     JsonNode body;
@@ -128,6 +133,7 @@ public final class HttpExecutor implements Executor {
             body = Requests.STRICT_JSON.readTree(response.body());
           } catch (JsonProcessingException e) {
             return failed(
+                redactor,
                 Failure.of(
                     Tier.Recoverable,
                     "InvalidOutput",
@@ -136,7 +142,8 @@ public final class HttpExecutor implements Executor {
         }
       }
       default -> {
-        return fatal("InvalidSpec", "unknown output.format \"" + call.outputFormat() + "\"");
+        return fatal(
+            redactor, "InvalidSpec", "unknown output.format \"" + call.outputFormat() + "\"");
       }
     }
     if (call.select() == null || call.select().isBlank()) {
@@ -150,7 +157,7 @@ public final class HttpExecutor implements Executor {
       return new Outcome.Success(
           CelValues.toJson(Cel.tasks().eval(call.select(), Map.of("response", vars))));
     } catch (ExpressionException e) {
-      return fatal("InvalidSpec", "output.select: " + e.getMessage());
+      return fatal(redactor, "InvalidSpec", "output.select: " + e.getMessage());
     }
   }
 
@@ -169,11 +176,11 @@ public final class HttpExecutor implements Executor {
     return HttpTransport.timeoutOf(request);
   }
 
-  private Outcome fatal(String reason, String message) {
-    return failed(Failure.of(Tier.Fatal, reason, message));
+  private static Outcome fatal(Redactor redactor, String reason, String message) {
+    return failed(redactor, Failure.of(Tier.Fatal, reason, message));
   }
 
-  private Outcome failed(Failure failure) {
+  private static Outcome failed(Redactor redactor, Failure failure) {
     return new Outcome.Failed(redactor.redact(failure));
   }
 }

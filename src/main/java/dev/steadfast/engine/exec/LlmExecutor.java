@@ -35,20 +35,17 @@ public final class LlmExecutor implements Executor {
 
   private final HttpTransport transport;
   private final Secrets secrets;
-  private final Redactor redactor;
-  private final Classifier classifier;
+  private final Classifier classifiers;
   private final OutputValidator validator;
 
+  /**
+   * @param classifier redacts with each attempt's redactor (see {@link AttemptRequest#redactor()})
+   */
   public LlmExecutor(
-      HttpClient client,
-      Secrets secrets,
-      Redactor redactor,
-      Classifier classifier,
-      OutputValidator validator) {
+      HttpClient client, Secrets secrets, Classifier classifier, OutputValidator validator) {
     this.transport = new HttpTransport(client);
     this.secrets = secrets;
-    this.redactor = redactor;
-    this.classifier = classifier;
+    this.classifiers = classifier;
     this.validator = validator;
   }
 
@@ -104,7 +101,8 @@ public final class LlmExecutor implements Executor {
   @Override
   public Outcome execute(AttemptRequest request) {
     if (!(request.call() instanceof LlmCall call)) {
-      return fatal("InvalidSpec", "the llm executor cannot run " + request.call());
+      return fatal(
+          request.redactor(), "InvalidSpec", "the llm executor cannot run " + request.call());
     }
     String api = call.api() == null ? OPENAI : call.api().toLowerCase(Locale.ROOT);
     ObjectNode body = api.equals(ANTHROPIC) ? anthropicRequest(call) : openAiRequest(call);
@@ -112,7 +110,7 @@ public final class LlmExecutor implements Executor {
     if (exchange.failure() != null) {
       return new Outcome.Failed(exchange.failure());
     }
-    return validated(call, exchange.reply());
+    return validated(request.redactor(), call, exchange.reply());
   }
 
   /**
@@ -120,9 +118,12 @@ public final class LlmExecutor implements Executor {
    * provider's reply; never throws.
    */
   public Exchange send(AttemptRequest request, LlmCall call, ObjectNode body) {
+    Redactor redactor = request.redactor();
+    Classifier classifier = classifiers.with(redactor);
     String api = call.api() == null ? OPENAI : call.api().toLowerCase(Locale.ROOT);
     if (!api.equals(OPENAI) && !api.equals(ANTHROPIC)) {
       return failure(
+          redactor,
           fatalFailure(
               "InvalidSpec", "unknown llm.api \"" + call.api() + "\" (openai or anthropic)"));
     }
@@ -132,7 +133,7 @@ public final class LlmExecutor implements Executor {
           Requests.uri(
               endpoint(call.endpoint()) + (api.equals(OPENAI) ? "/chat/completions" : "/messages"));
     } catch (IllegalArgumentException e) {
-      return failure(fatalFailure("InvalidSpec", "llm.endpoint: " + e.getMessage()));
+      return failure(redactor, fatalFailure("InvalidSpec", "llm.endpoint: " + e.getMessage()));
     }
     String host = uri.getHost();
     // Azure-style gateways take the key in the endpoint's query (?api-key=...).
@@ -142,29 +143,31 @@ public final class LlmExecutor implements Executor {
           transport.send(build(request, call, api, uri, body), HttpTransport.timeoutOf(request));
       if (response.status() < 200 || response.status() > 299) {
         return failure(
+            redactor,
             classifier.classify(
                 host, response.status(), response.headers(), response.body(), request.classify()));
       }
-      return parse(api, response.body(), host);
+      return parse(redactor, api, response.body(), host);
     } catch (SecretNotFoundException e) {
-      return failure(fatalFailure("SecretNotFound", e.getMessage()));
+      return failure(redactor, fatalFailure("SecretNotFound", e.getMessage()));
     } catch (SecretNotAllowedException e) {
-      return failure(fatalFailure("SecretNotAllowed", e.getMessage()));
+      return failure(redactor, fatalFailure("SecretNotAllowed", e.getMessage()));
     } catch (BoundedBody.TooLargeException e) {
-      return failure(Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
+      return failure(redactor, Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
     } catch (IOException e) {
-      return failure(classifier.classify(host, e, request.classify()));
+      return failure(redactor, classifier.classify(host, e, request.classify()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return failure(classifier.classify(host, e, request.classify()));
+      return failure(redactor, classifier.classify(host, e, request.classify()));
     } catch (IllegalArgumentException e) {
-      return failure(fatalFailure("InvalidSpec", "invalid llm request: " + e.getMessage()));
+      return failure(
+          redactor, fatalFailure("InvalidSpec", "invalid llm request: " + e.getMessage()));
     } catch (RuntimeException e) {
-      return failure(classifier.classify(host, e, request.classify()));
+      return failure(redactor, classifier.classify(host, e, request.classify()));
     }
   }
 
-  private Exchange failure(Failure f) {
+  private static Exchange failure(Redactor redactor, Failure f) {
     return new Exchange(null, redactor.redact(f));
   }
 
@@ -181,7 +184,8 @@ public final class LlmExecutor implements Executor {
             .header("Content-Type", "application/json");
     // No key is fine: local servers (Ollama, vLLM) usually run without one.
     if (call.apiKey() != null) {
-      String key = Requests.secret(secrets, redactor, request.namespace(), call.apiKey(), uri);
+      String key =
+          Requests.secret(secrets, request.redactor(), request.namespace(), call.apiKey(), uri);
       if (api.equals(OPENAI)) {
         builder.header("Authorization", "Bearer " + key);
       } else {
@@ -195,13 +199,14 @@ public final class LlmExecutor implements Executor {
     return builder.POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
   }
 
-  private Exchange parse(String api, String body, String host) {
+  private static Exchange parse(Redactor redactor, String api, String body, String host) {
     try {
       JsonNode json = Requests.STRICT_JSON.readTree(body == null ? "" : body);
       return new Exchange(api.equals(OPENAI) ? parseOpenAi(json) : parseAnthropic(json), null);
     } catch (JsonProcessingException | IllegalArgumentException e) {
       String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
       return failure(
+          redactor,
           Failure.of(
               Tier.Recoverable,
               "InvalidOutput",
@@ -217,13 +222,13 @@ public final class LlmExecutor implements Executor {
   }
 
   /** Checks a final answer as SPEC §1 says (JSON, schema, empty, cut off). */
-  Outcome validated(LlmCall call, Reply reply) {
+  Outcome validated(Redactor redactor, LlmCall call, Reply reply) {
     OutputValidator.Result result;
     try {
       result = validator.validate(reply.content(), wantsJson(call), call.schema(), reply.cutOff());
     } catch (IllegalArgumentException e) {
       // The schema itself is unusable: no repair of the output can fix that.
-      return fatal("InvalidSpec", e.getMessage());
+      return fatal(redactor, "InvalidSpec", e.getMessage());
     }
     if (result.valid()) {
       return new Outcome.Success(result.value());
@@ -245,11 +250,11 @@ public final class LlmExecutor implements Executor {
     return e;
   }
 
-  private Outcome fatal(String reason, String message) {
-    return failed(Failure.of(Tier.Fatal, reason, message));
+  private static Outcome fatal(Redactor redactor, String reason, String message) {
+    return failed(redactor, Failure.of(Tier.Fatal, reason, message));
   }
 
-  private Outcome failed(Failure failure) {
+  private static Outcome failed(Redactor redactor, Failure failure) {
     return new Outcome.Failed(redactor.redact(failure));
   }
 }

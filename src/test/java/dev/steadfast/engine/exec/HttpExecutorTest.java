@@ -26,13 +26,8 @@ class HttpExecutorTest {
 
   private final StubServer stub = StubServer.start();
   private final MapSecrets secrets = new MapSecrets().with("api", "token", CANARY + "\n");
-  private final Redactor redactor = new Redactor();
   private final HttpExecutor executor =
-      new HttpExecutor(
-          HttpClient.newHttpClient(),
-          secrets,
-          redactor,
-          new Classifier(Clock.systemUTC(), redactor));
+      new HttpExecutor(HttpClient.newHttpClient(), secrets, new Classifier(Clock.systemUTC()));
 
   @AfterEach
   void stop() {

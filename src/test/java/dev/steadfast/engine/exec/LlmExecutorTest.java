@@ -23,8 +23,7 @@ import org.junit.jupiter.api.Test;
 /** Outcomes of llm attempts: validation, classification, timeouts, secrets. */
 class LlmExecutorTest {
   private final StubServer stub = StubServer.start();
-  private final Redactor redactor = new Redactor();
-  private final LlmExecutor executor = LlmFixtures.executor(redactor);
+  private final LlmExecutor executor = LlmFixtures.executor();
 
   @AfterEach
   void stop() {

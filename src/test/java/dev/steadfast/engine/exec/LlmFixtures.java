@@ -32,12 +32,11 @@ final class LlmFixtures {
 
   private LlmFixtures() {}
 
-  static LlmExecutor executor(Redactor redactor) {
+  static LlmExecutor executor() {
     return new LlmExecutor(
         HttpClient.newHttpClient(),
         new MapSecrets().with("llm", "key", CANARY),
-        redactor,
-        new Classifier(Clock.systemUTC(), redactor),
+        new Classifier(Clock.systemUTC()),
         new OutputValidator());
   }
 

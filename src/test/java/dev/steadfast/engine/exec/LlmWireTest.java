@@ -22,8 +22,7 @@ import org.junit.jupiter.api.Test;
 /** What goes over the wire in both formats, asserted on what the stub received. */
 class LlmWireTest {
   private final StubServer stub = StubServer.start();
-  private final Redactor redactor = new Redactor();
-  private final LlmExecutor executor = LlmFixtures.executor(redactor);
+  private final LlmExecutor executor = LlmFixtures.executor();
 
   @AfterEach
   void stop() {
