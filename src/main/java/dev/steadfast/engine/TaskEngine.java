@@ -266,7 +266,8 @@ public final class TaskEngine {
         return null; // failed while rendering
       }
       if (a.breakerKey() != null && tool == null) {
-        CircuitBreaker cb = breakers.get(a.breakerKey(), policy(task, step).breaker());
+        CircuitBreaker cb =
+            breakers.get(task.namespace(), a.breakerKey(), policy(task, step).breaker());
         if (!cb.tryAcquirePermission()) {
           if (unit.stage < fallbacks(step).size()) {
             events.add(
@@ -279,7 +280,7 @@ public final class TaskEngine {
           }
           unit.phase = StepPhase.Waiting;
           unit.waitReason = "CircuitOpen";
-          unit.nextAttemptAt = breakers.retryAt(a.breakerKey()).toString();
+          unit.nextAttemptAt = breakers.retryAt(task.namespace(), a.breakerKey()).toString();
           return null;
         }
       }
@@ -446,7 +447,9 @@ public final class TaskEngine {
         try {
           Call.HttpCall http = AgentWire.render(def, tool.arguments(), task.spec().inputs);
           String key = Breakers.defaultKey(http.url(), null);
-          if (!breakers.get(key, policy(task, step).breaker()).tryAcquirePermission()) {
+          if (!breakers
+              .get(task.namespace(), key, policy(task, step).breaker())
+              .tryAcquirePermission()) {
             error = "CircuitOpen: the breaker " + key + " is open";
           }
         } catch (RuntimeException e) {
@@ -571,7 +574,8 @@ public final class TaskEngine {
       Outcome outcome,
       Duration took,
       List<EngineEvent> events) {
-    CircuitBreaker cb = breakers.get(attempt.breakerKey(), policy(task, step).breaker());
+    CircuitBreaker cb =
+        breakers.get(task.namespace(), attempt.breakerKey(), policy(task, step).breaker());
     CircuitBreaker.State before = cb.getState();
     if (outcome instanceof Outcome.Success) {
       Breakers.recordSuccess(cb, took);
