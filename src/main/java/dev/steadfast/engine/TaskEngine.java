@@ -598,6 +598,36 @@ public final class TaskEngine {
     }
   }
 
+  /**
+   * A step whose output cannot be kept (the driver could not store it where it belongs): the step
+   * fails with {@code failure} and its outputs are dropped, so a retry runs it again.
+   */
+  public void failStep(
+      TaskRef task,
+      AgentTaskStatus status,
+      String stepName,
+      Failure failure,
+      List<EngineEvent> events) {
+    for (int i = 0; i < status.steps.size(); i++) {
+      StepStatus ss = status.steps.get(i);
+      if (!ss.name.equals(stepName) || status.checkpoint == null) {
+        continue;
+      }
+      ss.output = null;
+      ss.outputRef = null;
+      for (UnitCheckpoint u : status.checkpoint.steps.get(i).units) {
+        u.output = null;
+        u.outputRef = null;
+        u.transcript = null;
+        u.transcriptRef = null;
+        u.phase = StepPhase.Failed;
+      }
+      // Steps run in order, so this one is now the first unfinished: failTask records it there.
+      ss.phase = StepPhase.Running;
+    }
+    failTask(task, status, failure, events);
+  }
+
   /** Marks the task Failed with a fatal reason, recorded on the current step. */
   private void failTask(
       TaskRef task, AgentTaskStatus status, Failure failure, List<EngineEvent> events) {
