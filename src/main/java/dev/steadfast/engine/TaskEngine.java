@@ -20,6 +20,7 @@ import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
 import dev.steadfast.engine.expr.ExpressionException;
+import dev.steadfast.engine.expr.UrlTemplate;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -334,6 +335,13 @@ public final class TaskEngine {
       List<EngineEvent> events) {
     try {
       return render(task, status, i, unit, unit.stage, number);
+    } catch (UrlTemplate.UnsafeUrlException e) {
+      failTask(
+          task,
+          status,
+          Failure.of(Tier.Fatal, "InvalidSpec", urlField(task, i, unit) + ": " + e.getMessage()),
+          events);
+      return null;
     } catch (ExpressionException e) {
       failTask(task, status, invalidSpec(task.spec().steps.get(i), e), events);
       return null;
@@ -411,6 +419,31 @@ public final class TaskEngine {
         breakerKey);
   }
 
+  /** The spec field whose URL template the unit's next attempt renders, for messages. */
+  private static String urlField(TaskRef task, int i, UnitCheckpoint unit) {
+    Step step = task.spec().steps.get(i);
+    String path = "spec.steps[" + i + "]";
+    Fallback fallback = unit.stage == 0 ? null : step.fallbacks.get(unit.stage - 1);
+    AgentTools.Pending tool = toolCall(step, unit, fallback);
+    if (tool != null) {
+      List<Tool> tools = step.agent.tools == null ? List.of() : step.agent.tools;
+      for (int t = 0; t < tools.size(); t++) {
+        if (tools.get(t).name.equals(tool.name())) {
+          return path + ".agent.tools[" + t + "].http.url";
+        }
+      }
+      return path + ".agent.tools";
+    }
+    if (fallback != null) {
+      path += ".fallbacks[" + (unit.stage - 1) + "]";
+      return path + (fallback.http != null ? ".http.url" : ".llm.endpoint");
+    }
+    return path
+        + (step.http != null
+            ? ".http.url"
+            : step.llm != null ? ".llm.endpoint" : ".agent.llm.endpoint");
+  }
+
   /** The agent's pending tool call, when the unit's next action is one; null otherwise. */
   private static AgentTools.Pending toolCall(Step step, UnitCheckpoint unit, Fallback fallback) {
     if (step.agent == null || (fallback != null && fallback.llm == null)) {
@@ -445,7 +478,12 @@ public final class TaskEngine {
         error = "InvalidArguments: " + String.join("; ", problems);
       } else {
         try {
-          Call.HttpCall http = AgentWire.render(def, tool.arguments(), task.spec().inputs);
+          Call.HttpCall http;
+          try {
+            http = AgentWire.render(def, tool.arguments(), task.spec().inputs);
+          } catch (UrlTemplate.UnsafeUrlException e) {
+            return false; // not the model's mistake but the spec's: the attempt fails the task
+          }
           String key = Breakers.defaultKey(http.url(), null);
           if (!breakers
               .get(task.namespace(), key, policy(task, step).breaker())
