@@ -80,6 +80,21 @@ class FileStoresTest {
   }
 
   @Test
+  void aNamespaceThatIsNoDnsLabelCannotLeaveTheCacheDirectory() throws Exception {
+    FileResponseCache cache = new FileResponseCache(dir.resolve("state"));
+    cache.put("../../escaped", "k", TextNode.valueOf("v"));
+    cache.put("ns-" + "x", "k", TextNode.valueOf("other"));
+
+    try (var files = Files.walk(dir)) {
+      assertThat(files.filter(Files::isRegularFile))
+          .allMatch(f -> f.startsWith(dir.resolve("state/cache")))
+          .hasSize(2);
+    }
+    assertThat(cache.get("../../escaped", "k")).contains(TextNode.valueOf("v"));
+    assertThat(cache.get("ns-x", "k")).contains(TextNode.valueOf("other"));
+  }
+
+  @Test
   void responseCacheIsBoundedAndPerNamespace() {
     FileResponseCache cache = new FileResponseCache(dir);
     for (int i = 0; i < 300; i++) {
