@@ -10,7 +10,7 @@ import io.fabric8.generator.annotation.Pattern;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CircuitBreakerPolicy {
   @JsonPropertyDescription(
-      "Breaker identity. Default: the endpoint host, plus the model for llm steps. Same key, one shared breaker.")
+      "Breaker identity. Default: the endpoint host, plus the model for llm steps. Same key in the same namespace, one shared breaker; other namespaces never share it.")
   public String key;
 
   @JsonPropertyDescription(

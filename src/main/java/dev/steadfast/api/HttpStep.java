@@ -27,7 +27,9 @@ public class HttpStep {
   @JsonPropertyDescription("HTTP method. Default GET.")
   public Method method;
 
-  @JsonPropertyDescription("Target URL (templated).")
+  @JsonPropertyDescription(
+      "Target URL (templated). Values after the host are percent-encoded; the scheme and host come"
+          + " from literal text and inputs only, never from step outputs, items or tool arguments.")
   @Required
   @Size(min = 1)
   public String url;

@@ -36,7 +36,9 @@ public class LlmStep {
       "Wire format: openai (POST {endpoint}/chat/completions, spoken by vLLM, Ollama, LiteLLM and most gateways) or anthropic (POST {endpoint}/messages). Default openai.")
   public Api api;
 
-  @JsonPropertyDescription("Base URL of the API, for example https://api.openai.com/v1.")
+  @JsonPropertyDescription(
+      "Base URL of the API, for example https://api.openai.com/v1. Templated like an http url:"
+          + " the scheme and host come from literal text and inputs only.")
   public String endpoint;
 
   @JsonPropertyDescription("Model name.")

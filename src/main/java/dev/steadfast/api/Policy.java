@@ -16,7 +16,8 @@ public class Policy {
   @JsonPropertyDescription("How failed attempts are retried.")
   public RetryPolicy retry;
 
-  @JsonPropertyDescription("Circuit breaker shared by every task using the same key.")
+  @JsonPropertyDescription(
+      "Circuit breaker shared by every task of the namespace using the same key.")
   public CircuitBreakerPolicy circuitBreaker;
 
   @JsonPropertyDescription("Detection of an agent repeating the same failing action.")

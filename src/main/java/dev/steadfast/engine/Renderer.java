@@ -17,6 +17,7 @@ import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.expr.Cel;
 import dev.steadfast.engine.expr.CelValues;
 import dev.steadfast.engine.expr.Template;
+import dev.steadfast.engine.expr.UrlTemplate;
 import dev.steadfast.engine.llm.ChatMessage;
 import dev.steadfast.engine.llm.ContextTruncator;
 import java.util.ArrayList;
@@ -118,7 +119,7 @@ final class Renderer {
     boolean json = llm.responseFormat == LlmStep.ResponseFormat.json || llm.outputSchema != null;
     return new Call.LlmCall(
         llm.api == null ? "openai" : llm.api.name(),
-        Template.renderText(cel, llm.endpoint, vars),
+        UrlTemplate.render(cel, llm.endpoint, vars),
         llm.model,
         llm.apiKeySecretRef,
         List.copyOf(messages),

@@ -20,6 +20,7 @@ import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
 import dev.steadfast.engine.expr.ExpressionException;
+import dev.steadfast.engine.expr.UrlTemplate;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -287,7 +288,8 @@ public final class TaskEngine {
         return null; // failed while rendering
       }
       if (a.breakerKey() != null && tool == null) {
-        CircuitBreaker cb = breakers.get(a.breakerKey(), policy(task, step).breaker());
+        CircuitBreaker cb =
+            breakers.get(task.namespace(), a.breakerKey(), policy(task, step).breaker());
         if (!cb.tryAcquirePermission()) {
           if (unit.stage < fallbacks(step).size()) {
             events.add(
@@ -300,7 +302,7 @@ public final class TaskEngine {
           }
           unit.phase = StepPhase.Waiting;
           unit.waitReason = "CircuitOpen";
-          unit.nextAttemptAt = breakers.retryAt(a.breakerKey()).toString();
+          unit.nextAttemptAt = breakers.retryAt(task.namespace(), a.breakerKey()).toString();
           return null;
         }
       }
@@ -354,6 +356,13 @@ public final class TaskEngine {
       List<EngineEvent> events) {
     try {
       return render(task, status, i, unit, unit.stage, number);
+    } catch (UrlTemplate.UnsafeUrlException e) {
+      failTask(
+          task,
+          status,
+          Failure.of(Tier.Fatal, "InvalidSpec", urlField(task, i, unit) + ": " + e.getMessage()),
+          events);
+      return null;
     } catch (ExpressionException e) {
       failTask(task, status, invalidSpec(task.spec().steps.get(i), e), events);
       return null;
@@ -437,6 +446,31 @@ public final class TaskEngine {
         breakerKey);
   }
 
+  /** The spec field whose URL template the unit's next attempt renders, for messages. */
+  private static String urlField(TaskRef task, int i, UnitCheckpoint unit) {
+    Step step = task.spec().steps.get(i);
+    String path = "spec.steps[" + i + "]";
+    Fallback fallback = unit.stage == 0 ? null : step.fallbacks.get(unit.stage - 1);
+    AgentTools.Pending tool = toolCall(step, unit, fallback);
+    if (tool != null) {
+      List<Tool> tools = step.agent.tools == null ? List.of() : step.agent.tools;
+      for (int t = 0; t < tools.size(); t++) {
+        if (tools.get(t).name.equals(tool.name())) {
+          return path + ".agent.tools[" + t + "].http.url";
+        }
+      }
+      return path + ".agent.tools";
+    }
+    if (fallback != null) {
+      path += ".fallbacks[" + (unit.stage - 1) + "]";
+      return path + (fallback.http != null ? ".http.url" : ".llm.endpoint");
+    }
+    return path
+        + (step.http != null
+            ? ".http.url"
+            : step.llm != null ? ".llm.endpoint" : ".agent.llm.endpoint");
+  }
+
   /** The agent's pending tool call, when the unit's next action is one; null otherwise. */
   private static AgentTools.Pending toolCall(Step step, UnitCheckpoint unit, Fallback fallback) {
     if (step.agent == null || (fallback != null && fallback.llm == null)) {
@@ -471,9 +505,16 @@ public final class TaskEngine {
         error = "InvalidArguments: " + String.join("; ", problems);
       } else {
         try {
-          Call.HttpCall http = AgentWire.render(def, tool.arguments(), task.spec().inputs);
+          Call.HttpCall http;
+          try {
+            http = AgentWire.render(def, tool.arguments(), task.spec().inputs);
+          } catch (UrlTemplate.UnsafeUrlException e) {
+            return false; // not the model's mistake but the spec's: the attempt fails the task
+          }
           String key = Breakers.defaultKey(http.url(), null);
-          if (!breakers.get(key, policy(task, step).breaker()).tryAcquirePermission()) {
+          if (!breakers
+              .get(task.namespace(), key, policy(task, step).breaker())
+              .tryAcquirePermission()) {
             error = "CircuitOpen: the breaker " + key + " is open";
           }
         } catch (RuntimeException e) {
@@ -601,7 +642,8 @@ public final class TaskEngine {
       Outcome outcome,
       Duration took,
       List<EngineEvent> events) {
-    CircuitBreaker cb = breakers.get(attempt.breakerKey(), policy(task, step).breaker());
+    CircuitBreaker cb =
+        breakers.get(task.namespace(), attempt.breakerKey(), policy(task, step).breaker());
     CircuitBreaker.State before = cb.getState();
     if (outcome instanceof Outcome.Success) {
       Breakers.recordSuccess(cb, took);
@@ -622,6 +664,36 @@ public final class TaskEngine {
           EngineEvent.normal(
               "CircuitClosed", step.name, "breaker " + attempt.breakerKey() + " closed again"));
     }
+  }
+
+  /**
+   * A step whose output cannot be kept (the driver could not store it where it belongs): the step
+   * fails with {@code failure} and its outputs are dropped, so a retry runs it again.
+   */
+  public void failStep(
+      TaskRef task,
+      AgentTaskStatus status,
+      String stepName,
+      Failure failure,
+      List<EngineEvent> events) {
+    for (int i = 0; i < status.steps.size(); i++) {
+      StepStatus ss = status.steps.get(i);
+      if (!ss.name.equals(stepName) || status.checkpoint == null) {
+        continue;
+      }
+      ss.output = null;
+      ss.outputRef = null;
+      for (UnitCheckpoint u : status.checkpoint.steps.get(i).units) {
+        u.output = null;
+        u.outputRef = null;
+        u.transcript = null;
+        u.transcriptRef = null;
+        u.phase = StepPhase.Failed;
+      }
+      // Steps run in order, so this one is now the first unfinished: failTask records it there.
+      ss.phase = StepPhase.Running;
+    }
+    failTask(task, status, failure, events);
   }
 
   /** Marks the task Failed with a fatal reason, recorded on the current step. */

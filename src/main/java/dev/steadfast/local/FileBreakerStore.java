@@ -1,14 +1,17 @@
 package dev.steadfast.local;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.breaker.BreakerId;
+import dev.steadfast.engine.breaker.BreakerStates;
 import dev.steadfast.engine.breaker.BreakerStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Breaker states of local runs, in {@code DIR/breakers.json}, shared by tasks run from DIR. */
+/**
+ * Breaker states of local runs, in {@code DIR/breakers.json} by namespace and key (see {@link
+ * BreakerStates}), shared by tasks run from DIR.
+ */
 public final class FileBreakerStore implements BreakerStore {
   private final Path file;
 
@@ -17,19 +20,16 @@ public final class FileBreakerStore implements BreakerStore {
   }
 
   @Override
-  public Map<String, Snapshot> load() {
+  public Map<BreakerId, Snapshot> load() {
     try {
-      return Files.exists(file)
-          ? Json.MAPPER.readValue(
-              Files.readString(file), new TypeReference<Map<String, Snapshot>>() {})
-          : Map.of();
+      return Files.exists(file) ? BreakerStates.read(Files.readString(file)) : Map.of();
     } catch (IOException e) {
       return Map.of(); // a damaged file only loses breaker history, never the task
     }
   }
 
   @Override
-  public synchronized void save(Map<String, Snapshot> snapshots) {
-    FileCheckpointStore.writeAtomically(file, Json.write(snapshots));
+  public synchronized void save(Map<BreakerId, Snapshot> snapshots) {
+    FileCheckpointStore.writeAtomically(file, BreakerStates.write(snapshots));
   }
 }

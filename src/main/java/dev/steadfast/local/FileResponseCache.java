@@ -14,6 +14,8 @@ import java.util.Optional;
 /** The response cache of local runs: {@code DIR/cache/<namespace>.json}, newest 256 entries. */
 public final class FileResponseCache implements ResponseCache {
   private static final int CAPACITY = 256;
+  private static final java.util.regex.Pattern DNS_LABEL =
+      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   // Insertion order is the eviction order, so map keys must not be sorted on write.
   private static final com.fasterxml.jackson.databind.ObjectWriter WRITER =
       Json.MAPPER
@@ -46,7 +48,12 @@ public final class FileResponseCache implements ResponseCache {
   }
 
   private Path file(String namespace) {
-    return dir.resolve((namespace == null ? "default" : namespace) + ".json");
+    String ns = namespace == null ? "default" : namespace;
+    // A local task file may name any namespace: only a DNS label is used as a file name as is, so
+    // none can leave the cache directory or share another namespace's file.
+    String name =
+        DNS_LABEL.matcher(ns).matches() ? ns : "ns-" + Json.sha256Hex(ns).substring(0, 32);
+    return dir.resolve(name + ".json");
   }
 
   private LinkedHashMap<String, JsonNode> read(String namespace) {

@@ -4,11 +4,13 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.Checkpoint;
 import dev.steadfast.api.TaskPhase;
+import dev.steadfast.api.Tier;
 import dev.steadfast.engine.EngineEvent;
 import dev.steadfast.engine.Json;
 import dev.steadfast.engine.Plan;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.TaskRef;
+import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.status.Conditions;
 import dev.steadfast.engine.validation.Problem;
 import dev.steadfast.engine.validation.TaskValidator;
@@ -144,6 +146,18 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     TaskPhase before = task.getStatus() == null ? null : task.getStatus().phase;
     try {
       store.save(task, context, status);
+    } catch (OutputConflictException e) {
+      // That step's outputs are dropped, so the next save cannot meet the same ConfigMap again.
+      if (status.steps.stream().noneMatch(s -> s.name.equals(e.step()))) {
+        throw e; // cannot happen: the output came from one of these steps
+      }
+      engine.failStep(
+          ref(task),
+          status,
+          e.step(),
+          Failure.of(Tier.Fatal, "OutputConflict", e.getMessage()),
+          events);
+      return write(task, context, status, events, folded);
     } catch (KubernetesClientException e) {
       // Nothing folded is lost: the outcomes are folded again next time, never re-run.
       pool.requeue(ResourceID.fromResource(task), folded);

@@ -62,8 +62,9 @@ public final class ApiAccess {
               "configmaps",
               List.of("get", "create", "update", "delete"),
               Scope.WATCHED_NAMESPACES,
-              "outputs over 4 KiB in <task>-<step>-output (create, or update when it exists) and"
-                  + " the inputs of job steps, deleted when the Job ends"),
+              "outputs over 4 KiB in <task>-<step>-output (read first: created, or updated only"
+                  + " when the task owns it) and the inputs of job steps, deleted when the Job ends"
+                  + " if the attempt owns them"),
           new Rule(
               "",
               "events",

@@ -1,7 +1,7 @@
 package dev.steadfast.operator;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.breaker.BreakerId;
+import dev.steadfast.engine.breaker.BreakerStates;
 import dev.steadfast.engine.breaker.BreakerStore;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -12,8 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Breaker states shared by all tasks, persisted on every transition in one ConfigMap in the
- * operator's namespace and restored when a new operator process starts.
+ * Breaker states of all namespaces, persisted on every transition in one ConfigMap in the
+ * operator's namespace, nested by namespace then key (see {@link BreakerStates}), and restored when
+ * a new operator process starts. The states of earlier versions, keyed by breaker key alone, are
+ * ignored (those breakers start closed) and replaced at the next transition.
  */
 public final class ConfigMapBreakerStore implements BreakerStore {
   /** The ConfigMap's name unless `--breakers-configmap` says otherwise. */
@@ -37,14 +39,13 @@ public final class ConfigMapBreakerStore implements BreakerStore {
   }
 
   @Override
-  public Map<String, Snapshot> load() {
+  public Map<BreakerId, Snapshot> load() {
     try {
       ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).get();
       if (cm == null || cm.getData() == null || !cm.getData().containsKey(KEY)) {
         return Map.of();
       }
-      return Json.MAPPER.readValue(
-          cm.getData().get(KEY), new TypeReference<Map<String, Snapshot>>() {});
+      return BreakerStates.read(cm.getData().get(KEY));
     } catch (Exception e) {
       LOG.warn("cannot read breaker states from {}/{}: {}", namespace, name, e.getMessage());
       return Map.of();
@@ -52,7 +53,7 @@ public final class ConfigMapBreakerStore implements BreakerStore {
   }
 
   @Override
-  public synchronized void save(Map<String, Snapshot> snapshots) {
+  public synchronized void save(Map<BreakerId, Snapshot> snapshots) {
     try {
       ConfigMap cm =
           new ConfigMapBuilder()
@@ -61,7 +62,7 @@ public final class ConfigMapBreakerStore implements BreakerStore {
               .withNamespace(namespace)
               .addToLabels("app.kubernetes.io/managed-by", "steadfast")
               .endMetadata()
-              .addToData(KEY, Json.write(snapshots))
+              .addToData(KEY, BreakerStates.write(snapshots))
               .build();
       client
           .configMaps()

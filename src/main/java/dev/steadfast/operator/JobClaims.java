@@ -74,7 +74,7 @@ final class JobClaims {
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-        deleteInputs(namespace, name);
+        deleteInputs(namespace, name, key);
         throw e;
       }
       // Created between our get and create: another replica or a retried request.
@@ -87,23 +87,31 @@ final class JobClaims {
     return List.of(JobNames.readable(call.taskName(), key), JobNames.unique(call.taskName(), key));
   }
 
-  /** Deletes the Job (its pods in the background) and its inputs. */
-  void delete(String namespace, String name) {
-    client
-        .batch()
-        .v1()
-        .jobs()
-        .inNamespace(namespace)
-        .withName(name)
-        .withPropagationPolicy(DeletionPropagation.BACKGROUND)
-        .delete();
-    deleteInputs(namespace, name);
+  /**
+   * Deletes the Job (its pods in the background) and its inputs, each only if it is this attempt's:
+   * an object of the same name put there by anyone else is left alone.
+   */
+  void delete(String namespace, String name, JobNames.AttemptKey key) {
+    Job job = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+    if (job != null && JobManifests.ownedBy(job.getMetadata(), key)) {
+      client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(namespace)
+          .withName(name)
+          .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+          .delete();
+    } else if (job != null) {
+      LOG.warn("Job {}/{} is not attempt {}'s; not deleting it", namespace, name, key.key());
+    }
+    deleteInputs(namespace, name, key);
   }
 
   /** Best effort, for an attempt that is ending anyway: a failure is logged, not raised. */
-  void deleteQuietly(String namespace, String name) {
+  void deleteQuietly(String namespace, String name, JobNames.AttemptKey key) {
     try {
-      delete(namespace, name);
+      delete(namespace, name, key);
     } catch (KubernetesClientException e) {
       LOG.warn("could not delete Job {}/{}: {}", namespace, name, e.getMessage());
     }
@@ -111,23 +119,31 @@ final class JobClaims {
 
   /**
    * The finished Job stays for its TTL (for kubectl logs); its inputs are no longer needed. Best
-   * effort: the owner reference removes them with the task anyway.
+   * effort: the owner reference removes them with the task anyway. Only this attempt's ConfigMap is
+   * deleted.
    */
-  void deleteInputs(String namespace, String name) {
+  void deleteInputs(String namespace, String name, JobNames.AttemptKey key) {
+    String inputs = JobManifests.inputsName(name);
     try {
-      client.configMaps().inNamespace(namespace).withName(JobManifests.inputsName(name)).delete();
+      ConfigMap cm = client.configMaps().inNamespace(namespace).withName(inputs).get();
+      if (cm == null) {
+        return;
+      }
+      if (!JobManifests.ownedBy(cm.getMetadata(), key)) {
+        LOG.warn(
+            "ConfigMap {}/{} is not attempt {}'s; not deleting it", namespace, inputs, key.key());
+        return;
+      }
+      client.configMaps().inNamespace(namespace).resource(cm).delete();
     } catch (KubernetesClientException e) {
-      LOG.warn("could not delete ConfigMap {}/{}: {}", namespace, name, e.getMessage());
+      LOG.warn("could not delete ConfigMap {}/{}: {}", namespace, inputs, e.getMessage());
     }
   }
 
   /** Deletes whichever candidate Job this attempt owns, if any. */
   void deleteOwned(String namespace, Call.JobCall call, JobNames.AttemptKey key) {
     for (String name : candidates(call, key)) {
-      Job job = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
-      if (job != null && JobManifests.ownedBy(job.getMetadata(), key)) {
-        delete(namespace, name);
-      }
+      delete(namespace, name, key);
     }
   }
 

@@ -75,12 +75,12 @@ public final class JobExecutor implements Executor {
         return failed(Tier.Transient, "NetworkError", "the Job names of this attempt are taken");
       }
       try {
-        Outcome outcome = await(namespace, name.get(), call, deadline, request.timeout());
+        Outcome outcome = await(namespace, name.get(), call, key, deadline, request.timeout());
         return redact(request.redactor(), namespace, call, outcome);
       } catch (KubernetesClientException e) {
         if (!Thread.currentThread().isInterrupted()) {
           // This attempt ends here; a Job left running would race the next attempt's.
-          claims.deleteQuietly(namespace, name.get());
+          claims.deleteQuietly(namespace, name.get(), key);
         }
         throw e;
       }
@@ -95,7 +95,12 @@ public final class JobExecutor implements Executor {
   }
 
   private Outcome await(
-      String namespace, String name, Call.JobCall call, Instant deadline, Duration timeout)
+      String namespace,
+      String name,
+      Call.JobCall call,
+      JobNames.AttemptKey key,
+      Instant deadline,
+      Duration timeout)
       throws InterruptedException {
     try (JobWatch watch = JobWatch.start(client, namespace, name)) {
       while (true) {
@@ -108,19 +113,19 @@ public final class JobExecutor implements Executor {
         if (outcome.isPresent()) {
           if (!finished) {
             // It cannot succeed (the image cannot be pulled, say): do not let it hold resources.
-            claims.deleteQuietly(namespace, name);
+            claims.deleteQuietly(namespace, name, key);
           } else {
-            claims.deleteInputs(namespace, name);
+            claims.deleteInputs(namespace, name, key);
           }
           return outcome.get();
         }
         if (watch.broken()) {
-          claims.deleteQuietly(namespace, name);
+          claims.deleteQuietly(namespace, name, key);
           return failed(Tier.Transient, "NetworkError", "lost the watch on Job " + name);
         }
         Duration left = deadline == null ? null : Duration.between(clock.instant(), deadline);
         if (left != null && (left.isNegative() || left.isZero())) {
-          claims.deleteQuietly(namespace, name);
+          claims.deleteQuietly(namespace, name, key);
           return failed(
               Tier.Transient,
               "Timeout",

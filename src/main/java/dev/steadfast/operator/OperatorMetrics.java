@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The operator's Prometheus metrics. Counters and the step timer are updated as things happen; the
  * task and breaker gauges are read from their suppliers when {@link #scrape()} runs, because
- * breaker keys come and go and a gauge per key registered up front cannot follow them.
+ * namespaces come and go and a gauge registered up front cannot follow them. Breakers are counted
+ * per namespace and state, never labelled by key: keys are chosen by tenants, and a label per key
+ * would let any of them grow the operator's series without bound.
  */
 public final class OperatorMetrics {
   /** Checkpoint write results for {@link #checkpointWrite}. */
@@ -32,7 +34,7 @@ public final class OperatorMetrics {
   public static final String CONFLICT = "conflict";
   public static final String ERROR = "error";
 
-  /** Breaker states always exported per key, so a state's series does not vanish at 0. */
+  /** Breaker states always exported per namespace, so a state's series does not vanish at 0. */
   static final List<String> BREAKER_STATES = List.of("CLOSED", "OPEN", "HALF_OPEN");
 
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMetrics.class);
@@ -53,7 +55,7 @@ public final class OperatorMetrics {
 
   private final PrometheusMeterRegistry registry;
   private final Supplier<Map<String, Long>> tasksByPhase;
-  private final Supplier<Map<String, String>> breakerStates;
+  private final Supplier<Map<String, Map<String, Long>>> breakerCounts;
   private final MultiGauge tasks;
   private final MultiGauge breakers;
   private final Counter loopDetections;
@@ -61,21 +63,22 @@ public final class OperatorMetrics {
 
   /**
    * @param tasksByPhase task count per phase name; phases it leaves out are exported as 0
-   * @param breakerStates breaker key → state name (CLOSED, OPEN, HALF_OPEN, …)
+   * @param breakerCounts namespace → state name (CLOSED, OPEN, HALF_OPEN, …) → number of breakers
    */
   public OperatorMetrics(
-      Supplier<Map<String, Long>> tasksByPhase, Supplier<Map<String, String>> breakerStates) {
+      Supplier<Map<String, Long>> tasksByPhase,
+      Supplier<Map<String, Map<String, Long>>> breakerCounts) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.tasksByPhase = tasksByPhase;
-    this.breakerStates = breakerStates;
+    this.breakerCounts = breakerCounts;
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     tasks =
         MultiGauge.builder("steadfast.tasks").description("AgentTasks by phase").register(registry);
     breakers =
-        MultiGauge.builder("steadfast.breaker.state")
-            .description("1 for the current state of each circuit breaker, else 0")
+        MultiGauge.builder("steadfast.breakers")
+            .description("Circuit breakers by namespace and state")
             .register(registry);
     loopDetections =
         Counter.builder("steadfast.loop.detections")
@@ -167,19 +170,18 @@ public final class OperatorMetrics {
     }
     try {
       List<MultiGauge.Row<?>> rows = new ArrayList<>();
-      breakerStates
+      breakerCounts
           .get()
           .forEach(
-              (key, state) -> {
-                List<String> states = new ArrayList<>(BREAKER_STATES);
-                if (state != null && !states.contains(state)) {
-                  states.add(state);
-                }
-                for (String s : states) {
-                  rows.add(
-                      MultiGauge.Row.of(
-                          Tags.of("key", orNone(key), "state", s), s.equals(state) ? 1 : 0));
-                }
+              (namespace, counts) -> {
+                Map<String, Long> byState = new LinkedHashMap<>();
+                BREAKER_STATES.forEach(s -> byState.put(s, 0L));
+                counts.forEach((s, n) -> byState.put(orNone(s), n == null ? 0L : n));
+                byState.forEach(
+                    (s, n) ->
+                        rows.add(
+                            MultiGauge.Row.of(
+                                Tags.of("namespace", orNone(namespace), "state", s), n)));
               });
       breakers.register(rows, true);
     } catch (RuntimeException e) {

@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +125,7 @@ public final class StatusCheckpointStore {
       if (s.output == null) {
         continue;
       }
-      s.outputRef = offload(task, s.name + "-output", s.output, s.outputRef, null);
+      s.outputRef = offload(task, s.name, s.name + "-output", s.output, s.outputRef, null);
       if (s.outputRef != null) {
         stepRefs.put(s.name, s.outputRef);
         s.output = null;
@@ -140,14 +139,15 @@ public final class StatusCheckpointStore {
         String unit = cp.name + (u.index == null ? "" : "." + u.index);
         if (u.output != null) {
           u.outputRef =
-              offload(task, unit + ".output", u.output, u.outputRef, stepRefs.get(cp.name));
+              offload(
+                  task, cp.name, unit + ".output", u.output, u.outputRef, stepRefs.get(cp.name));
           if (u.outputRef != null) {
             u.output = null;
           }
         }
         if (u.transcript != null) {
           u.transcriptRef =
-              offload(task, unit + ".transcript", u.transcript, u.transcriptRef, null);
+              offload(task, cp.name, unit + ".transcript", u.transcript, u.transcriptRef, null);
           if (u.transcriptRef != null) {
             u.transcript = null;
           }
@@ -163,7 +163,12 @@ public final class StatusCheckpointStore {
    * <task>-<suffix>} written now otherwise. Null when the value fits inline.
    */
   private OutputRef offload(
-      AgentTask task, String suffix, JsonNode value, OutputRef current, OutputRef shared) {
+      AgentTask task,
+      String step,
+      String suffix,
+      JsonNode value,
+      OutputRef current,
+      OutputRef shared) {
     String json = Json.write(value);
     int bytes = json.getBytes(StandardCharsets.UTF_8).length;
     if (bytes <= INLINE_LIMIT) {
@@ -177,10 +182,21 @@ public final class StatusCheckpointStore {
     if (shared != null && sha.equals(shared.sha256)) {
       return shared;
     }
-    return write(task, configMapName(task.getMetadata().getName(), suffix), json, sha);
+    return write(task, step, configMapName(task.getMetadata().getName(), suffix), json, sha);
   }
 
-  private OutputRef write(AgentTask task, String name, String json, String sha) {
+  /**
+   * Creates or updates the ConfigMap, but only one this task owns: a ConfigMap of that name owned
+   * by anyone else (another task, a person, a Helm release) is never overwritten — {@link
+   * OutputConflictException}. The update carries the resourceVersion read, so a ConfigMap replaced
+   * between our read and our write is refused by the API server (409) rather than overwritten.
+   */
+  private OutputRef write(AgentTask task, String step, String name, String json, String sha) {
+    String namespace = task.getMetadata().getNamespace();
+    ConfigMap existing = client.configMaps().inNamespace(namespace).withName(name).get();
+    if (existing != null && !ownedBy(existing, task)) {
+      throw new OutputConflictException(name, step);
+    }
     ConfigMap cm =
         new ConfigMapBuilder()
             .withNewMetadata()
@@ -200,16 +216,27 @@ public final class StatusCheckpointStore {
             .endMetadata()
             .addToData(OUTPUT_KEY, json)
             .build();
-    client
-        .configMaps()
-        .inNamespace(task.getMetadata().getNamespace())
-        .resource(cm)
-        .createOr(NonDeletingOperation::update);
+    if (existing == null) {
+      // A 409 here (created since our read) goes up like any conflict: the next reconcile reads
+      // it again and checks its owner.
+      client.configMaps().inNamespace(namespace).resource(cm).create();
+    } else {
+      cm.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+      client.configMaps().inNamespace(namespace).resource(cm).update();
+    }
     OutputRef ref = new OutputRef();
     ref.configMap = name;
     ref.key = OUTPUT_KEY;
     ref.sha256 = sha;
     return ref;
+  }
+
+  /** Whether the task is among the object's owners, by UID (a name can be reused, a UID not). */
+  static boolean ownedBy(ConfigMap cm, AgentTask task) {
+    String uid = task.getMetadata().getUid();
+    return uid != null
+        && cm.getMetadata().getOwnerReferences() != null
+        && cm.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid()));
   }
 
   private JsonNode read(AgentTask task, OutputRef ref) {
@@ -228,6 +255,9 @@ public final class StatusCheckpointStore {
     }
     try {
       String json = cm.getData().get(ref.key);
+      if (ref.sha256 != null && !ref.sha256.equals(Json.sha256Hex(json))) {
+        return null; // not what we wrote: someone replaced it, so it is not this task's output
+      }
       JsonNode value = Json.MAPPER.readTree(json);
       if (ref.sha256 != null) {
         remember(ref.sha256, value, json.length());

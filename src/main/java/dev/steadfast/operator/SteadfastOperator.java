@@ -134,7 +134,7 @@ public final class SteadfastOperator implements AutoCloseable {
             () ->
                 phases.values().stream()
                     .collect(Collectors.groupingBy(p -> p, Collectors.counting())),
-            breakers::states);
+            breakers::countsByNamespace);
     TaskEngine engine =
         new TaskEngine(
             clock,

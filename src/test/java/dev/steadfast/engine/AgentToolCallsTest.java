@@ -153,7 +153,7 @@ class AgentToolCallsTest {
     Script first = script(args("a"), List.of(failed(Tier.Transient, "ServerError", 500)));
     AgentTaskStatus one = h.run(EngineHarness.task(task), first.executor());
     assertThat(first.toolCalls()).hasSize(4);
-    assertThat(h.breakers.states()).containsEntry("tools.test", "OPEN");
+    assertThat(h.breakers.states("ns")).containsEntry("tools.test", "OPEN");
     assertThat(h.reasons()).contains("CircuitOpened");
     assertThat(one.phase).isEqualTo(TaskPhase.Succeeded);
 
@@ -162,6 +162,6 @@ class AgentToolCallsTest {
     AgentTaskStatus two = h.run(EngineHarness.task(task), second.executor());
     assertThat(second.toolCalls()).isEmpty();
     assertThat(answer(two)).startsWith("answer from error: CircuitOpen: the breaker tools.test");
-    assertThat(h.breakers.states()).containsEntry("llm.test/big", "CLOSED");
+    assertThat(h.breakers.states("ns")).containsEntry("llm.test/big", "CLOSED");
   }
 }

@@ -2,6 +2,7 @@ package dev.steadfast.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.steadfast.engine.breaker.BreakerId;
 import dev.steadfast.engine.breaker.BreakerStore;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.policy.BreakerSpec;
@@ -17,16 +18,16 @@ class BreakersTest {
   final BreakerSpec spec = new BreakerSpec(null, 50, 4, 4, Duration.ofSeconds(60), 2);
 
   static final class MemoryStore implements BreakerStore {
-    Map<String, Snapshot> saved = new HashMap<>();
+    Map<BreakerId, Snapshot> saved = new HashMap<>();
     int writes;
 
     @Override
-    public Map<String, Snapshot> load() {
+    public Map<BreakerId, Snapshot> load() {
       return saved;
     }
 
     @Override
-    public void save(Map<String, Snapshot> snapshots) {
+    public void save(Map<BreakerId, Snapshot> snapshots) {
       saved = new HashMap<>(snapshots);
       writes++;
     }
@@ -36,15 +37,15 @@ class BreakersTest {
   void closedOpenHalfOpenClosed() {
     MemoryStore store = new MemoryStore();
     Breakers breakers = new Breakers(clock, store);
-    CircuitBreaker cb = breakers.get("llm.test/m", spec);
+    CircuitBreaker cb = breakers.get("ns", "llm.test/m", spec);
     for (int i = 0; i < 4; i++) {
       assertThat(cb.tryAcquirePermission()).isTrue();
       Breakers.recordTransient(cb, Duration.ofMillis(5));
     }
     assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.OPEN);
     assertThat(cb.tryAcquirePermission()).isFalse();
-    assertThat(store.saved.get("llm.test/m").state()).isEqualTo("OPEN");
-    assertThat(breakers.retryAt("llm.test/m")).isEqualTo(clock.instant().plusSeconds(60));
+    assertThat(store.saved.get(new BreakerId("ns", "llm.test/m")).state()).isEqualTo("OPEN");
+    assertThat(breakers.retryAt("ns", "llm.test/m")).isEqualTo(clock.instant().plusSeconds(60));
 
     clock.advance(Duration.ofSeconds(61));
     assertThat(cb.tryAcquirePermission()).isTrue();
@@ -53,13 +54,13 @@ class BreakersTest {
     assertThat(cb.tryAcquirePermission()).isTrue();
     Breakers.recordSuccess(cb, Duration.ofMillis(5));
     assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
-    assertThat(store.saved.get("llm.test/m").state()).isEqualTo("CLOSED");
+    assertThat(store.saved.get(new BreakerId("ns", "llm.test/m")).state()).isEqualTo("CLOSED");
   }
 
   @Test
   void halfOpenFailureReopens() {
     Breakers breakers = new Breakers(clock, BreakerStore.NONE);
-    CircuitBreaker cb = breakers.get("k", spec);
+    CircuitBreaker cb = breakers.get("ns", "k", spec);
     for (int i = 0; i < 4; i++) {
       cb.tryAcquirePermission();
       Breakers.recordTransient(cb, Duration.ZERO);
@@ -76,15 +77,15 @@ class BreakersTest {
   void sharedByKeyAndRestoredAfterRestart() {
     MemoryStore store = new MemoryStore();
     Breakers first = new Breakers(clock, store);
-    assertThat(first.get("k", spec)).isSameAs(first.get("k", spec));
-    CircuitBreaker cb = first.get("k", spec);
+    assertThat(first.get("ns", "k", spec)).isSameAs(first.get("ns", "k", spec));
+    CircuitBreaker cb = first.get("ns", "k", spec);
     for (int i = 0; i < 4; i++) {
       cb.tryAcquirePermission();
       Breakers.recordTransient(cb, Duration.ZERO);
     }
     clock.advance(Duration.ofSeconds(10));
     Breakers restarted = new Breakers(clock, store);
-    CircuitBreaker again = restarted.get("k", spec);
+    CircuitBreaker again = restarted.get("ns", "k", spec);
     assertThat(again.getState()).isEqualTo(CircuitBreaker.State.OPEN);
     assertThat(again.tryAcquirePermission()).isFalse();
     clock.advance(Duration.ofSeconds(51));
@@ -94,7 +95,7 @@ class BreakersTest {
   @Test
   void openBreakerSendsTheTaskToItsFallbackWithoutSpendingAttempts() {
     Breakers breakers = new Breakers(clock, BreakerStore.NONE);
-    CircuitBreaker cb = breakers.get("llm.test/big", spec);
+    CircuitBreaker cb = breakers.get("ns", "llm.test/big", spec);
     cb.transitionToOpenState();
     EngineHarness h = new EngineHarness(breakers);
     var s =
@@ -112,7 +113,7 @@ class BreakersTest {
   @Test
   void openBreakerWithoutFallbackWaitsWithCircuitOpen() {
     Breakers breakers = new Breakers(clock, BreakerStore.NONE);
-    breakers.get("llm.test/big", spec).transitionToOpenState();
+    breakers.get("ns", "llm.test/big", spec).transitionToOpenState();
     EngineHarness h = new EngineHarness(breakers);
     TaskRef t = EngineHarness.task("  steps:\n    - name: a\n" + TaskEngineTest.LLM);
     var s = new dev.steadfast.api.AgentTaskStatus();
@@ -125,5 +126,60 @@ class BreakersTest {
     assertThat(s.message).contains("CircuitOpen");
     assertThat(dev.steadfast.engine.status.Conditions.find(s.conditions, "Reconciling").reason)
         .isEqualTo("CircuitOpen");
+  }
+
+  @Test
+  void theSameKeyInTwoNamespacesIsTwoBreakers() {
+    MemoryStore store = new MemoryStore();
+    Breakers breakers = new Breakers(clock, store);
+    CircuitBreaker b = breakers.get("team-b", "shared", spec);
+    for (int i = 0; i < 4; i++) {
+      b.tryAcquirePermission();
+      Breakers.recordTransient(b, Duration.ZERO);
+    }
+    CircuitBreaker a = breakers.get("team-a", "shared", spec);
+
+    assertThat(b.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(a).isNotSameAs(b);
+    assertThat(a.tryAcquirePermission()).isTrue();
+    assertThat(breakers.states("team-a")).containsExactly(Map.entry("shared", "CLOSED"));
+    assertThat(breakers.states("team-b")).containsExactly(Map.entry("shared", "OPEN"));
+    assertThat(breakers.countsByNamespace())
+        .isEqualTo(Map.of("team-a", Map.of("CLOSED", 1L), "team-b", Map.of("OPEN", 1L)));
+    assertThat(store.saved.get(new BreakerId("team-b", "shared")).state()).isEqualTo("OPEN");
+    assertThat(store.saved.get(new BreakerId("team-a", "shared")).state()).isEqualTo("CLOSED");
+
+    // After a restart each namespace gets its own state back.
+    Breakers restarted = new Breakers(clock, store);
+    assertThat(restarted.get("team-a", "shared", spec).tryAcquirePermission()).isTrue();
+    assertThat(restarted.get("team-b", "shared", spec).tryAcquirePermission()).isFalse();
+  }
+
+  @Test
+  void aBreakerOpenedByAnotherNamespaceWithTheSameKeyLeavesThisTaskRunning() {
+    Breakers breakers = new Breakers(clock, BreakerStore.NONE);
+    EngineHarness h = new EngineHarness(breakers);
+    String yaml =
+        "  policy:\n    retry: {maxAttempts: 4, backoff: {initialDelay: 1s, maxDelay: 1s}}\n"
+            + "    circuitBreaker: {key: shared, failureRateThreshold: 50, slidingWindowSize: 4,"
+            + " minimumCalls: 4, openDuration: 10m}\n"
+            + "  steps:\n    - name: a\n"
+            + TaskEngineTest.HTTP;
+    TaskRef base = EngineHarness.task(yaml);
+    TaskRef inB = new TaskRef("t", "team-b", "uid-b", 1L, base.spec(), Map.of());
+    TaskRef inA = new TaskRef("t", "team-a", "uid-a", 1L, base.spec(), Map.of());
+
+    var failing = TaskEngineTest.fail(dev.steadfast.api.Tier.Transient, "ServerError", 500, null);
+    h.resume(inB, new dev.steadfast.api.AgentTaskStatus(), r -> failing, 50);
+    assertThat(breakers.states("team-b")).containsEntry("shared", "OPEN");
+    int sentByB = h.requests.size();
+    assertThat(sentByB).isEqualTo(4);
+
+    var a = h.run(inA, r -> TaskEngineTest.ok("fine"));
+
+    assertThat(a.phase).isEqualTo(dev.steadfast.api.TaskPhase.Succeeded);
+    assertThat(h.requests).hasSize(sentByB + 1);
+    assertThat(h.requests.get(sentByB).namespace()).isEqualTo("team-a");
+    assertThat(breakers.states("team-a")).containsEntry("shared", "CLOSED");
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.SecretKeyRef;
 import dev.steadfast.api.TaskPhase;
+import dev.steadfast.engine.breaker.BreakerId;
 import dev.steadfast.engine.breaker.BreakerStore;
 import dev.steadfast.engine.exec.Secrets;
 import java.nio.file.Files;
@@ -40,9 +41,57 @@ class FileStoresTest {
     new FileBreakerStore(dir)
         .save(
             Map.of(
-                "api.test",
+                new BreakerId("default", "api.test/m"),
                 new BreakerStore.Snapshot("OPEN", Instant.parse("2026-01-01T00:00:00Z"), until)));
-    assertThat(new FileBreakerStore(dir).load().get("api.test").openUntil()).isEqualTo(until);
+    assertThat(new FileBreakerStore(dir).load().get(new BreakerId("default", "api.test/m")))
+        .extracting(BreakerStore.Snapshot::openUntil)
+        .isEqualTo(until);
+    assertThat(new FileBreakerStore(dir).load())
+        .doesNotContainKey(new BreakerId("other", "api.test/m"));
+  }
+
+  @Test
+  void breakerStatesOfTheUnscopedEarlierFormatAreIgnoredThenReplaced() throws Exception {
+    Files.writeString(
+        dir.resolve("breakers.json"),
+        "{\"api.test\":{\"state\":\"OPEN\",\"since\":\"2026-01-01T00:00:00Z\","
+            + "\"openUntil\":\"2026-01-01T00:01:00Z\"},\"version\":{\"state\":\"OPEN\"}}");
+    FileBreakerStore store = new FileBreakerStore(dir);
+    assertThat(store.load()).isEmpty();
+
+    var breakers = new dev.steadfast.engine.breaker.Breakers(java.time.Clock.systemUTC(), store);
+    var spec =
+        new dev.steadfast.engine.policy.BreakerSpec(
+            null, 50, 4, 4, java.time.Duration.ofSeconds(60), 2);
+    assertThat(breakers.get("default", "api.test", spec).tryAcquirePermission()).isTrue();
+    assertThat(new FileBreakerStore(dir).load())
+        .containsOnlyKeys(new BreakerId("default", "api.test"));
+  }
+
+  @Test
+  void aDamagedBreakerFileReadsAsNoStates() throws Exception {
+    Files.writeString(dir.resolve("breakers.json"), "{\"version\":2,\"namespaces\":[1,2");
+    assertThat(new FileBreakerStore(dir).load()).isEmpty();
+    Files.writeString(
+        dir.resolve("breakers.json"),
+        "{\"version\":2,\"namespaces\":{\"a\":{\"k\":{\"state\":\"OPEN\",\"since\":\"soon\"},"
+            + "\"j\":{\"state\":\"CLOSED\"}},\"b\":7}}");
+    assertThat(new FileBreakerStore(dir).load()).containsOnlyKeys(new BreakerId("a", "j"));
+  }
+
+  @Test
+  void aNamespaceThatIsNoDnsLabelCannotLeaveTheCacheDirectory() throws Exception {
+    FileResponseCache cache = new FileResponseCache(dir.resolve("state"));
+    cache.put("../../escaped", "k", TextNode.valueOf("v"));
+    cache.put("ns-" + "x", "k", TextNode.valueOf("other"));
+
+    try (var files = Files.walk(dir)) {
+      assertThat(files.filter(Files::isRegularFile))
+          .allMatch(f -> f.startsWith(dir.resolve("state/cache")))
+          .hasSize(2);
+    }
+    assertThat(cache.get("../../escaped", "k")).contains(TextNode.valueOf("v"));
+    assertThat(cache.get("ns-x", "k")).contains(TextNode.valueOf("other"));
   }
 
   @Test

@@ -157,6 +157,37 @@ class JobExecutorTest {
   }
 
   @Test
+  void cleanupNeverDeletesAnInputsConfigMapThatIsNotThisAttempts() throws Exception {
+    // An adopted Job whose inputs ConfigMap name is now held by someone else's ConfigMap.
+    client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(NS)
+        .resource(JobManifests.job(JOB, NS, JobHarness.call(), JobNames.AttemptKey.parse(KEY)))
+        .create();
+    client
+        .configMaps()
+        .inNamespace(NS)
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(JobManifests.inputsName(JOB))
+                .withNamespace(NS)
+                .endMetadata()
+                .addToData("theirs", "keep")
+                .build())
+        .create();
+    h.kubelet.pod(JOB, FakeKubelet.terminated("Succeeded", 0, "Completed", "done\n"));
+    h.kubelet.finish(JOB, "Complete", null);
+
+    assertThat(h.start().get(10, TimeUnit.SECONDS))
+        .isEqualTo(new Outcome.Success(Json.tree("done")));
+    assertThat(h.inputs(JOB)).isNotNull();
+    assertThat(h.inputs(JOB).getData()).containsEntry("theirs", "keep");
+  }
+
+  @Test
   void aFinishedJobIsJudgedAtOnceOnAdoption() throws Exception {
     Job earlier = JobManifests.job(JOB, NS, JobHarness.call(), JobNames.AttemptKey.parse(KEY));
     client.batch().v1().jobs().inNamespace(NS).resource(earlier).create();

@@ -9,9 +9,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class OperatorMetricsTest {
+  static final dev.steadfast.engine.policy.BreakerSpec BREAKER =
+      new dev.steadfast.engine.policy.BreakerSpec(null, 50, 4, 4, Duration.ofSeconds(60), 2);
+
   Map<String, Long> phases = new HashMap<>(Map.of("Running", 3L, "Failed", 1L));
-  AtomicReference<Map<String, String>> breakers =
-      new AtomicReference<>(Map.of("api.openai.com", "OPEN"));
+  AtomicReference<Map<String, Map<String, Long>>> breakers =
+      new AtomicReference<>(Map.of("team-a", Map.of("OPEN", 1L, "CLOSED", 2L)));
   OperatorMetrics metrics = new OperatorMetrics(() -> phases, breakers::get);
 
   @Test
@@ -58,18 +61,39 @@ class OperatorMetricsTest {
   }
 
   @Test
-  void breakerGaugeIsOneForTheCurrentStateAndFollowsKeys() {
+  void breakersAreCountedPerNamespaceAndStateWithoutTheirKeys() {
     assertThat(metrics.scrape())
-        .contains("steadfast_breaker_state{key=\"api.openai.com\",state=\"OPEN\"} 1.0")
-        .contains("steadfast_breaker_state{key=\"api.openai.com\",state=\"CLOSED\"} 0.0")
-        .contains("steadfast_breaker_state{key=\"api.openai.com\",state=\"HALF_OPEN\"} 0.0");
+        .contains("steadfast_breakers{namespace=\"team-a\",state=\"OPEN\"} 1.0")
+        .contains("steadfast_breakers{namespace=\"team-a\",state=\"CLOSED\"} 2.0")
+        .contains("steadfast_breakers{namespace=\"team-a\",state=\"HALF_OPEN\"} 0.0")
+        .doesNotContain("key=")
+        .doesNotContain("steadfast_breaker_state");
 
-    breakers.set(Map.of("localhost:8089", "HALF_OPEN"));
+    breakers.set(Map.of("team-b", Map.of("HALF_OPEN", 1L)));
     String text = metrics.scrape();
 
     assertThat(text)
-        .contains("steadfast_breaker_state{key=\"localhost:8089\",state=\"HALF_OPEN\"} 1.0")
-        .doesNotContain("api.openai.com");
+        .contains("steadfast_breakers{namespace=\"team-b\",state=\"HALF_OPEN\"} 1.0")
+        .doesNotContain("team-a");
+  }
+
+  @Test
+  void breakersOfTheSameKeyInManyNamespacesAddNoSeriesPerKey() {
+    // What the operator's Breakers report for 50 tenants that each chose 20 different keys.
+    var real =
+        new dev.steadfast.engine.breaker.Breakers(
+            java.time.Clock.systemUTC(), dev.steadfast.engine.breaker.BreakerStore.NONE);
+    for (int ns = 0; ns < 50; ns++) {
+      for (int k = 0; k < 20; k++) {
+        real.get("ns-" + ns, "key-" + k + "-" + ns, BREAKER);
+      }
+    }
+    OperatorMetrics m = new OperatorMetrics(Map::of, real::countsByNamespace);
+
+    long series = m.scrape().lines().filter(l -> l.startsWith("steadfast_breakers{")).count();
+
+    assertThat(series).isEqualTo(50 * 3);
+    assertThat(m.scrape()).contains("steadfast_breakers{namespace=\"ns-7\",state=\"CLOSED\"} 20.0");
   }
 
   @Test

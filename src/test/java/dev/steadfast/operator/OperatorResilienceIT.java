@@ -233,11 +233,13 @@ class OperatorResilienceIT {
         .extracting(RecordedRequest::status)
         .containsExactlyInAnyOrder(500, 500, 500, 500, 200, 200);
     assertThat(h.get("one").getStatus().attempts + h.get("two").getStatus().attempts).isEqualTo(6);
-    assertThat(h.operator.breakers().states()).containsEntry("shared", "CLOSED");
+    assertThat(h.operator.breakers().states(OperatorHarness.NS)).containsEntry("shared", "CLOSED");
     ConfigMap cm =
         client.configMaps().inNamespace(OperatorHarness.NS).withName("steadfast-breakers").get();
     assertThat(cm).isNotNull();
-    assertThat(cm.getData().get("breakers.json")).contains("\"shared\"");
+    // Persisted under the task's namespace: another namespace's "shared" is another breaker.
+    assertThat(dev.steadfast.engine.breaker.BreakerStates.read(cm.getData().get("breakers.json")))
+        .containsOnlyKeys(new dev.steadfast.engine.breaker.BreakerId(OperatorHarness.NS, "shared"));
   }
 
   @Test

@@ -8,19 +8,19 @@ public interface BreakerStore {
   /** A breaker's persisted state; {@code openUntil} is set for OPEN. */
   record Snapshot(String state, Instant since, Instant openUntil) {}
 
-  Map<String, Snapshot> load();
+  Map<BreakerId, Snapshot> load();
 
-  void save(Map<String, Snapshot> snapshots);
+  void save(Map<BreakerId, Snapshot> snapshots);
 
   /** A store that keeps nothing, for tests. */
   BreakerStore NONE =
       new BreakerStore() {
         @Override
-        public Map<String, Snapshot> load() {
+        public Map<BreakerId, Snapshot> load() {
           return Map.of();
         }
 
         @Override
-        public void save(Map<String, Snapshot> snapshots) {}
+        public void save(Map<BreakerId, Snapshot> snapshots) {}
       };
 }

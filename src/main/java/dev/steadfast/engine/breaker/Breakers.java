@@ -3,7 +3,6 @@ package dev.steadfast.engine.breaker;
 import dev.steadfast.engine.policy.BreakerSpec;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,18 +13,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Circuit breakers shared by key across all tasks of one process (resilience4j), persisted on every
- * state transition and restored at start. Only Transient failures are recorded.
+ * Circuit breakers shared by the tasks of one namespace that use the same key (resilience4j),
+ * persisted on every state transition and restored at start. Only Transient failures are recorded.
+ * A breaker is found by namespace and key together: another namespace choosing the same key gets a
+ * breaker of its own and cannot open this one.
  */
 public final class Breakers {
   /** Marker recorded by resilience4j for a Transient failure. */
   private static final RuntimeException TRANSIENT = new RuntimeException("transient failure");
 
-  private final CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+  // Not a CircuitBreakerRegistry: its breakers are found by one string, and no string made of a
+  // namespace and a key (which may contain any character) is unambiguous.
+  private final Map<BreakerId, CircuitBreaker> breakers = new ConcurrentHashMap<>();
   private final Clock clock;
   private final BreakerStore store;
-  private final Map<String, BreakerStore.Snapshot> snapshots = new ConcurrentHashMap<>();
-  private final Map<String, BreakerStore.Snapshot> restored;
+  private final Map<BreakerId, BreakerStore.Snapshot> snapshots = new ConcurrentHashMap<>();
+  private final Map<BreakerId, BreakerStore.Snapshot> restored;
 
   public Breakers(Clock clock, BreakerStore store) {
     this.clock = clock;
@@ -48,15 +51,20 @@ public final class Breakers {
     return model == null || model.isBlank() ? host : host + "/" + model;
   }
 
-  /** The breaker for a key; the first policy seen for a key configures it. */
-  public CircuitBreaker get(String key, BreakerSpec spec) {
-    return registry.find(key).orElseGet(() -> create(key, spec));
+  /**
+   * The breaker of a key in a namespace; the first policy seen for it configures it. A null
+   * namespace is {@link BreakerId#DEFAULT_NAMESPACE}.
+   */
+  public CircuitBreaker get(String namespace, String key, BreakerSpec spec) {
+    BreakerId id = new BreakerId(namespace, key);
+    CircuitBreaker cb = breakers.get(id);
+    return cb != null ? cb : create(id, spec);
   }
 
-  private synchronized CircuitBreaker create(String key, BreakerSpec spec) {
-    var existing = registry.find(key);
-    if (existing.isPresent()) {
-      return existing.get();
+  private synchronized CircuitBreaker create(BreakerId key, BreakerSpec spec) {
+    CircuitBreaker existing = breakers.get(key);
+    if (existing != null) {
+      return existing;
     }
     CircuitBreakerConfig config =
         CircuitBreakerConfig.custom()
@@ -70,7 +78,7 @@ public final class Breakers {
             .slowCallDurationThreshold(Duration.ofDays(1))
             .clock(clock)
             .build();
-    CircuitBreaker cb = registry.circuitBreaker(key, config);
+    CircuitBreaker cb = CircuitBreaker.of(key.toString(), config);
     BreakerStore.Snapshot saved = restored.remove(key);
     if (saved != null && "OPEN".equals(saved.state()) && saved.openUntil() != null) {
       cb.transitionToOpenStateUntil(saved.openUntil());
@@ -87,6 +95,7 @@ public final class Breakers {
                     e.getStateTransition().getToState(),
                     clock.instant(),
                     openUntil(cb, spec)));
+    breakers.put(key, cb);
     return cb;
   }
 
@@ -96,19 +105,19 @@ public final class Breakers {
         : null;
   }
 
-  private void record(String key, CircuitBreaker.State state, Instant since, Instant openUntil) {
+  private void record(BreakerId key, CircuitBreaker.State state, Instant since, Instant openUntil) {
     BreakerStore.Snapshot previous = snapshots.get(key);
     Instant until =
         state == CircuitBreaker.State.OPEN && previous != null && "OPEN".equals(previous.state())
             ? previous.openUntil()
             : openUntil;
     snapshots.put(key, new BreakerStore.Snapshot(state.name(), since, until));
-    store.save(new TreeMap<>(snapshots));
+    store.save(Map.copyOf(snapshots));
   }
 
   /** When an open breaker lets a trial call through. */
-  public Instant retryAt(String key) {
-    BreakerStore.Snapshot s = snapshots.get(key);
+  public Instant retryAt(String namespace, String key) {
+    BreakerStore.Snapshot s = snapshots.get(new BreakerId(namespace, key));
     Instant now = clock.instant();
     if (s == null || s.openUntil() == null || s.openUntil().isBefore(now)) {
       return now.plusSeconds(1);
@@ -124,10 +133,29 @@ public final class Breakers {
     cb.onSuccess(took.toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  /** States of all breakers, for metrics and tests. */
-  public Map<String, String> states() {
+  /** The states of one namespace's breakers by key, for tests and tools. */
+  public Map<String, String> states(String namespace) {
+    String ns = new BreakerId(namespace, "").namespace();
     Map<String, String> out = new TreeMap<>();
-    registry.getAllCircuitBreakers().forEach(cb -> out.put(cb.getName(), cb.getState().name()));
+    breakers.forEach(
+        (id, cb) -> {
+          if (id.namespace().equals(ns)) {
+            out.put(id.key(), cb.getState().name());
+          }
+        });
+    return out;
+  }
+
+  /**
+   * How many breakers each namespace has in each state, for metrics: bounded by the number of
+   * namespaces, where a label per key would grow with whatever keys tenants choose.
+   */
+  public Map<String, Map<String, Long>> countsByNamespace() {
+    Map<String, Map<String, Long>> out = new TreeMap<>();
+    breakers.forEach(
+        (id, cb) ->
+            out.computeIfAbsent(id.namespace(), n -> new TreeMap<>())
+                .merge(cb.getState().name(), 1L, Long::sum));
     return out;
   }
 }

@@ -36,7 +36,7 @@ public sealed interface Call {
       }
       return new HttpCall(
           http.method == null ? "GET" : http.method.name(),
-          dev.steadfast.engine.expr.Template.renderText(cel, http.url, vars),
+          dev.steadfast.engine.expr.UrlTemplate.render(cel, http.url, vars),
           headers,
           body,
           http.auth,

@@ -3,6 +3,8 @@ package dev.steadfast.engine.expr;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelValidationException;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.common.navigation.CelNavigableAst;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
@@ -14,6 +16,8 @@ import dev.cel.runtime.CelRuntimeFactory;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * CEL, the expression language Kubernetes uses, compiled once per distinct expression. Every
@@ -74,6 +78,30 @@ public final class Cel {
     } catch (dev.cel.common.CelException e) {
       throw new ExpressionException(expression, firstLine(e.getMessage()));
     }
+  }
+
+  /**
+   * The task variables ({@link #TASK_VARIABLES}) an expression reads, from its syntax tree. A
+   * comprehension variable that shadows one of them counts as that variable: erring towards "reads
+   * more" is the safe side for the checks that use this.
+   */
+  public Set<String> variables(String expression) {
+    CelAbstractSyntaxTree ast;
+    try {
+      ast = compiler.compile(expression).getAst();
+    } catch (dev.cel.common.CelException e) {
+      throw new ExpressionException(expression, firstLine(e.getMessage()));
+    }
+    Set<String> known = Set.of(TASK_VARIABLES);
+    Set<String> out = new TreeSet<>();
+    CelNavigableAst.fromAst(ast)
+        .getRoot()
+        .allNodes()
+        .filter(n -> n.getKind() == CelExpr.ExprKind.Kind.IDENT)
+        .map(n -> n.expr().ident().name())
+        .filter(known::contains)
+        .forEach(out::add);
+    return out;
   }
 
   /** Evaluates to a CEL-native value (see {@link CelValues}). */

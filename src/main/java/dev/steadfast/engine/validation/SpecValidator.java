@@ -1,5 +1,6 @@
 package dev.steadfast.engine.validation;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.api.AgentTaskSpec;
 import dev.steadfast.api.ClassifyRule;
 import dev.steadfast.api.Fallback;
@@ -11,6 +12,7 @@ import dev.steadfast.api.Tool;
 import dev.steadfast.engine.expr.Cel;
 import dev.steadfast.engine.expr.ExpressionException;
 import dev.steadfast.engine.expr.Template;
+import dev.steadfast.engine.expr.UrlTemplate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -20,7 +22,8 @@ import java.util.regex.Pattern;
 
 /**
  * Semantic checks the schema cannot make: every CEL expression compiles, every reference to a step
- * names an earlier step, and llm steps say which model to call.
+ * names an earlier step, llm steps say which model to call, and no URL takes its scheme or host
+ * from anything but literal text and inputs.
  */
 public final class SpecValidator {
   private static final Pattern STEP_REF =
@@ -53,13 +56,14 @@ public final class SpecValidator {
       if (!earlier.add(step.name)) {
         problems.add(new Problem(path + ".name", "duplicate step name \"" + step.name + "\""));
       }
-      var scope = new Scope(step.name, earlier, all, problems);
+      var scope = new Scope(step.name, earlier, all, problems, spec.inputs);
       checkStep(step, path, scope);
     }
     return problems;
   }
 
-  private record Scope(String step, Set<String> earlier, Set<String> all, List<Problem> out) {}
+  private record Scope(
+      String step, Set<String> earlier, Set<String> all, List<Problem> out, JsonNode inputs) {}
 
   private void checkStep(Step step, String path, Scope scope) {
     int kinds =
@@ -72,7 +76,7 @@ public final class SpecValidator {
     }
     expression(step.when, path + ".when", scope);
     if (step.classify != null) {
-      var rules = new Scope("", Set.of(), Set.of(), scope.out);
+      var rules = new Scope("", Set.of(), Set.of(), scope.out, null);
       for (int i = 0; i < step.classify.size(); i++) {
         expression(step.classify.get(i).when, path + ".classify[" + i + "].when", rules);
       }
@@ -143,6 +147,7 @@ public final class SpecValidator {
 
   private void checkHttp(HttpStep http, String path, Scope scope) {
     template(http.url, path + ".url", scope);
+    url(http.url, path + ".url", scope);
     if (http.headers != null) {
       http.headers.forEach((k, v) -> template(v, path + ".headers." + k, scope));
     }
@@ -167,6 +172,7 @@ public final class SpecValidator {
       }
     }
     template(llm.endpoint, path + ".endpoint", scope);
+    url(llm.endpoint, path + ".endpoint", scope);
     if (llm.messages != null) {
       for (int m = 0; m < llm.messages.size(); m++) {
         template(llm.messages.get(m).content, path + ".messages[" + m + "].content", scope);
@@ -185,7 +191,7 @@ public final class SpecValidator {
     if (policy == null || policy.classify == null) {
       return;
     }
-    var scope = new Scope("", Set.of(), Set.of(), out);
+    var scope = new Scope("", Set.of(), Set.of(), out, null);
     for (int i = 0; i < policy.classify.size(); i++) {
       ClassifyRule rule = policy.classify.get(i);
       expression(rule.when, path + ".classify[" + i + "].when", scope);
@@ -198,6 +204,12 @@ public final class SpecValidator {
         template(values.get(i), path + "[" + i + "]", scope);
       }
     }
+  }
+
+  /** The scheme and host of a URL come from literal text and inputs only (SPEC §6). */
+  private void url(String template, String path, Scope scope) {
+    UrlTemplate.problems(cel, template, scope.inputs)
+        .forEach(p -> scope.out.add(new Problem(path, p)));
   }
 
   private void template(String text, String path, Scope scope) {

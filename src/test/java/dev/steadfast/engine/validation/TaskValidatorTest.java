@@ -84,7 +84,7 @@ class TaskValidatorTest {
             check(
                 "  steps:\n"
                     + "    - name: first\n      timeout: soon\n      http: {url: 'http://x'}\n"
-                    + "    - name: second\n      http: {url: '{{ steps.ghost.output }}'}\n"))
+                    + "    - name: second\n      http: {url: 'http://x/{{ steps.ghost.output }}'}\n"))
         .extracting(Problem::field)
         .containsExactlyInAnyOrder("spec.steps[0].timeout", "spec.steps[1].http.url");
   }
@@ -95,10 +95,10 @@ class TaskValidatorTest {
         check(
             "  steps:\n"
                 + "    - name: first\n"
-                + "      http: {url: '{{ steps.later.output }}'}\n"
+                + "      http: {url: 'http://x/{{ steps.later.output }}'}\n"
                 + "    - name: later\n"
                 + "      when: 'inputs.x >'\n"
-                + "      http: {url: '{{ steps.nope.output }}'}\n"
+                + "      http: {url: 'http://x/{{ steps.nope.output }}'}\n"
                 + "    - name: last\n"
                 + "      llm: {endpoint: 'http://h', messages: [{role: user, content: hi}]}\n");
     assertThat(problems)
@@ -146,5 +146,38 @@ class TaskValidatorTest {
     assertThat(VALIDATOR.validate(doc))
         .extracting(Problem::field)
         .contains("apiVersion", "kind", "metadata.name");
+  }
+
+  @Test
+  void aUrlWhoseHostComesFromAStepOutputIsRefusedNamingTheField() throws Exception {
+    assertThat(
+            check(
+                "  inputs: {api: 'https://api.example.com/v1'}\n"
+                    + "  steps:\n"
+                    + "    - name: fetch\n      http: {url: 'http://x/list'}\n"
+                    + "    - name: use\n      http: {url: '{{ steps.fetch.output.next }}'}\n"
+                    + "    - name: each\n      forEach: {items: 'steps.fetch.output'}\n"
+                    + "      http: {url: 'https://{{ item.host }}/x'}\n"
+                    + "    - name: fine\n      http: {url: '{{ inputs.api }}/{{ steps.fetch.output.id }}'}\n"
+                    + "    - name: talk\n      llm: {endpoint: '{{ steps.fetch.output.llm }}/v1', model: m,"
+                    + " messages: [{role: user, content: hi}]}\n"
+                    + "    - name: agent\n      agent:\n        llm: {endpoint: 'http://llm/v1', model: m,"
+                    + " messages: [{role: user, content: hi}]}\n"
+                    + "        tools:\n          - name: get\n            http: {url: 'http://{{ args.host }}/x'}\n"))
+        .extracting(Problem::toString)
+        .containsExactlyInAnyOrder(
+            "spec.steps[1].http.url: the scheme and host may not come from steps.fetch.output.next"
+                + " (a step output); only literal text and inputs may set them, so write the host"
+                + " out, as in https://api.example.com/{{ steps.fetch.output.next }}",
+            "spec.steps[2].http.url: the scheme and host may not come from item.host (a forEach"
+                + " item); only literal text and inputs may set them, so write the host out, as in"
+                + " https://api.example.com/{{ item.host }}",
+            "spec.steps[4].llm.endpoint: the scheme and host may not come from"
+                + " steps.fetch.output.llm (a step output); only literal text and inputs may set"
+                + " them, so write the host out, as in https://api.example.com/{{"
+                + " steps.fetch.output.llm }}",
+            "spec.steps[5].agent.tools[0].http.url: the scheme and host may not come from args.host"
+                + " (a tool argument); only literal text and inputs may set them, so write the host"
+                + " out, as in https://api.example.com/{{ args.host }}");
   }
 }
