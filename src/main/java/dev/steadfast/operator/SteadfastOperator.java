@@ -5,12 +5,13 @@ import dev.steadfast.engine.ResponseCache;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.classify.Classifier;
+import dev.steadfast.engine.egress.EgressPolicy;
 import dev.steadfast.engine.exec.AgentExecutor;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Dispatcher;
-import dev.steadfast.engine.exec.EgressGuard;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.HttpExecutor;
+import dev.steadfast.engine.exec.HttpTransport;
 import dev.steadfast.engine.exec.LlmExecutor;
 import dev.steadfast.engine.exec.Redactor;
 import dev.steadfast.engine.llm.OutputValidator;
@@ -25,7 +26,6 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -164,27 +164,30 @@ public final class SteadfastOperator implements AutoCloseable {
         });
   }
 
+  /**
+   * The http, llm, agent and job executors. One transport carries every http, llm and agent-tool
+   * call, so one egress policy decides them all, on the address each connection is made to.
+   *
+   * @throws IllegalArgumentException naming --egress-allow and an entry it cannot read
+   */
   static Executor executors(KubernetesClient client, Clock clock, List<String> egressAllow) {
-    HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+    HttpTransport http = new HttpTransport(EgressPolicy.denyInternal(egressAllow));
     KubernetesSecrets secrets = new KubernetesSecrets(client);
     Redactor redactor = new Redactor();
     Classifier classifier = new Classifier(clock, redactor);
-    Executor httpExecutor =
-        new EgressGuard(new HttpExecutor(http, secrets, redactor, classifier), egressAllow);
     LlmExecutor llm = new LlmExecutor(http, secrets, redactor, classifier, new OutputValidator());
+    // Jobs run in pods: their egress is the NetworkPolicy's business, not the operator's.
     Executor jobs = new JobExecutor(client, clock);
-    return new EgressGuard(
-        new Dispatcher(
-            Map.of(
-                Call.HttpCall.class, httpExecutor,
-                Call.LlmCall.class, llm,
-                Call.AgentCall.class, new AgentExecutor(llm),
-                Call.JobCall.class, jobs)),
-        egressAllow);
+    return new Dispatcher(
+        Map.of(
+            Call.HttpCall.class,
+            new HttpExecutor(http, secrets, redactor, classifier),
+            Call.LlmCall.class,
+            llm,
+            Call.AgentCall.class,
+            new AgentExecutor(llm),
+            Call.JobCall.class,
+            jobs));
   }
 
   public SteadfastOperator start() {

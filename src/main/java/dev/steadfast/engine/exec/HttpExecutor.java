@@ -14,13 +14,15 @@ import dev.steadfast.engine.expr.CelValues;
 import dev.steadfast.engine.expr.ExpressionException;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 
 /** Runs {@code http} steps (SPEC §1): one request per attempt, the response classified. */
 public final class HttpExecutor implements Executor {
@@ -29,9 +31,12 @@ public final class HttpExecutor implements Executor {
   private final Redactor redactor;
   private final Classifier classifier;
 
+  /**
+   * @param transport shared by every executor; its egress policy decides where requests may go
+   */
   public HttpExecutor(
-      HttpClient client, Secrets secrets, Redactor redactor, Classifier classifier) {
-    this.transport = new HttpTransport(client);
+      HttpTransport transport, Secrets secrets, Redactor redactor, Classifier classifier) {
+    this.transport = transport;
     this.secrets = secrets;
     this.redactor = redactor;
     this.classifier = classifier;
@@ -71,23 +76,23 @@ public final class HttpExecutor implements Executor {
       Thread.currentThread().interrupt();
       return failed(classifier.classify(uri.getHost(), e, request.classify()));
     } catch (IllegalArgumentException e) {
-      // HttpRequest.Builder refuses invalid header names and values and restricted headers.
+      // Requests refuses invalid methods, header names and values, and headers the client sets.
       return fatal("InvalidSpec", "invalid http request: " + e.getMessage());
     } catch (RuntimeException e) {
       return failed(classifier.classify(uri.getHost(), e, request.classify()));
     }
   }
 
-  private HttpRequest build(AttemptRequest request, HttpCall call, URI uri)
+  private ClassicHttpRequest build(AttemptRequest request, HttpCall call, URI uri)
       throws SecretNotFoundException {
-    Duration timeout = timeout(request);
-    HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout);
+    String method = call.method() == null ? "GET" : call.method().toUpperCase(Locale.ROOT);
+    ClassicRequestBuilder builder = Requests.request(method, uri);
     Map<String, String> headers = call.headers() == null ? Map.of() : call.headers();
     Requests.registerCredentials(redactor, headers, uri);
-    headers.forEach(builder::header);
+    headers.forEach((name, value) -> Requests.header(builder, name, value, false));
     String body = call.body();
     if (Requests.looksLikeJson(body) && !hasHeader(headers, "content-type")) {
-      builder.header("Content-Type", "application/json");
+      builder.setHeader("Content-Type", "application/json");
     }
     if (call.auth() != null) {
       if (call.auth().secretRef == null) {
@@ -98,15 +103,13 @@ public final class HttpExecutor implements Executor {
       Requests.AuthHeader auth = Requests.authHeader(call.auth(), secret);
       // The encoded form (Basic) is what an echoing server would send back.
       redactor.register(auth.value());
-      builder.setHeader(auth.name(), auth.value());
+      Requests.header(builder, auth.name(), auth.value(), true);
     }
     Requests.idempotencyKey(builder, request);
-    String method = call.method() == null ? "GET" : call.method().toUpperCase(Locale.ROOT);
-    builder.method(
-        method,
-        body == null || body.isEmpty()
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null && !body.isEmpty()) {
+      // No content type of its own: the step's header or the JSON default above says it.
+      builder.setEntity(new ByteArrayEntity(body.getBytes(StandardCharsets.UTF_8), null));
+    }
     return builder.build();
   }
 

@@ -11,7 +11,6 @@ import dev.steadfast.engine.classify.Classifier;
 import dev.steadfast.engine.exec.Call.HttpCall;
 import dev.steadfast.engine.exec.StubServer.Reply;
 import java.net.ServerSocket;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,10 +28,7 @@ class HttpExecutorTest {
   private final Redactor redactor = new Redactor();
   private final HttpExecutor executor =
       new HttpExecutor(
-          HttpClient.newHttpClient(),
-          secrets,
-          redactor,
-          new Classifier(Clock.systemUTC(), redactor));
+          HttpTransport.open(), secrets, redactor, new Classifier(Clock.systemUTC(), redactor));
 
   @AfterEach
   void stop() {
