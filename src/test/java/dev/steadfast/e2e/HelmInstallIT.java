@@ -9,6 +9,7 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.Json;
 import dev.steadfast.operator.ApiAccess;
+import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -377,7 +378,7 @@ class HelmInstallIT {
             args.contains("--leader-election"),
             arg(args, "--lease-name"),
             release.namespace(),
-            List.of(),
+            LoopbackEgress.ALLOW,
             false,
             release.name() + "-replica",
             false,

@@ -8,6 +8,7 @@ import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.Json;
+import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
 import dev.steadfast.simulator.RecordedRequest;
@@ -35,7 +36,15 @@ class OperatorE2EIT {
   static SteadfastOperator startOperator() {
     var config =
         new SteadfastOperator.Config(
-            List.of(NS), 8, false, "steadfast-operator", NS, List.of(), false, "e2e", false);
+            List.of(NS),
+            8,
+            false,
+            "steadfast-operator",
+            NS,
+            LoopbackEgress.ALLOW,
+            false,
+            "e2e",
+            false);
     return new SteadfastOperator(client, config, Clock.systemUTC()).start();
   }
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.Json;
+import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
 import dev.steadfast.simulator.RecordedRequest;
@@ -48,7 +49,15 @@ class ThroughputIT {
         LlmSimulator.builder().port(0).latency(Duration.ofMillis(50)).build().start()) {
       var config =
           new SteadfastOperator.Config(
-              List.of(NS), 64, false, "steadfast-operator", NS, List.of(), false, "bench", false);
+              List.of(NS),
+              64,
+              false,
+              "steadfast-operator",
+              NS,
+              LoopbackEgress.ALLOW,
+              false,
+              "bench",
+              false);
       SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
       try {
         String step =

@@ -165,7 +165,7 @@ class ApiAccessIT {
             true,
             "steadfast-operator",
             OPERATOR_NS,
-            List.of(),
+            LoopbackEgress.ALLOW,
             false,
             "recorder",
             false);

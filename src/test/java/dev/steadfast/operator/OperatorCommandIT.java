@@ -63,7 +63,8 @@ class OperatorCommandIT {
             "--max-concurrent-steps",
             "4",
             "--default-policy",
-            defaultPolicy.toString());
+            defaultPolicy.toString(),
+            LoopbackEgress.ARG);
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)

@@ -29,7 +29,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   SteadfastOperator startOperator(boolean leaderElection, List<String> namespaces) {
-    return startOperator(leaderElection, namespaces, List.of());
+    return startOperator(leaderElection, namespaces, LoopbackEgress.ALLOW);
   }
 
   SteadfastOperator startOperator(

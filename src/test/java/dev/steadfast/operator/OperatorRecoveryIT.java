@@ -239,7 +239,15 @@ class OperatorRecoveryIT {
                     != null);
     var config =
         new SteadfastOperator.Config(
-            List.of(), 4, true, "steadfast-operator", "default", List.of(), false, "second", false);
+            List.of(),
+            4,
+            true,
+            "steadfast-operator",
+            "default",
+            LoopbackEgress.ALLOW,
+            false,
+            "second",
+            false);
     try (SteadfastOperator second =
         new SteadfastOperator(client, config, Clock.systemUTC()).start()) {
       h.apply(
