@@ -26,6 +26,7 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuil
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -77,7 +78,12 @@ public final class HttpTransport implements AutoCloseable {
                     .setMaxConnTotal(MAX_CONNECTIONS)
                     .setMaxConnPerRoute(MAX_CONNECTIONS)
                     .setDefaultConnectionConfig(
-                        ConnectionConfig.custom().setConnectTimeout(CONNECT_TIMEOUT).build())
+                        ConnectionConfig.custom()
+                            .setConnectTimeout(CONNECT_TIMEOUT)
+                            // A pooled connection the server closed meanwhile is found out before
+                            // use, not by failing an attempt.
+                            .setValidateAfterInactivity(TimeValue.ofMilliseconds(500))
+                            .build())
                     .build())
             .disableRedirectHandling()
             .disableAutomaticRetries() // the engine retries, with backoff and a budget
