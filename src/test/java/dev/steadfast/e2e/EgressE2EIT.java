@@ -61,9 +61,9 @@ class EgressE2EIT {
             "dotted", "127.0.0.1",
             "name", "localhost",
             "decimal", "2130706433",
-            "short", "127.1",
             "ipv6", "[::1]",
             "mapped", "[::ffff:127.0.0.1]");
+    // (127.1 is no spelling here: java.net.URI finds no host in it, so the step is InvalidSpec.)
     try (SteadfastOperator closed = operator(List.of())) {
       hosts.forEach((name, host) -> apply("denied-" + name, "http://" + host + ":" + port + "/v1"));
       for (String name : hosts.keySet()) {
@@ -81,17 +81,17 @@ class EgressE2EIT {
 
     try (SteadfastOperator open = operator(LoopbackEgress.ALLOW)) {
       // [::1] is left out: the simulator listens on 127.0.0.1 only.
-      for (String name : List.of("dotted", "name", "decimal", "short", "mapped")) {
+      for (String name : List.of("dotted", "name", "decimal", "mapped")) {
         apply("allowed-" + name, "http://" + hosts.get(name) + ":" + port + "/v1");
       }
-      for (String name : List.of("dotted", "name", "decimal", "short", "mapped")) {
+      for (String name : List.of("dotted", "name", "decimal", "mapped")) {
         await()
             .atMost(Duration.ofSeconds(60))
             .until(
                 () -> get("allowed-" + name).getStatus(),
                 s -> s != null && s.phase == TaskPhase.Succeeded);
       }
-      assertThat(sim.requests()).hasSize(5);
+      assertThat(sim.requests()).hasSize(4);
     }
   }
 

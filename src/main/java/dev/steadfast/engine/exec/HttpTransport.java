@@ -61,6 +61,7 @@ public final class HttpTransport implements AutoCloseable {
   /** A response, read in full. */
   public record Response(int status, Map<String, List<String>> headers, String body) {}
 
+  private final EgressPolicy policy;
   private final CloseableHttpClient client;
 
   /** Connections decided by {@code policy}, names resolved by the system's resolver. */
@@ -70,6 +71,7 @@ public final class HttpTransport implements AutoCloseable {
 
   /** Connections decided by {@code policy}, names resolved by {@code lookup} (tests script it). */
   public HttpTransport(EgressPolicy policy, EgressResolver.Lookup lookup) {
+    this.policy = policy;
     this.client =
         HttpClients.custom()
             .setConnectionManager(
@@ -96,6 +98,11 @@ public final class HttpTransport implements AutoCloseable {
   /** A transport that connects anywhere: {@code steadfast run} on the user's own machine. */
   public static HttpTransport open() {
     return new HttpTransport(EgressPolicy.open());
+  }
+
+  /** The policy every connection of this transport is decided by. */
+  public EgressPolicy policy() {
+    return policy;
   }
 
   /** The timeout to use for an attempt. */
