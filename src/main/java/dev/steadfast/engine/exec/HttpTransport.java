@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -158,7 +159,10 @@ public final class HttpTransport implements AutoCloseable {
         throw e;
       }
     } catch (IOException e) {
-      if ("deadline".equals(aborted.get())) {
+      // The response timeout (a socket read waiting as long as the whole deadline) may fire first.
+      boolean readTimeout =
+          e instanceof SocketTimeoutException && !(e instanceof ConnectTimeoutException);
+      if ("deadline".equals(aborted.get()) || readTimeout) {
         SocketTimeoutException timedOut =
             new SocketTimeoutException("no complete response within " + GoDuration.format(timeout));
         timedOut.initCause(e);
