@@ -1,6 +1,7 @@
 package dev.steadfast.cli;
 
 import dev.steadfast.api.Policy;
+import dev.steadfast.engine.egress.EgressPolicy;
 import dev.steadfast.operator.ConfigMapBreakerStore;
 import dev.steadfast.operator.HealthServer;
 import dev.steadfast.operator.SecretPolicy;
@@ -58,7 +59,10 @@ public final class OperatorCommand implements Callable<Integer> {
   @Option(
       names = "--egress-allow",
       split = ",",
-      description = "Host globs that http, llm and agent steps may reach (default: any).")
+      description =
+          "Hosts (host[:port] globs) and CIDRs that http, llm and agent steps may reach although"
+              + " they are loopback, link-local, private, CGNAT or unspecified addresses, which are"
+              + " refused by default; public addresses are always allowed.")
   List<String> egressAllow = List.of();
 
   @Option(
@@ -122,6 +126,12 @@ public final class OperatorCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Optional<Policy> defaults = DefaultPolicyFile.load(defaultPolicy, spec.commandLine().getErr());
     if (defaults.isEmpty()) {
+      return Main.EXIT_INVALID;
+    }
+    try {
+      EgressPolicy.denyInternal(egressAllow);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println(e.getMessage());
       return Main.EXIT_INVALID;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();

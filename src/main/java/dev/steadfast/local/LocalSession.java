@@ -13,15 +13,14 @@ import dev.steadfast.engine.exec.ChaosExecutor;
 import dev.steadfast.engine.exec.Dispatcher;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.HttpExecutor;
+import dev.steadfast.engine.exec.HttpTransport;
 import dev.steadfast.engine.exec.LlmExecutor;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import java.io.PrintStream;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 
 /** Wires the engine with local collaborators (files under the state dir) and runs one task. */
@@ -64,11 +63,8 @@ public final class LocalSession {
 
   /** The http, llm and agent executors, sharing one HTTP client and secrets. */
   public static Executor executors(Clock clock, Path secretsDir) {
-    HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+    // The user's own machine and network: no egress policy (SPEC §6 applies to the operator).
+    HttpTransport http = HttpTransport.open();
     DirSecrets secrets = new DirSecrets(secretsDir);
     // No redactor here: each attempt brings its task's (AttemptRequest.redactor()).
     Classifier classifier = new Classifier(clock);

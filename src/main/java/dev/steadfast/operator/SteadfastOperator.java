@@ -5,14 +5,14 @@ import dev.steadfast.engine.ResponseCache;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.classify.Classifier;
+import dev.steadfast.engine.egress.EgressPolicy;
 import dev.steadfast.engine.exec.AgentExecutor;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Dispatcher;
-import dev.steadfast.engine.exec.EgressGuard;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.HttpExecutor;
+import dev.steadfast.engine.exec.HttpTransport;
 import dev.steadfast.engine.exec.LlmExecutor;
-import dev.steadfast.engine.exec.PlainHttpHosts;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.engine.validation.TaskValidator;
@@ -25,7 +25,6 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -195,31 +194,33 @@ public final class SteadfastOperator implements AutoCloseable {
         });
   }
 
+  /**
+   * The http, llm, agent and job executors. One transport carries every http, llm and agent-tool
+   * call, so one egress policy decides them all, on the address each connection is made to.
+   *
+   * @throws IllegalArgumentException naming --egress-allow and an entry it cannot read
+   */
   static Executor executors(KubernetesClient client, Clock clock, Config config) {
-    List<String> egressAllow = config.egressAllow();
-    HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+    EgressPolicy egress = EgressPolicy.denyInternal(config.egressAllow());
+    HttpTransport http = new HttpTransport(egress);
     // Plain http may carry a Secret-bound value only to a host --egress-allow names (SPEC §6).
-    PlainHttpHosts plainHttp =
-        (host, port) -> egressAllow.stream().anyMatch(g -> EgressGuard.matches(host, port, g));
-    KubernetesSecrets secrets = new KubernetesSecrets(client, config.secretPolicy(), plainHttp);
+    KubernetesSecrets secrets =
+        new KubernetesSecrets(client, config.secretPolicy(), egress::namedByAllowList);
     Classifier classifier = new Classifier(clock);
-    Executor httpExecutor =
-        new EgressGuard(new HttpExecutor(http, secrets, classifier), egressAllow);
     LlmExecutor llm = new LlmExecutor(http, secrets, classifier, new OutputValidator());
+    // Jobs run in pods: their egress is the NetworkPolicy's business, not the operator's.
     Executor jobs =
         new JobExecutor(client, clock, config.secretPolicy(), config.jobServiceAccounts());
-    return new EgressGuard(
-        new Dispatcher(
-            Map.of(
-                Call.HttpCall.class, httpExecutor,
-                Call.LlmCall.class, llm,
-                Call.AgentCall.class, new AgentExecutor(llm),
-                Call.JobCall.class, jobs)),
-        egressAllow);
+    return new Dispatcher(
+        Map.of(
+            Call.HttpCall.class,
+            new HttpExecutor(http, secrets, classifier),
+            Call.LlmCall.class,
+            llm,
+            Call.AgentCall.class,
+            new AgentExecutor(llm),
+            Call.JobCall.class,
+            jobs));
   }
 
   public SteadfastOperator start() {

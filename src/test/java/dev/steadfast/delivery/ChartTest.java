@@ -103,7 +103,7 @@ class ChartTest {
         .singleElement()
         .satisfies(p -> assertThat(p.getTargetPort().getStrVal()).isEqualTo("metrics"));
     assertThat(r.kind("ServiceMonitor")).isEmpty();
-    assertThat(r.all(NetworkPolicy.class)).isEmpty();
+    assertThat(r.all(NetworkPolicy.class)).hasSize(1);
   }
 
   @Test
@@ -174,26 +174,53 @@ class ChartTest {
   }
 
   @Test
-  void networkPolicyAdmitsScrapesAndProbesAndLetsOutDnsAndHttps() {
+  void theDefaultNetworkPolicyLetsOutDnsAndEverythingButTheMetadataRange() {
+    NetworkPolicy np = Chart.render("").one(NetworkPolicy.class);
+
+    assertThat(np.getSpec().getPodSelector().getMatchLabels())
+        .isEqualTo(Chart.render("").one(Deployment.class).getSpec().getSelector().getMatchLabels());
+    assertThat(np.getSpec().getPolicyTypes()).containsExactly("Ingress", "Egress");
+    assertThat(np.getSpec().getIngress())
+        .extracting(i -> i.getPorts().get(0).getPort().getStrVal(), i -> i.getFrom().size())
+        .containsExactly(tuple("metrics", 0), tuple("health", 0));
+    var egress = np.getSpec().getEgress();
+    assertThat(egress).hasSize(2);
+    assertThat(egress.get(0).getTo()).isEmpty();
+    assertThat(egress.get(0).getPorts())
+        .extracting(p -> p.getPort().getIntVal() + "/" + p.getProtocol())
+        .containsExactly("53/UDP", "53/TCP");
+    // Any port to any IPv4 address (the API server, providers, in-cluster model servers, which
+    // the operator's own guard decides on), except link-local: 169.254.169.254 is not reachable.
+    assertThat(egress.get(1).getPorts()).isEmpty();
+    assertThat(egress.get(1).getTo())
+        .singleElement()
+        .satisfies(
+            peer -> {
+              assertThat(peer.getIpBlock().getCidr()).isEqualTo("0.0.0.0/0");
+              assertThat(peer.getIpBlock().getExcept()).containsExactly("169.254.0.0/16");
+            });
+  }
+
+  @Test
+  void networkPolicyCanBeNarrowedOrTurnedOff() {
     Chart.Rendered r =
         Chart.render(
             """
             networkPolicy:
-              enabled: true
               metricsFrom:
                 - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}
+              egress:
+                - ports: [{port: 443, protocol: TCP}]
             """);
     NetworkPolicy np = r.one(NetworkPolicy.class);
-    assertThat(np.getSpec().getPodSelector().getMatchLabels())
-        .isEqualTo(r.one(Deployment.class).getSpec().getSelector().getMatchLabels());
-    assertThat(np.getSpec().getPolicyTypes()).containsExactly("Ingress", "Egress");
     assertThat(np.getSpec().getIngress())
         .extracting(i -> i.getPorts().get(0).getPort().getStrVal(), i -> i.getFrom().size())
         .containsExactly(tuple("metrics", 1), tuple("health", 0));
     assertThat(np.getSpec().getEgress())
         .flatExtracting(e -> e.getPorts())
         .extracting(p -> p.getPort().getIntVal() + "/" + p.getProtocol())
-        .containsExactly("53/UDP", "53/TCP", "443/TCP", "6443/TCP");
+        .containsExactly("53/UDP", "53/TCP", "443/TCP");
+    assertThat(Chart.render("networkPolicy: {enabled: false}").all(NetworkPolicy.class)).isEmpty();
   }
 
   @Test
@@ -306,7 +333,9 @@ class ChartTest {
             "kubectl -n steadfast-system rollout status deployment/steadfast",
             "kubectl -n steadfast-system get lease steadfast",
             "kubectl apply -n team-a -f -",
-            "kubectl -n team-a wait --for=condition=Ready agenttask/steadfast-smoke");
+            "kubectl -n team-a wait --for=condition=Ready agenttask/steadfast-smoke",
+            // the operator refuses cluster-internal addresses unless told otherwise
+            "needs steadfast-metrics.steadfast-system.svc in egressAllow");
     String example =
         notes
             .substring(notes.indexOf("<<'YAML'"), notes.indexOf("  YAML\n"))

@@ -9,6 +9,7 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.Json;
 import dev.steadfast.operator.ApiAccess;
+import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.operator.SecretPolicy;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
@@ -380,8 +381,7 @@ class HelmInstallIT {
             args.contains("--leader-election"),
             arg(args, "--lease-name"),
             release.namespace(),
-            // The simulator speaks http: a Secret goes over http only to hosts named here.
-            List.of("127.0.0.1", "localhost"),
+            LoopbackEgress.ALLOW,
             false,
             release.name() + "-replica",
             false,

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.Json;
+import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -127,9 +128,7 @@ class LeaderElectionIT {
                 String.valueOf(metrics),
                 "--health-port",
                 String.valueOf(health),
-                // The simulator speaks http: a Secret goes over http only to hosts named here.
-                "--egress-allow",
-                "127.0.0.1,localhost"));
+                LoopbackEgress.ARG));
     ProcessBuilder pb =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("KUBECONFIG", server.kubeconfig().toString());

@@ -8,6 +8,7 @@ import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.Json;
+import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
 import dev.steadfast.simulator.RecordedRequest;
@@ -40,8 +41,7 @@ class OperatorE2EIT {
             false,
             "steadfast-operator",
             NS,
-            // The simulator speaks http: a Secret goes over http only to hosts named here.
-            List.of("127.0.0.1", "localhost"),
+            LoopbackEgress.ALLOW,
             false,
             "e2e",
             false);

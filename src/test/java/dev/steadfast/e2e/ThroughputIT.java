@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.Json;
+import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
 import dev.steadfast.simulator.RecordedRequest;
@@ -55,8 +56,7 @@ class ThroughputIT {
               false,
               "steadfast-operator",
               NS,
-              // The simulator speaks http: a Secret goes over http only to hosts named here.
-              List.of("127.0.0.1", "localhost"),
+              LoopbackEgress.ALLOW,
               false,
               "bench",
               false);

@@ -164,7 +164,7 @@ class ApiAccessIT {
             true,
             "steadfast-operator",
             OPERATOR_NS,
-            OperatorHarness.LOOPBACK,
+            LoopbackEgress.ALLOW,
             false,
             "recorder",
             false);

@@ -64,9 +64,7 @@ class OperatorCommandIT {
             "4",
             "--default-policy",
             defaultPolicy.toString(),
-            // The simulator speaks plain http: a Secret goes there only to a host named here.
-            "--egress-allow",
-            "127.0.0.1,localhost");
+            LoopbackEgress.ARG);
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)

@@ -39,7 +39,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   SteadfastOperator startOperator(boolean leaderElection, List<String> namespaces) {
-    return startOperator(leaderElection, namespaces, LOOPBACK);
+    return startOperator(leaderElection, namespaces, LoopbackEgress.ALLOW);
   }
 
   SteadfastOperator startOperator(

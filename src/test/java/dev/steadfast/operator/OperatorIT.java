@@ -223,15 +223,26 @@ class OperatorIT {
   }
 
   @Test
-  void egressAllowRefusesOtherHosts() {
+  void loopbackIsRefusedUnlessEgressAllowNamesIt() {
     sim = LlmSimulator.builder().port(0).build().start();
     h = new OperatorHarness(client, sim);
+    // A host glob for a public provider does not open the loopback simulator.
     h.startOperator(false, java.util.List.of(), java.util.List.of("api.openai.com"));
     h.apply(
         "egress",
         OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
     await().atMost(Duration.ofSeconds(60)).until(() -> "Failed".equals(h.phase("egress")));
-    assertThat(h.get("egress").getStatus().steps.get(0).lastError.reason).isEqualTo("EgressDenied");
+    var error = h.get("egress").getStatus().steps.get(0).lastError;
+    assertThat(error.reason).isEqualTo("EgressDenied");
+    assertThat(error.message).contains("127.0.0.1", "loopback", "--egress-allow");
     assertThat(sim.requests()).isEmpty();
+
+    h.stopOperator();
+    h.startOperator(false, java.util.List.of(), java.util.List.of("127.0.0.1/32"));
+    h.apply(
+        "allowed",
+        OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("allowed")));
+    assertThat(sim.requests()).hasSize(1);
   }
 }

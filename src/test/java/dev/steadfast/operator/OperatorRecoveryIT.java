@@ -244,7 +244,7 @@ class OperatorRecoveryIT {
             true,
             "steadfast-operator",
             "default",
-            OperatorHarness.LOOPBACK,
+            LoopbackEgress.ALLOW,
             false,
             "second",
             false);

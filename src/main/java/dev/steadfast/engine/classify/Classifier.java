@@ -2,6 +2,7 @@ package dev.steadfast.engine.classify;
 
 import dev.steadfast.api.ClassifyRule;
 import dev.steadfast.api.Tier;
+import dev.steadfast.engine.egress.EgressDeniedException;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Redactor;
 import dev.steadfast.engine.expr.Cel;
@@ -96,9 +97,17 @@ public final class Classifier {
 
   /**
    * An I/O failure: Transient Timeout (request, connect or read timeout) or NetworkError (refused,
-   * reset, DNS, EOF and any other exception) unless a user rule says otherwise.
+   * reset, DNS, EOF and any other exception) unless a user rule says otherwise; Fatal EgressDenied,
+   * whatever the rules say, when the egress policy refused the address.
    */
   public Failure classify(String host, Throwable error, List<ClassifyRule> rules) {
+    EgressDeniedException denied = find(error, EgressDeniedException.class);
+    if (denied != null) {
+      // SPEC §6: a refusal of the operator's, not the network's; no user rule may turn it into a
+      // retry, and the same request would be refused again.
+      return redactor.redact(
+          new Failure(Tier.Fatal, "EgressDenied", denied.getMessage(), null, null));
+    }
     boolean timeout =
         has(error, HttpTimeoutException.class) || has(error, SocketTimeoutException.class);
     String detail = redactor.redact(describe(error));

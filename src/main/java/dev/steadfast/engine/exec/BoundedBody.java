@@ -2,22 +2,17 @@ package dev.steadfast.engine.exec;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodySubscriber;
-import java.nio.ByteBuffer;
+import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Flow;
+import org.apache.hc.core5.http.HttpEntity;
 
 /**
- * A response body read as text, refused beyond a size limit: a misbehaving server must not be able
- * to exhaust the operator's memory, which every task it runs shares.
+ * A response body read as text, refused beyond a size limit as the bytes arrive: a misbehaving
+ * server must not be able to exhaust the operator's memory, which every task it runs shares.
  */
-public final class BoundedBody implements BodySubscriber<String> {
+public final class BoundedBody {
   /** The body exceeded the limit; not a network problem, so not retried as one. */
   public static final class TooLargeException extends IOException {
     public TooLargeException(int limit) {
@@ -25,21 +20,37 @@ public final class BoundedBody implements BodySubscriber<String> {
     }
   }
 
-  private final int limit;
-  private final Charset charset;
-  private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-  private final CompletableFuture<String> result = new CompletableFuture<>();
-  private Flow.Subscription subscription;
+  private BoundedBody() {}
 
-  BoundedBody(int limit, Charset charset) {
-    this.limit = limit;
-    this.charset = charset;
-  }
-
-  /** A handler decoding with the charset the response declares (UTF-8 when none or unknown). */
-  public static HttpResponse.BodyHandler<String> handler(int limit) {
-    return info ->
-        new BoundedBody(limit, charsetOf(info.headers().firstValue("content-type").orElse("")));
+  /**
+   * The whole body decoded with the charset the response declares (UTF-8 when none or unknown); ""
+   * when there is none. The stream is read to its end, not closed.
+   *
+   * @throws TooLargeException as soon as the declared length or the bytes read exceed {@code limit}
+   */
+  public static String read(HttpEntity entity, int limit) throws IOException {
+    if (entity == null) {
+      return "";
+    }
+    if (entity.getContentLength() > limit) {
+      throw new TooLargeException(limit);
+    }
+    Charset charset = charsetOf(entity.getContentType() == null ? "" : entity.getContentType());
+    // Not closed here: closing a body stream reads it to its end to reuse the connection, which a
+    // body over the limit must not get; the caller aborts the exchange instead.
+    InputStream in = entity.getContent();
+    if (in == null) {
+      return "";
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    byte[] chunk = new byte[8192];
+    for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+      if (bytes.size() + n > limit) {
+        throw new TooLargeException(limit);
+      }
+      bytes.write(chunk, 0, n);
+    }
+    return bytes.toString(charset);
   }
 
   static Charset charsetOf(String contentType) {
@@ -54,43 +65,5 @@ public final class BoundedBody implements BodySubscriber<String> {
       }
     }
     return StandardCharsets.UTF_8;
-  }
-
-  @Override
-  public CompletionStage<String> getBody() {
-    return result;
-  }
-
-  @Override
-  public void onSubscribe(Flow.Subscription subscription) {
-    this.subscription = subscription;
-    subscription.request(Long.MAX_VALUE);
-  }
-
-  @Override
-  public void onNext(List<ByteBuffer> buffers) {
-    if (result.isDone()) {
-      return;
-    }
-    for (ByteBuffer buffer : buffers) {
-      if (bytes.size() + buffer.remaining() > limit) {
-        subscription.cancel();
-        result.completeExceptionally(new TooLargeException(limit));
-        return;
-      }
-      byte[] chunk = new byte[buffer.remaining()];
-      buffer.get(chunk);
-      bytes.writeBytes(chunk);
-    }
-  }
-
-  @Override
-  public void onError(Throwable error) {
-    result.completeExceptionally(error);
-  }
-
-  @Override
-  public void onComplete() {
-    result.complete(bytes.toString(charset));
   }
 }

@@ -15,13 +15,15 @@ import dev.steadfast.engine.expr.CelValues;
 import dev.steadfast.engine.expr.ExpressionException;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 
 /** Runs {@code http} steps (SPEC §1): one request per attempt, the response classified. */
 public final class HttpExecutor implements Executor {
@@ -30,10 +32,11 @@ public final class HttpExecutor implements Executor {
   private final Classifier classifiers;
 
   /**
+   * @param transport shared by every executor; its egress policy decides where requests may go
    * @param classifier redacts with each attempt's redactor (see {@link AttemptRequest#redactor()})
    */
-  public HttpExecutor(HttpClient client, Secrets secrets, Classifier classifier) {
-    this.transport = new HttpTransport(client);
+  public HttpExecutor(HttpTransport transport, Secrets secrets, Classifier classifier) {
+    this.transport = transport;
     this.secrets = secrets;
     this.classifiers = classifier;
   }
@@ -77,24 +80,24 @@ public final class HttpExecutor implements Executor {
       Thread.currentThread().interrupt();
       return failed(redactor, classifier.classify(uri.getHost(), e, request.classify()));
     } catch (IllegalArgumentException e) {
-      // HttpRequest.Builder refuses invalid header names and values and restricted headers.
+      // Requests refuses invalid methods, header names and values, and headers the client sets.
       return fatal(redactor, "InvalidSpec", "invalid http request: " + e.getMessage());
     } catch (RuntimeException e) {
       return failed(redactor, classifier.classify(uri.getHost(), e, request.classify()));
     }
   }
 
-  private HttpRequest build(AttemptRequest request, HttpCall call, URI uri)
+  private ClassicHttpRequest build(AttemptRequest request, HttpCall call, URI uri)
       throws SecretNotFoundException, SecretNotAllowedException {
     Redactor redactor = request.redactor();
-    Duration timeout = timeout(request);
-    HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout);
+    String method = call.method() == null ? "GET" : call.method().toUpperCase(Locale.ROOT);
+    ClassicRequestBuilder builder = Requests.request(method, uri);
     Map<String, String> headers = call.headers() == null ? Map.of() : call.headers();
     Requests.registerCredentials(redactor, headers, uri);
-    headers.forEach(builder::header);
+    headers.forEach((name, value) -> Requests.header(builder, name, value, false));
     String body = call.body();
     if (Requests.looksLikeJson(body) && !hasHeader(headers, "content-type")) {
-      builder.header("Content-Type", "application/json");
+      builder.setHeader("Content-Type", "application/json");
     }
     if (call.auth() != null) {
       if (call.auth().secretRef == null) {
@@ -105,15 +108,13 @@ public final class HttpExecutor implements Executor {
       Requests.AuthHeader auth = Requests.authHeader(call.auth(), secret);
       // The encoded form (Basic) is what an echoing server would send back.
       redactor.register(auth.value());
-      builder.setHeader(auth.name(), auth.value());
+      Requests.header(builder, auth.name(), auth.value(), true);
     }
     Requests.idempotencyKey(builder, request);
-    String method = call.method() == null ? "GET" : call.method().toUpperCase(Locale.ROOT);
-    builder.method(
-        method,
-        body == null || body.isEmpty()
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null && !body.isEmpty()) {
+      // No content type of its own: the step's header or the JSON default above says it.
+      builder.setEntity(new ByteArrayEntity(body.getBytes(StandardCharsets.UTF_8), null));
+    }
     return builder.build();
   }
 

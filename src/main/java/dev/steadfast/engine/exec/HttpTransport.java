@@ -1,38 +1,109 @@
 package dev.steadfast.engine.exec;
 
 import dev.steadfast.engine.GoDuration;
+import dev.steadfast.engine.egress.EgressPolicy;
+import dev.steadfast.engine.egress.EgressResolver;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
+import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
 
 /**
- * Sends one request with a deadline on the whole exchange. {@link HttpRequest#timeout} alone only
- * bounds the wait for the response headers, so a server that trickles its body would hold a worker
- * forever; here the body is bounded in time and in size as well.
+ * Sends one request with a deadline on the whole exchange: connecting, sending, and reading the
+ * body, which is bounded in size as well, so a server that trickles its body cannot hold a worker.
+ * Every connection goes through the {@link EgressPolicy} via an {@link EgressResolver}, so a
+ * refused address is never connected to. Redirects are not followed (a 3xx is the answer), no
+ * cookies or credentials are kept between requests (tasks of different teams share the client).
  */
-public final class HttpTransport {
+public final class HttpTransport implements AutoCloseable {
   /** Used when an attempt carries no timeout: the documented default of {@code policy.timeout}. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
   /** A response body larger than any output a step could keep. */
   public static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
 
+  static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(10);
+
+  // --max-concurrent-steps may run hundreds of attempts at once, many to the same provider.
+  static final int MAX_CONNECTIONS = 1024;
+
+  // Checks the deadlines of all exchanges in flight; a check is a clock read, so one thread does.
+  private static final ScheduledExecutorService WATCHDOG =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "http-deadlines");
+            t.setDaemon(true);
+            return t;
+          });
+  private static final long WATCH_MILLIS = 100;
+
   /** A response, read in full. */
   public record Response(int status, Map<String, List<String>> headers, String body) {}
 
-  private final HttpClient client;
+  private final EgressPolicy policy;
+  private final CloseableHttpClient client;
 
-  public HttpTransport(HttpClient client) {
-    this.client = client;
+  /** Connections decided by {@code policy}, names resolved by the system's resolver. */
+  public HttpTransport(EgressPolicy policy) {
+    this(policy, EgressResolver.SYSTEM);
+  }
+
+  /** Connections decided by {@code policy}, names resolved by {@code lookup} (tests script it). */
+  public HttpTransport(EgressPolicy policy, EgressResolver.Lookup lookup) {
+    this.policy = policy;
+    this.client =
+        HttpClients.custom()
+            .setConnectionManager(
+                PoolingHttpClientConnectionManagerBuilder.create()
+                    .setDnsResolver(new EgressResolver(policy, lookup))
+                    .setMaxConnTotal(MAX_CONNECTIONS)
+                    .setMaxConnPerRoute(MAX_CONNECTIONS)
+                    .setDefaultConnectionConfig(
+                        ConnectionConfig.custom()
+                            .setConnectTimeout(CONNECT_TIMEOUT)
+                            // A pooled connection the server closed meanwhile is found out before
+                            // use, not by failing an attempt.
+                            .setValidateAfterInactivity(TimeValue.ofMilliseconds(500))
+                            .build())
+                    .build())
+            .disableRedirectHandling()
+            .disableAutomaticRetries() // the engine retries, with backoff and a budget
+            .disableCookieManagement()
+            .disableAuthCaching()
+            .disableContentCompression() // what the server sends is what the size limit counts
+            .build();
+  }
+
+  /** A transport that connects anywhere: {@code steadfast run} on the user's own machine. */
+  public static HttpTransport open() {
+    return new HttpTransport(EgressPolicy.open());
+  }
+
+  /** The policy every connection of this transport is decided by. */
+  public EgressPolicy policy() {
+    return policy;
   }
 
   /** The timeout to use for an attempt. */
@@ -44,32 +115,99 @@ public final class HttpTransport {
   /**
    * Sends the request and reads the whole body within {@code timeout}.
    *
-   * @throws HttpTimeoutException when the deadline passes (the exchange is cancelled)
+   * @throws SocketTimeoutException when the deadline passes (the exchange is aborted)
+   * @throws dev.steadfast.engine.egress.EgressDeniedException when the policy refuses every address
+   *     of the host (nothing was sent)
    * @throws BoundedBody.TooLargeException when the body exceeds {@link #MAX_BODY_BYTES}
+   * @throws InterruptedException when the calling thread is interrupted (the exchange is aborted)
    * @throws IOException for any other network failure
    */
-  public Response send(HttpRequest request, Duration timeout)
+  public Response send(ClassicHttpRequest request, Duration timeout)
       throws IOException, InterruptedException {
-    CompletableFuture<HttpResponse<String>> future =
-        client.sendAsync(request, BoundedBody.handler(MAX_BODY_BYTES));
-    try {
-      HttpResponse<String> response = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return new Response(response.statusCode(), response.headers().map(), response.body());
-    } catch (TimeoutException e) {
-      future.cancel(true);
-      throw new HttpTimeoutException("no complete response within " + GoDuration.format(timeout));
-    } catch (InterruptedException e) {
-      future.cancel(true);
+    HttpUriRequestBase exchange = copy(request);
+    Timeout limit = Timeout.of(timeout);
+    exchange.setConfig(
+        RequestConfig.custom()
+            .setConnectionRequestTimeout(limit)
+            .setResponseTimeout(limit)
+            .setRedirectsEnabled(false)
+            .build());
+    AtomicReference<String> aborted = new AtomicReference<>();
+    Thread caller = Thread.currentThread();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    // Blocking socket reads ignore interrupts, so the watchdog turns both the deadline and an
+    // interrupt (the operator shutting down) into an abort of the exchange.
+    ScheduledFuture<?> watch =
+        WATCHDOG.scheduleWithFixedDelay(
+            () -> {
+              if (System.nanoTime() - deadline >= 0) {
+                abort(exchange, aborted, "deadline");
+              } else if (caller.isInterrupted()) {
+                abort(exchange, aborted, "interrupt");
+              }
+            },
+            Math.min(WATCH_MILLIS, Math.max(1, timeout.toMillis())),
+            WATCH_MILLIS,
+            TimeUnit.MILLISECONDS);
+    try (CloseableHttpResponse response = client.execute(exchange)) {
+      try {
+        String body = BoundedBody.read(response.getEntity(), MAX_BODY_BYTES);
+        return new Response(response.getCode(), headers(response.getHeaders()), body);
+      } catch (IOException | RuntimeException e) {
+        // Closing would read the rest of the body to keep the connection: drop it instead.
+        exchange.cancel();
+        throw e;
+      }
+    } catch (IOException e) {
+      // The response timeout (a socket read waiting as long as the whole deadline) may fire first.
+      boolean readTimeout =
+          e instanceof SocketTimeoutException && !(e instanceof ConnectTimeoutException);
+      if ("deadline".equals(aborted.get()) || readTimeout) {
+        SocketTimeoutException timedOut =
+            new SocketTimeoutException("no complete response within " + GoDuration.format(timeout));
+        timedOut.initCause(e);
+        throw timedOut;
+      }
+      if ("interrupt".equals(aborted.get()) || Thread.currentThread().isInterrupted()) {
+        Thread.interrupted();
+        throw new InterruptedException("the HTTP exchange was aborted: the attempt was stopped");
+      }
       throw e;
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      throw new IOException(cause);
+    } finally {
+      watch.cancel(false);
     }
+  }
+
+  private static void abort(
+      HttpUriRequestBase exchange, AtomicReference<String> aborted, String why) {
+    if (aborted.compareAndSet(null, why)) {
+      exchange.cancel();
+    }
+  }
+
+  private static HttpUriRequestBase copy(ClassicHttpRequest request) {
+    HttpUriRequestBase copy;
+    try {
+      copy = new HttpUriRequestBase(request.getMethod(), request.getUri());
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("invalid url: " + e.getReason());
+    }
+    copy.setHeaders(request.getHeaders());
+    copy.setEntity(request.getEntity());
+    return copy;
+  }
+
+  // Header names are case-insensitive, so is the map (as the JDK client's was).
+  private static Map<String, List<String>> headers(Header[] headers) {
+    Map<String, List<String>> map = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (Header h : headers) {
+      map.computeIfAbsent(h.getName(), k -> new ArrayList<>()).add(h.getValue());
+    }
+    return map;
+  }
+
+  @Override
+  public void close() {
+    client.close(CloseMode.IMMEDIATE);
   }
 }

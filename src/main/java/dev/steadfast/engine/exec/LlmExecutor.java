@@ -11,9 +11,11 @@ import dev.steadfast.engine.exec.Secrets.SecretNotFoundException;
 import dev.steadfast.engine.llm.OutputValidator;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 
 /**
  * Runs {@code llm} steps (SPEC §1): one chat completion per attempt in the openai or anthropic wire
@@ -39,11 +41,12 @@ public final class LlmExecutor implements Executor {
   private final OutputValidator validator;
 
   /**
+   * @param transport shared by every executor; its egress policy decides where requests may go
    * @param classifier redacts with each attempt's redactor (see {@link AttemptRequest#redactor()})
    */
   public LlmExecutor(
-      HttpClient client, Secrets secrets, Classifier classifier, OutputValidator validator) {
-    this.transport = new HttpTransport(client);
+      HttpTransport transport, Secrets secrets, Classifier classifier, OutputValidator validator) {
+    this.transport = transport;
     this.secrets = secrets;
     this.classifiers = classifier;
     this.validator = validator;
@@ -175,28 +178,28 @@ public final class LlmExecutor implements Executor {
     return Failure.of(Tier.Fatal, reason, message);
   }
 
-  private HttpRequest build(
+  private ClassicHttpRequest build(
       AttemptRequest request, LlmCall call, String api, URI uri, ObjectNode body)
       throws SecretNotFoundException, SecretNotAllowedException {
-    HttpRequest.Builder builder =
-        HttpRequest.newBuilder(uri)
-            .timeout(HttpTransport.timeoutOf(request))
-            .header("Content-Type", "application/json");
+    ClassicRequestBuilder builder =
+        Requests.request("POST", uri).setHeader("Content-Type", "application/json");
     // No key is fine: local servers (Ollama, vLLM) usually run without one.
     if (call.apiKey() != null) {
       String key =
           Requests.secret(secrets, request.redactor(), request.namespace(), call.apiKey(), uri);
       if (api.equals(OPENAI)) {
-        builder.header("Authorization", "Bearer " + key);
+        Requests.header(builder, "Authorization", "Bearer " + key, false);
       } else {
-        builder.header("x-api-key", key);
+        Requests.header(builder, "x-api-key", key, false);
       }
     }
     if (api.equals(ANTHROPIC)) {
-      builder.header("anthropic-version", AnthropicWire.VERSION);
+      builder.addHeader("anthropic-version", AnthropicWire.VERSION);
     }
     Requests.idempotencyKey(builder, request);
-    return builder.POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+    return builder
+        .setEntity(new ByteArrayEntity(body.toString().getBytes(StandardCharsets.UTF_8), null))
+        .build();
   }
 
   private static Exchange parse(Redactor redactor, String api, String body, String host) {

@@ -10,12 +10,13 @@ import dev.steadfast.engine.exec.Secrets.SecretNotFoundException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
+import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 
 /** Request-building steps the http and llm executors share. */
 final class Requests {
@@ -166,10 +167,53 @@ final class Requests {
   }
 
   /** The engine's key replaces any the step set, so a re-run is always recognisable. */
-  static void idempotencyKey(HttpRequest.Builder builder, AttemptRequest request) {
+  static void idempotencyKey(ClassicRequestBuilder builder, AttemptRequest request) {
     if (request.idempotencyKey() != null && !request.idempotencyKey().isBlank()) {
       builder.setHeader("Idempotency-Key", request.idempotencyKey());
     }
+  }
+
+  // RFC 9110 token: header names and methods.
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+  // Headers the client sets from the URL and body; a step setting them could smuggle a second
+  // request or address another virtual host than the URL names.
+  private static final Set<String> RESTRICTED =
+      Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding");
+
+  /**
+   * Adds (or with {@code replace}, sets) a header after checking it.
+   *
+   * @throws IllegalArgumentException naming the header (never its value, which may be a secret)
+   *     when the name is not a token, is one the client sets, or the value holds a line break
+   */
+  static void header(ClassicRequestBuilder builder, String name, String value, boolean replace) {
+    if (name == null || !TOKEN.matcher(name).matches()) {
+      throw new IllegalArgumentException("invalid header name \"" + name + "\"");
+    }
+    if (RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) {
+      throw new IllegalArgumentException("header " + name + " is set by the client, not the step");
+    }
+    if (value == null || value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+      throw new IllegalArgumentException("invalid value for header " + name);
+    }
+    if (replace) {
+      builder.setHeader(name, value);
+    } else {
+      builder.addHeader(name, value);
+    }
+  }
+
+  /**
+   * A request builder for {@code method} and {@code uri}.
+   *
+   * @throws IllegalArgumentException when the method is not a token
+   */
+  static ClassicRequestBuilder request(String method, URI uri) {
+    if (method == null || !TOKEN.matcher(method).matches()) {
+      throw new IllegalArgumentException("invalid method \"" + method + "\"");
+    }
+    return ClassicRequestBuilder.create(method).setUri(uri);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.steadfast.engine.exec;
 
+import dev.steadfast.engine.egress.HostGlob;
 import dev.steadfast.engine.exec.Secrets.SecretNotAllowedException;
 import java.net.URI;
 import java.util.Locale;
@@ -57,7 +58,7 @@ public final class SecretBinding {
       return false;
     }
     for (String glob : allowedHosts.split(",")) {
-      if (!glob.isBlank() && EgressGuard.matches(host, port, glob.strip())) {
+      if (!glob.isBlank() && HostGlob.matches(host, port, glob.strip())) {
         return true;
       }
     }

@@ -11,7 +11,6 @@ import dev.steadfast.engine.classify.Classifier;
 import dev.steadfast.engine.exec.Call.HttpCall;
 import dev.steadfast.engine.exec.StubServer.Reply;
 import java.net.ServerSocket;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,7 +26,7 @@ class HttpExecutorTest {
   private final StubServer stub = StubServer.start();
   private final MapSecrets secrets = new MapSecrets().with("api", "token", CANARY + "\n");
   private final HttpExecutor executor =
-      new HttpExecutor(HttpClient.newHttpClient(), secrets, new Classifier(Clock.systemUTC()));
+      new HttpExecutor(HttpTransport.open(), secrets, new Classifier(Clock.systemUTC()));
 
   @AfterEach
   void stop() {

@@ -7,7 +7,6 @@ import dev.steadfast.engine.classify.Classifier;
 import dev.steadfast.engine.exec.Call.LlmCall;
 import dev.steadfast.engine.llm.ChatMessage;
 import dev.steadfast.engine.llm.OutputValidator;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +33,7 @@ final class LlmFixtures {
 
   static LlmExecutor executor() {
     return new LlmExecutor(
-        HttpClient.newHttpClient(),
+        HttpTransport.open(),
         new MapSecrets().with("llm", "key", CANARY),
         new Classifier(Clock.systemUTC()),
         new OutputValidator());

@@ -3,6 +3,7 @@ package dev.steadfast.engine.exec;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.steadfast.engine.egress.HostGlob;
 import dev.steadfast.engine.exec.Secrets.SecretNotAllowedException;
 import java.net.URI;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class SecretBindingTest {
   static final String PROVIDERS = "api.openai.com, *.anthropic.com,llm.ml.svc:8000";
   static final PlainHttpHosts IN_CLUSTER_MODEL =
-      (host, port) -> EgressGuard.matches(host, port, "llm.ml.svc:8000");
+      (host, port) -> HostGlob.matches(host, port, "llm.ml.svc:8000");
 
   static void allowed(String annotation, String url, PlainHttpHosts plain) {
     assertThatCode(() -> SecretBinding.check("openai", annotation, URI.create(url), plain))

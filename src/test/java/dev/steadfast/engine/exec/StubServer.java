@@ -49,19 +49,31 @@ final class StubServer implements AutoCloseable {
   private final CountDownLatch release = new CountDownLatch(1);
   private volatile Function<Received, Reply> responder = r -> Reply.json(200, "{}");
 
-  private StubServer() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+  private StubServer(InetSocketAddress address) throws IOException {
+    server = HttpServer.create(address, 0);
     server.createContext("/", this::handle);
     server.setExecutor(threads);
     server.start();
   }
 
   static StubServer start() {
+    return start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+  }
+
+  /** A stub on this address, which must be a loopback one (tests never leave the machine). */
+  static StubServer start(InetSocketAddress address) {
+    if (!address.getAddress().isLoopbackAddress()) {
+      throw new IllegalArgumentException("stubs listen on loopback only: " + address);
+    }
     try {
-      return new StubServer();
+      return new StubServer(address);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  int port() {
+    return server.getAddress().getPort();
   }
 
   void respond(Function<Received, Reply> responder) {
