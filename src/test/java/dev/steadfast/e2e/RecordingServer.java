@@ -11,9 +11,8 @@ import java.util.function.Function;
 
 /**
  * A loopback HTTP server that keeps every request whole — request line, headers and body — so a
- * test can say what a host received: how many requests, and whether a canary value was among
- * them. The simulator drops credentials on purpose; this one is the attacker's server and keeps
- * them.
+ * test can say what a host received: how many requests, and whether a canary value was among them.
+ * The simulator drops credentials on purpose; this one is the attacker's server and keeps them.
  */
 final class RecordingServer implements AutoCloseable {
   /** One request as received: method, path with query, every header, the body. */

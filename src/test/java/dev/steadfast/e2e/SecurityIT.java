@@ -48,14 +48,18 @@ class SecurityIT {
   static KubeApiServer server;
   static KubernetesClient client;
   static SteadfastOperator operator;
+
   /** Allowed by --egress-allow and by the bound Secret's annotation: the key's real provider. */
   static RecordingServer provider;
+
   /** Allowed by --egress-allow, not by any Secret: a host the task author controls. */
   static RecordingServer attacker;
+
   /** Loopback listeners the operator was not told about: must receive nothing. */
   static RecordingServer victim;
 
   static RecordingServer victim6;
+
   /** Always 503: opens breakers. */
   static RecordingServer failing;
 
@@ -82,14 +86,23 @@ class SecurityIT {
   static void startOperator(List<String> egressAllow) {
     var config =
         new SteadfastOperator.Config(
-            List.of(A, B), 8, false, "steadfast-operator", OPERATOR_NS, egressAllow, false,
-            "security", false);
+            List.of(A, B),
+            8,
+            false,
+            "steadfast-operator",
+            OPERATOR_NS,
+            egressAllow,
+            false,
+            "security",
+            false);
     operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
   }
 
   static List<String> baseAllow() {
     return List.of(
-        "127.0.0.1:" + provider.port(), "127.0.0.1:" + attacker.port(), "127.0.0.1:" + failing.port());
+        "127.0.0.1:" + provider.port(),
+        "127.0.0.1:" + attacker.port(),
+        "127.0.0.1:" + failing.port());
   }
 
   @BeforeAll
@@ -195,9 +208,7 @@ class SecurityIT {
     return "  steps:\n    - name: call\n      http:\n        url: '"
         + url
         + "'\n"
-        + (secret == null
-            ? ""
-            : "        auth: {secretRef: {name: " + secret + ", key: token}}\n");
+        + (secret == null ? "" : "        auth: {secretRef: {name: " + secret + ", key: token}}\n");
   }
 
   static long received(RecordingServer s, String marker) {
@@ -275,6 +286,9 @@ class SecurityIT {
             "loop-name", "http://localhost:" + victim.port() + "/echo?task=loop-name",
             "loop-v6", "http://[::1]:" + victim6.port() + "/echo?task=loop-v6",
             "loop-decimal", "http://2130706433:" + victim.port() + "/echo?task=loop-decimal");
+    // What a platform team gets without configuring anything: an empty --egress-allow.
+    operator.close();
+    startOperator(List.of());
     for (var e : targets.entrySet()) {
       apply(A, e.getKey(), httpStep(e.getValue(), null));
     }
@@ -374,8 +388,7 @@ class SecurityIT {
     apply(
         B,
         "opener",
-        breaker
-            + httpStep("http://127.0.0.1:" + failing.port() + "/fail?task=opener", null));
+        breaker + httpStep("http://127.0.0.1:" + failing.port() + "/fail?task=opener", null));
     await()
         .atMost(Duration.ofSeconds(90))
         .until(
@@ -409,7 +422,9 @@ class SecurityIT {
     apply(
         A,
         "squat",
-        httpStep("http://127.0.0.1:" + provider.port() + "/echo?task=squat&pad=" + "x".repeat(6000), null));
+        httpStep(
+            "http://127.0.0.1:" + provider.port() + "/echo?task=squat&pad=" + "x".repeat(6000),
+            null));
     Condition c = stalled(A, "squat");
     assertThat(c.reason).isEqualTo("OutputConflict");
     assertThat(c.message).contains("squat-call-output");
@@ -435,7 +450,9 @@ class SecurityIT {
     assertNoCanary("the operator's log", logs.toString(StandardCharsets.UTF_8));
     for (RecordingServer s : new RecordingServer[] {attacker, victim, victim6, failing}) {
       for (var r : s.received()) {
-        assertThat(r.contains(CANARY)).as("a request to a host outside the Secret's list").isFalse();
+        assertThat(r.contains(CANARY))
+            .as("a request to a host outside the Secret's list")
+            .isFalse();
       }
     }
   }
