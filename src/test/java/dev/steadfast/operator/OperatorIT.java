@@ -228,9 +228,12 @@ class OperatorIT {
     h = new OperatorHarness(client, sim);
     // A host glob for a public provider does not open the loopback simulator.
     h.startOperator(false, java.util.List.of(), java.util.List.of("api.openai.com"));
+    // No Secret in this step: with one, the Secret's https rule would refuse first (also sending
+    // nothing), and this test is about the egress guard.
     h.apply(
         "egress",
-        OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
+        OperatorHarness.fastPolicy()
+            + "  steps:\n    - name: a\n      http: {url: 'SIM/items?count=1'}\n");
     await().atMost(Duration.ofSeconds(60)).until(() -> "Failed".equals(h.phase("egress")));
     var error = h.get("egress").getStatus().steps.get(0).lastError;
     assertThat(error.reason).isEqualTo("EgressDenied");
@@ -241,7 +244,8 @@ class OperatorIT {
     h.startOperator(false, java.util.List.of(), java.util.List.of("127.0.0.1/32"));
     h.apply(
         "allowed",
-        OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", ""));
+        OperatorHarness.fastPolicy()
+            + "  steps:\n    - name: a\n      http: {url: 'SIM/items?count=1'}\n");
     await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("allowed")));
     assertThat(sim.requests()).hasSize(1);
   }
