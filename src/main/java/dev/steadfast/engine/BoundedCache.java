@@ -52,6 +52,9 @@ final class BoundedCache implements ResponseCache {
       Namespace ns = namespaces.computeIfAbsent(String.valueOf(namespace), k -> new Namespace());
       remove(ns, key);
       if (size > maxBytes) {
+        if (ns.entries.isEmpty()) {
+          namespaces.remove(String.valueOf(namespace));
+        }
         return; // could never be held
       }
       ns.entries.put(key, json);

@@ -275,7 +275,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
         new SecretChanges(
             context.getClient(),
             InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : namespaces,
-            context.getPrimaryCache());
+            s -> SecretVersions.tasksReferencing(context.getPrimaryCache(), s));
     return List.of(pool.eventSource(), secretsSource);
   }
 

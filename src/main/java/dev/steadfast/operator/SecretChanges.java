@@ -7,12 +7,13 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.javaoperatorsdk.operator.OperatorException;
-import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reconciles the tasks that reference a Secret when the Secret changes (the retry-on-change of SPEC
@@ -30,19 +31,19 @@ final class SecretChanges extends SimpleInboundEventSource<AgentTask> {
 
   private final KubernetesClient client;
   private final Set<String> namespaces;
-  private final IndexedResourceCache<AgentTask> tasks;
+  private final Function<Secret, Set<ResourceID>> tasksOf;
   private final List<SharedIndexInformer<Secret>> informers = new ArrayList<>();
 
   /**
    * @param namespaces the watched namespaces; empty means all
-   * @param tasks the AgentTask cache, to find the tasks that reference a Secret
+   * @param tasksOf the tasks that reference a Secret (see {@link SecretVersions#tasksReferencing})
    */
   SecretChanges(
-      KubernetesClient client, Set<String> namespaces, IndexedResourceCache<AgentTask> tasks) {
+      KubernetesClient client, Set<String> namespaces, Function<Secret, Set<ResourceID>> tasksOf) {
     super("secrets");
     this.client = client;
     this.namespaces = namespaces;
-    this.tasks = tasks;
+    this.tasksOf = tasksOf;
   }
 
   @Override
@@ -92,7 +93,7 @@ final class SecretChanges extends SimpleInboundEventSource<AgentTask> {
 
   private void changed(Secret secret) {
     if (isRunning()) {
-      SecretVersions.tasksReferencing(tasks, secret).forEach(this::propagateEvent);
+      tasksOf.apply(secret).forEach(this::propagateEvent);
     }
   }
 
