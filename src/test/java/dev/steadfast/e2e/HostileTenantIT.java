@@ -225,9 +225,12 @@ class HostileTenantIT {
     StepStatus step = flood.getStatus().steps.get(0);
     System.out.println("HostileTenantIT: flood status: " + Json.write(flood.getStatus().message));
     assertThat(step.phase.name()).isEqualTo("Failed");
-    assertThat(
-            step.lastError.reason + " " + step.lastError.message + " " + flood.getStatus().message)
-        .contains("OutputTooLarge");
+    // SPEC §2: a forEach step whose items fail is PartialFailure; its message says why they did.
+    assertThat(step.lastError.reason).isEqualTo("PartialFailure");
+    assertThat(step.lastError.message)
+        .contains("OutputTooLarge ×" + ITEMS)
+        .contains("768 KiB")
+        .contains("--max-response-bytes");
     // Every item asked once (a Fatal failure is not retried), and each body was dropped early.
     assertThat(bigRequests.get()).isBetween(1, ITEMS);
     assertThat(bigWritten.get()).isLessThan((long) ITEMS * BODY / 2);
