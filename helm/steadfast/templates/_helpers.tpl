@@ -94,3 +94,11 @@ fails when the two differ). "watched": in each namespace whose AgentTasks are re
   resources: [selfsubjectrulesreviews]
   verbs: [create]
 {{- end -}}
+
+{{/*
+A byte count for a flag: a quantity string (768Ki) as written, a number as an integer (YAML
+numbers reach templates as floats, which would print as 6.7108864e+07).
+*/}}
+{{- define "steadfast.bytes" -}}
+{{- if kindIs "string" . }}{{ . }}{{ else }}{{ . | int64 }}{{ end -}}
+{{- end }}

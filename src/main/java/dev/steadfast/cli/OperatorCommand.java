@@ -41,6 +41,25 @@ public final class OperatorCommand implements Callable<Integer> {
       description = "Attempts running at the same time (default ${DEFAULT-VALUE}).")
   int maxConcurrentSteps;
 
+  @Option(
+      names = "--max-response-bytes",
+      defaultValue = "786432",
+      converter = ByteSizeConverter.class,
+      description =
+          "Longest response body an http, llm or agent call may return, in bytes or as a quantity"
+              + " (768Ki); read only up to it, a longer one fails the attempt OutputTooLarge"
+              + " (default ${DEFAULT-VALUE}, 768 KiB).")
+  long maxResponseBytes;
+
+  @Option(
+      names = "--max-bytes-in-flight",
+      defaultValue = "67108864",
+      converter = ByteSizeConverter.class,
+      description =
+          "Response-body bytes all attempts together may hold while reading; a read over it waits"
+              + " for others to finish, up to its deadline (default ${DEFAULT-VALUE}, 64 MiB).")
+  long maxBytesInFlight;
+
   @Option(names = "--leader-election", description = "Use a Lease so only one replica runs steps.")
   boolean leaderElection;
 
@@ -134,6 +153,13 @@ public final class OperatorCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(e.getMessage());
       return Main.EXIT_INVALID;
     }
+    SteadfastOperator.BodyLimits bodies;
+    try {
+      bodies = new SteadfastOperator.BodyLimits((int) maxResponseBytes, maxBytesInFlight);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println(e.getMessage());
+      return Main.EXIT_INVALID;
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
     String namespace =
         System.getenv()
@@ -153,7 +179,8 @@ public final class OperatorCommand implements Callable<Integer> {
             breakersConfigMap,
             defaults.get(),
             secretPolicy,
-            jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList());
+            jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList(),
+            bodies);
     SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
     HealthServer health =
         new HealthServer(metricsPort, healthPort, operator.metrics()::scrape, operator::ready)

@@ -55,6 +55,15 @@ public final class RunCommand implements Callable<Integer> {
       description = "Write the final status as YAML, in the cluster's shape.")
   Path statusOut;
 
+  @Option(
+      names = "--max-response-bytes",
+      defaultValue = "786432",
+      converter = ByteSizeConverter.class,
+      description =
+          "Longest response body a call may return, in bytes or as a quantity (768Ki); a longer"
+              + " one fails the attempt OutputTooLarge (default ${DEFAULT-VALUE}, 768 KiB).")
+  long maxResponseBytes;
+
   @Option(names = "--quiet", description = "Print only the final line.")
   boolean quiet;
 
@@ -124,7 +133,8 @@ public final class RunCommand implements Callable<Integer> {
       status =
           LocalSession.run(
               ref,
-              new LocalSession.Options(stateDir, secretsDir, quiet, chaos, defaults.get()),
+              new LocalSession.Options(
+                  stateDir, secretsDir, quiet, chaos, defaults.get(), (int) maxResponseBytes),
               System.out);
     } catch (IllegalArgumentException e) {
       err.println(file + ": " + e.getMessage());

@@ -20,6 +20,33 @@ import java.util.List;
 final class Steps {
   private Steps() {}
 
+  /**
+   * Why the items failed, as counts by reason and the first failed item's message: the step's
+   * reason is PartialFailure, and a person needs to see that it was, say, OutputTooLarge 16 times.
+   */
+  static String itemReasons(List<UnitCheckpoint> units) {
+    java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+    UnitCheckpoint first = null;
+    for (UnitCheckpoint u : units) {
+      if (u.phase == StepPhase.Failed && u.lastError != null && u.lastError.reason != null) {
+        counts.merge(u.lastError.reason, 1, Integer::sum);
+        first = first == null ? u : first;
+      }
+    }
+    if (first == null) {
+      return "";
+    }
+    StringBuilder text = new StringBuilder(": ");
+    counts.forEach((reason, n) -> text.append(reason).append(" ×").append(n).append(", "));
+    text.setLength(text.length() - 2);
+    String message = first.lastError.message == null ? "" : first.lastError.message;
+    // The step's message goes into status.message and events, which are kept short.
+    if (message.length() > 300) {
+      message = message.substring(0, 300) + "…";
+    }
+    return text + " (item " + first.index + ": " + message + ")";
+  }
+
   static void unitFinished(
       TaskRef task, AgentTaskStatus status, int i, Instant now, List<EngineEvent> events) {
     Step step = task.spec().steps.get(i);
@@ -75,7 +102,13 @@ final class Steps {
           new ErrorInfo(
               Tier.Recoverable,
               "PartialFailure",
-              failed + " of " + ss.items.total + " items failed (" + tolerated + " tolerated)",
+              failed
+                  + " of "
+                  + ss.items.total
+                  + " items failed ("
+                  + tolerated
+                  + " tolerated)"
+                  + itemReasons(cp.units),
               null,
               now.toString());
       stepFailed(task, status, step, ss, events);

@@ -25,10 +25,25 @@ import java.util.Map;
 
 /** Wires the engine with local collaborators (files under the state dir) and runs one task. */
 public final class LocalSession {
-  /** Options of `steadfast run`. */
   /** Settings of one local run; defaultPolicy is the operator defaults tasks merge over. */
   public record Options(
-      Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled, Policy defaultPolicy) {
+      Path stateDir,
+      Path secretsDir,
+      boolean quiet,
+      boolean chaosEnabled,
+      Policy defaultPolicy,
+      int maxResponseBytes) {
+    public Options(
+        Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled, Policy defaultPolicy) {
+      this(
+          stateDir,
+          secretsDir,
+          quiet,
+          chaosEnabled,
+          defaultPolicy,
+          HttpTransport.DEFAULT_MAX_RESPONSE_BYTES);
+    }
+
     public Options(Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled) {
       this(stateDir, secretsDir, quiet, chaosEnabled, EffectivePolicy.defaults());
     }
@@ -40,7 +55,7 @@ public final class LocalSession {
       throws InterruptedException {
     Clock clock = Clock.systemUTC();
     Progress progress = new Progress(out, options.quiet(), clock);
-    Executor executor = executors(clock, options.secretsDir());
+    Executor executor = executors(clock, options.secretsDir(), options.maxResponseBytes());
     String chaos =
         task.annotations() == null ? null : task.annotations().get("steadfast.dev/chaos");
     if (options.chaosEnabled() && chaos != null) {
@@ -63,8 +78,13 @@ public final class LocalSession {
 
   /** The http, llm and agent executors, sharing one HTTP client and secrets. */
   public static Executor executors(Clock clock, Path secretsDir) {
+    return executors(clock, secretsDir, HttpTransport.DEFAULT_MAX_RESPONSE_BYTES);
+  }
+
+  /** The same, reading response bodies up to {@code maxResponseBytes}. */
+  public static Executor executors(Clock clock, Path secretsDir, int maxResponseBytes) {
     // The user's own machine and network: no egress policy (SPEC §6 applies to the operator).
-    HttpTransport http = HttpTransport.open();
+    HttpTransport http = HttpTransport.open(maxResponseBytes);
     DirSecrets secrets = new DirSecrets(secretsDir);
     // No redactor here: each attempt brings its task's (AttemptRequest.redactor()).
     Classifier classifier = new Classifier(clock);

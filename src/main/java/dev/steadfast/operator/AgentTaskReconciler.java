@@ -14,10 +14,9 @@ import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.status.Conditions;
 import dev.steadfast.engine.validation.Problem;
 import dev.steadfast.engine.validation.TaskValidator;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -27,7 +26,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -271,14 +269,13 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
   @Override
   public List<EventSource<?, AgentTask>> prepareEventSources(
       EventSourceContext<AgentTask> context) {
+    Set<String> namespaces =
+        context.getControllerConfiguration().getInformerConfig().getNamespaces();
     var secretsSource =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Secret.class, AgentTask.class)
-                .withName("secrets")
-                .withSecondaryToPrimaryMapper(
-                    s -> SecretVersions.tasksReferencing(context.getPrimaryCache(), s))
-                .build(),
-            context);
+        new SecretChanges(
+            context.getClient(),
+            InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : namespaces,
+            s -> SecretVersions.tasksReferencing(context.getPrimaryCache(), s));
     return List.of(pool.eventSource(), secretsSource);
   }
 

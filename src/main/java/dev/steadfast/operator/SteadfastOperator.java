@@ -6,7 +6,9 @@ import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.classify.Classifier;
 import dev.steadfast.engine.egress.EgressPolicy;
+import dev.steadfast.engine.egress.EgressResolver;
 import dev.steadfast.engine.exec.AgentExecutor;
+import dev.steadfast.engine.exec.BytesInFlight;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Dispatcher;
 import dev.steadfast.engine.exec.Executor;
@@ -50,7 +52,40 @@ public final class SteadfastOperator implements AutoCloseable {
       String breakersConfigMap,
       Policy defaultPolicy,
       SecretPolicy secretPolicy,
-      List<String> jobServiceAccounts) {
+      List<String> jobServiceAccounts,
+      BodyLimits bodyLimits) {
+    /** With the defaults of --max-response-bytes and --max-bytes-in-flight. */
+    public Config(
+        List<String> namespaces,
+        int maxConcurrentSteps,
+        boolean leaderElection,
+        String leaseName,
+        String operatorNamespace,
+        List<String> egressAllow,
+        boolean enableChaos,
+        String identity,
+        boolean exitOnLostLease,
+        String breakersConfigMap,
+        Policy defaultPolicy,
+        SecretPolicy secretPolicy,
+        List<String> jobServiceAccounts) {
+      this(
+          namespaces,
+          maxConcurrentSteps,
+          leaderElection,
+          leaseName,
+          operatorNamespace,
+          egressAllow,
+          enableChaos,
+          identity,
+          exitOnLostLease,
+          breakersConfigMap,
+          defaultPolicy,
+          secretPolicy,
+          jobServiceAccounts,
+          BodyLimits.DEFAULTS);
+    }
+
     /** With the defaults of --secret-policy (annotated) and --job-service-accounts (none). */
     public Config(
         List<String> namespaces,
@@ -105,6 +140,30 @@ public final class SteadfastOperator implements AutoCloseable {
     }
   }
 
+  /**
+   * --max-response-bytes and --max-bytes-in-flight (SPEC §6 "Bounded work").
+   *
+   * @throws IllegalArgumentException when one body could be larger than the whole budget
+   */
+  public record BodyLimits(int maxResponseBytes, long maxBytesInFlight) {
+    public static final BodyLimits DEFAULTS =
+        new BodyLimits(HttpTransport.DEFAULT_MAX_RESPONSE_BYTES, BytesInFlight.DEFAULT_BYTES);
+
+    public BodyLimits {
+      if (maxResponseBytes < 1) {
+        throw new IllegalArgumentException("--max-response-bytes must be at least 1 byte");
+      }
+      if (maxResponseBytes > maxBytesInFlight) {
+        throw new IllegalArgumentException(
+            "--max-response-bytes ("
+                + maxResponseBytes
+                + ") must not be larger than --max-bytes-in-flight ("
+                + maxBytesInFlight
+                + "): one body could never be read");
+      }
+    }
+  }
+
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(SteadfastOperator.class);
   // How long a clean shutdown waits for interrupted attempts to return before giving up the Lease.
@@ -138,7 +197,7 @@ public final class SteadfastOperator implements AutoCloseable {
         new TaskEngine(
             clock,
             breakers,
-            ResponseCache.inMemory(512),
+            ResponseCache.inMemory(ResponseCache.DEFAULT_BYTES),
             new SecureRandom(),
             config.defaultPolicy());
     TaskExecutors executors =
@@ -202,7 +261,12 @@ public final class SteadfastOperator implements AutoCloseable {
    */
   static Executor executors(KubernetesClient client, Clock clock, Config config) {
     EgressPolicy egress = EgressPolicy.denyInternal(config.egressAllow());
-    HttpTransport http = new HttpTransport(egress);
+    HttpTransport http =
+        new HttpTransport(
+            egress,
+            EgressResolver.SYSTEM,
+            config.bodyLimits().maxResponseBytes(),
+            new BytesInFlight(config.bodyLimits().maxBytesInFlight()));
     // Plain http may carry a Secret-bound value only to a host --egress-allow names (SPEC §6).
     KubernetesSecrets secrets =
         new KubernetesSecrets(client, config.secretPolicy(), egress::namedByAllowList);

@@ -64,7 +64,7 @@ public final class RunOverheadBenchmark {
           new TaskEngine(
               clock,
               new Breakers(clock, BreakerStore.NONE),
-              ResponseCache.inMemory(16),
+              ResponseCache.inMemory(ResponseCache.DEFAULT_BYTES),
               new SplittableRandom(1),
               EffectivePolicy.defaults());
       PrintStream silent = new PrintStream(OutputStream.nullOutputStream());

@@ -27,6 +27,45 @@ class OperatorFlagsTest {
         .contains("closed");
   }
 
+  static String usageError(String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream before = System.err;
+    int code;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      code = Main.execute(args);
+    } finally {
+      System.setErr(before);
+    }
+    assertThat(code).isEqualTo(2);
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aSizeThatIsNotOneIsAUsageErrorNamingTheFlag() {
+    assertThat(usageError("operator", "--max-response-bytes", "lots"))
+        .contains("--max-response-bytes")
+        .contains("768Ki");
+    assertThat(usageError("run", "task.yaml", "--max-response-bytes", "0"))
+        .contains("--max-response-bytes");
+  }
+
+  @Test
+  void aBodyLimitOverTheInFlightBudgetIsRefusedBeforeAnythingStarts() {
+    assertThat(
+            usageError("operator", "--max-response-bytes", "2Mi", "--max-bytes-in-flight", "1Mi"))
+        .contains("--max-response-bytes (2097152)")
+        .contains("--max-bytes-in-flight (1048576)");
+  }
+
+  @Test
+  void sizesAreBytesOrQuantities() {
+    ByteSizeConverter sizes = new ByteSizeConverter();
+    assertThat(sizes.convert("786432")).isEqualTo(786432L);
+    assertThat(sizes.convert("768Ki")).isEqualTo(786432L);
+    assertThat(sizes.convert("64Mi")).isEqualTo(64L * 1024 * 1024);
+  }
+
   @Test
   void theSecretFlagsAreDocumentedInTheHelp() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

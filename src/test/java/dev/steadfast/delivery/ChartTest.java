@@ -71,6 +71,8 @@ class ChartTest {
         .containsExactly(
             "operator",
             "--max-concurrent-steps=64",
+            "--max-response-bytes=786432",
+            "--max-bytes-in-flight=67108864",
             "--metrics-port=8080",
             "--health-port=8081",
             "--breakers-configmap=steadfast-breakers",
@@ -116,6 +118,8 @@ class ChartTest {
             replicas: 2
             watchNamespaces: [team-a, team-b]
             maxConcurrentSteps: 8
+            maxResponseBytes: 2Mi
+            maxBytesInFlight: 134217728
             egressAllow: [api.openai.com, "*.anthropic.com"]
             secretPolicy: open
             jobs: {serviceAccounts: [builder, ci-runner]}
@@ -143,6 +147,8 @@ class ChartTest {
         .containsExactly(
             "operator",
             "--max-concurrent-steps=8",
+            "--max-response-bytes=2Mi",
+            "--max-bytes-in-flight=134217728",
             "--metrics-port=9090",
             "--health-port=9091",
             "--breakers-configmap=steadfast-breakers",

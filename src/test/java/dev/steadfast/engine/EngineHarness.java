@@ -32,7 +32,7 @@ final class EngineHarness {
   }
 
   EngineHarness(Breakers breakers) {
-    this(breakers, ResponseCache.inMemory(16));
+    this(breakers, ResponseCache.inMemory(ResponseCache.DEFAULT_BYTES));
   }
 
   EngineHarness(Breakers breakers, ResponseCache cache) {

@@ -368,6 +368,9 @@ class TaskEngineTest {
                     : ok("y"));
     assertThat(s.phase).isEqualTo(TaskPhase.Failed);
     assertThat(s.steps.get(0).lastError.reason).isEqualTo("PartialFailure");
+    // What went wrong with the items is said, not only how many.
+    assertThat(s.steps.get(0).lastError.message)
+        .startsWith("2 of 4 items failed (1 tolerated): Forbidden ×2 (item 0: ");
   }
 
   @Test

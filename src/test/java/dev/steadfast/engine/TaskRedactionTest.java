@@ -53,7 +53,7 @@ class TaskRedactionTest {
     Files.createDirectories(dir.resolve("api"));
     Files.writeString(dir.resolve("api/token"), CANARY);
     real = LocalSession.executors(Clock.systemUTC(), dir);
-    ResponseCache memory = ResponseCache.inMemory(16);
+    ResponseCache memory = ResponseCache.inMemory(ResponseCache.DEFAULT_BYTES);
     ResponseCache spy =
         new ResponseCache() {
           @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.steadfast.api.Tier;
+import dev.steadfast.engine.OutputLimit;
 import dev.steadfast.engine.classify.Classifier;
 import dev.steadfast.engine.classify.Headers;
 import dev.steadfast.engine.exec.Call.HttpCall;
@@ -72,7 +73,13 @@ public final class HttpExecutor implements Executor {
     } catch (SecretNotAllowedException e) {
       return fatal(redactor, "SecretNotAllowed", e.getMessage());
     } catch (BoundedBody.TooLargeException e) {
-      return failed(redactor, Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
+      if (!successful(call, e.status())) {
+        // An error page too long to read is still the error its status says.
+        return failed(
+            redactor,
+            classifier.classify(uri.getHost(), e.status(), Map.of(), "", request.classify()));
+      }
+      return fatal(redactor, OutputLimit.REASON, e.getMessage());
     } catch (IOException e) {
       return failed(redactor, classifier.classify(uri.getHost(), e, request.classify()));
     } catch (InterruptedException e) {

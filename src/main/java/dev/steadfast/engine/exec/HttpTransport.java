@@ -41,8 +41,11 @@ public final class HttpTransport implements AutoCloseable {
   /** Used when an attempt carries no timeout: the documented default of {@code policy.timeout}. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
-  /** A response body larger than any output a step could keep. */
-  public static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+  /**
+   * The default of {@code --max-response-bytes}: 768 KiB, the most a step's output may hold (see
+   * {@code OutputLimit}), so a body over it could never be kept anyway.
+   */
+  public static final int DEFAULT_MAX_RESPONSE_BYTES = 768 * 1024;
 
   static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(10);
 
@@ -64,6 +67,8 @@ public final class HttpTransport implements AutoCloseable {
 
   private final EgressPolicy policy;
   private final CloseableHttpClient client;
+  private final int maxResponseBytes;
+  private final BytesInFlight inFlight;
 
   /** Connections decided by {@code policy}, names resolved by the system's resolver. */
   public HttpTransport(EgressPolicy policy) {
@@ -72,6 +77,34 @@ public final class HttpTransport implements AutoCloseable {
 
   /** Connections decided by {@code policy}, names resolved by {@code lookup} (tests script it). */
   public HttpTransport(EgressPolicy policy, EgressResolver.Lookup lookup) {
+    this(
+        policy, lookup, DEFAULT_MAX_RESPONSE_BYTES, new BytesInFlight(BytesInFlight.DEFAULT_BYTES));
+  }
+
+  /**
+   * @param maxResponseBytes {@code --max-response-bytes}: a longer body fails the attempt
+   * @param inFlight {@code --max-bytes-in-flight}: shared by every transport of the process
+   * @throws IllegalArgumentException when one body may be larger than the whole budget
+   */
+  public HttpTransport(
+      EgressPolicy policy,
+      EgressResolver.Lookup lookup,
+      int maxResponseBytes,
+      BytesInFlight inFlight) {
+    if (maxResponseBytes < 1) {
+      throw new IllegalArgumentException("--max-response-bytes must be at least 1 byte");
+    }
+    if (maxResponseBytes > inFlight.budget()) {
+      // One body could wait forever for a budget that can never hold it.
+      throw new IllegalArgumentException(
+          "--max-response-bytes ("
+              + maxResponseBytes
+              + ") must not be larger than --max-bytes-in-flight ("
+              + inFlight.budget()
+              + ")");
+    }
+    this.maxResponseBytes = maxResponseBytes;
+    this.inFlight = inFlight;
     this.policy = policy;
     this.client =
         HttpClients.custom()
@@ -101,6 +134,20 @@ public final class HttpTransport implements AutoCloseable {
     return new HttpTransport(EgressPolicy.open());
   }
 
+  /** Connects anywhere, with this {@code --max-response-bytes} ({@code steadfast run}). */
+  public static HttpTransport open(int maxResponseBytes) {
+    return new HttpTransport(
+        EgressPolicy.open(),
+        EgressResolver.SYSTEM,
+        maxResponseBytes,
+        new BytesInFlight(Math.max(maxResponseBytes, BytesInFlight.DEFAULT_BYTES)));
+  }
+
+  /** The longest body this transport reads. */
+  public int maxResponseBytes() {
+    return maxResponseBytes;
+  }
+
   /** The policy every connection of this transport is decided by. */
   public EgressPolicy policy() {
     return policy;
@@ -118,7 +165,9 @@ public final class HttpTransport implements AutoCloseable {
    * @throws SocketTimeoutException when the deadline passes (the exchange is aborted)
    * @throws dev.steadfast.engine.egress.EgressDeniedException when the policy refuses every address
    *     of the host (nothing was sent)
-   * @throws BoundedBody.TooLargeException when the body exceeds {@link #MAX_BODY_BYTES}
+   * @throws BoundedBody.TooLargeException when the body exceeds {@code --max-response-bytes}
+   * @throws BytesInFlight.ExhaustedException when the deadline passes waiting for memory to read
+   *     the body in ({@code --max-bytes-in-flight})
    * @throws InterruptedException when the calling thread is interrupted (the exchange is aborted)
    * @throws IOException for any other network failure
    */
@@ -149,15 +198,21 @@ public final class HttpTransport implements AutoCloseable {
             Math.min(WATCH_MILLIS, Math.max(1, timeout.toMillis())),
             WATCH_MILLIS,
             TimeUnit.MILLISECONDS);
-    try (CloseableHttpResponse response = client.execute(exchange)) {
+    // Held while the body is read; once it is a String, the attempt's own thread owns it.
+    try (BytesInFlight.Reservation reservation = inFlight.reserve();
+        CloseableHttpResponse response = client.execute(exchange)) {
       try {
-        String body = BoundedBody.read(response.getEntity(), MAX_BODY_BYTES);
+        String body =
+            BoundedBody.read(
+                response.getEntity(), response.getCode(), maxResponseBytes, reservation, deadline);
         return new Response(response.getCode(), headers(response.getHeaders()), body);
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | InterruptedException | RuntimeException e) {
         // Closing would read the rest of the body to keep the connection: drop it instead.
         exchange.cancel();
         throw e;
       }
+    } catch (BoundedBody.TooLargeException | BytesInFlight.ExhaustedException e) {
+      throw e;
     } catch (IOException e) {
       // The response timeout (a socket read waiting as long as the whole deadline) may fire first.
       boolean readTimeout =

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.steadfast.api.Tier;
+import dev.steadfast.engine.OutputLimit;
 import dev.steadfast.engine.classify.Classifier;
 import dev.steadfast.engine.exec.Call.LlmCall;
 import dev.steadfast.engine.exec.Secrets.SecretNotAllowedException;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
@@ -156,7 +158,12 @@ public final class LlmExecutor implements Executor {
     } catch (SecretNotAllowedException e) {
       return failure(redactor, fatalFailure("SecretNotAllowed", e.getMessage()));
     } catch (BoundedBody.TooLargeException e) {
-      return failure(redactor, Failure.of(Tier.Recoverable, "InvalidOutput", e.getMessage()));
+      if (e.status() < 200 || e.status() > 299) {
+        // An error page too long to read is still the error its status says.
+        return failure(
+            redactor, classifier.classify(host, e.status(), Map.of(), "", request.classify()));
+      }
+      return failure(redactor, fatalFailure(OutputLimit.REASON, e.getMessage()));
     } catch (IOException e) {
       return failure(redactor, classifier.classify(host, e, request.classify()));
     } catch (InterruptedException e) {

@@ -213,7 +213,7 @@ class HttpTransportTest {
   void aBodyOverTheLimitIsRefusedAndTheNextRequestStillWorks() throws Exception {
     HttpTransport transport = HttpTransport.open();
     track(transport);
-    String big = "x".repeat(HttpTransport.MAX_BODY_BYTES + 1);
+    String big = "x".repeat(HttpTransport.DEFAULT_MAX_RESPONSE_BYTES + 1);
     stub.respond(
         r ->
             r.path().equals("/big")
