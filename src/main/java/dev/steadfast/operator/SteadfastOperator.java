@@ -133,7 +133,8 @@ public final class SteadfastOperator implements AutoCloseable {
             () ->
                 phases.values().stream()
                     .collect(Collectors.groupingBy(p -> p, Collectors.counting())),
-            breakers::countsByNamespace);
+            breakers::countsByNamespace,
+            pool::slotUsage);
     TaskEngine engine =
         new TaskEngine(
             clock,
