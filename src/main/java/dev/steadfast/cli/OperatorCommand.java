@@ -41,6 +41,14 @@ public final class OperatorCommand implements Callable<Integer> {
       description = "Attempts running at the same time (default ${DEFAULT-VALUE}).")
   int maxConcurrentSteps;
 
+  @Option(
+      names = "--max-items",
+      defaultValue = "10000",
+      description =
+          "The most items a forEach step may have; a longer list fails the step InvalidSpec"
+              + " (default ${DEFAULT-VALUE}).")
+  int maxItems;
+
   @Option(names = "--leader-election", description = "Use a Lease so only one replica runs steps.")
   boolean leaderElection;
 
@@ -124,6 +132,15 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    if (maxItems < 1 || maxConcurrentSteps < 1) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              (maxItems < 1 ? "--max-items" : "--max-concurrent-steps")
+                  + " must be at least 1, got "
+                  + (maxItems < 1 ? maxItems : maxConcurrentSteps));
+      return Main.EXIT_INVALID;
+    }
     Optional<Policy> defaults = DefaultPolicyFile.load(defaultPolicy, spec.commandLine().getErr());
     if (defaults.isEmpty()) {
       return Main.EXIT_INVALID;
@@ -153,7 +170,8 @@ public final class OperatorCommand implements Callable<Integer> {
             breakersConfigMap,
             defaults.get(),
             secretPolicy,
-            jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList());
+            jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList(),
+            maxItems);
     SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
     HealthServer health =
         new HealthServer(metricsPort, healthPort, operator.metrics()::scrape, operator::ready)

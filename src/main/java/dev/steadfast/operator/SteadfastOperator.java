@@ -1,6 +1,7 @@
 package dev.steadfast.operator;
 
 import dev.steadfast.api.Policy;
+import dev.steadfast.engine.ItemLimit;
 import dev.steadfast.engine.ResponseCache;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.breaker.Breakers;
@@ -50,7 +51,40 @@ public final class SteadfastOperator implements AutoCloseable {
       String breakersConfigMap,
       Policy defaultPolicy,
       SecretPolicy secretPolicy,
-      List<String> jobServiceAccounts) {
+      List<String> jobServiceAccounts,
+      int maxItems) {
+    /** With the default --max-items. */
+    public Config(
+        List<String> namespaces,
+        int maxConcurrentSteps,
+        boolean leaderElection,
+        String leaseName,
+        String operatorNamespace,
+        List<String> egressAllow,
+        boolean enableChaos,
+        String identity,
+        boolean exitOnLostLease,
+        String breakersConfigMap,
+        Policy defaultPolicy,
+        SecretPolicy secretPolicy,
+        List<String> jobServiceAccounts) {
+      this(
+          namespaces,
+          maxConcurrentSteps,
+          leaderElection,
+          leaseName,
+          operatorNamespace,
+          egressAllow,
+          enableChaos,
+          identity,
+          exitOnLostLease,
+          breakersConfigMap,
+          defaultPolicy,
+          secretPolicy,
+          jobServiceAccounts,
+          ItemLimit.DEFAULT);
+    }
+
     /** With the defaults of --secret-policy (annotated) and --job-service-accounts (none). */
     public Config(
         List<String> namespaces,
@@ -141,7 +175,8 @@ public final class SteadfastOperator implements AutoCloseable {
             breakers,
             ResponseCache.inMemory(512),
             new SecureRandom(),
-            config.defaultPolicy());
+            config.defaultPolicy(),
+            config.maxItems());
     TaskExecutors executors =
         new TaskExecutors(executors(client, clock, config), config.enableChaos());
     AgentTaskReconciler reconciler =

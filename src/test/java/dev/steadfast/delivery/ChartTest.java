@@ -71,6 +71,7 @@ class ChartTest {
         .containsExactly(
             "operator",
             "--max-concurrent-steps=64",
+            "--max-items=10000",
             "--metrics-port=8080",
             "--health-port=8081",
             "--breakers-configmap=steadfast-breakers",
@@ -116,6 +117,7 @@ class ChartTest {
             replicas: 2
             watchNamespaces: [team-a, team-b]
             maxConcurrentSteps: 8
+            maxItems: 500
             egressAllow: [api.openai.com, "*.anthropic.com"]
             secretPolicy: open
             jobs: {serviceAccounts: [builder, ci-runner]}
@@ -143,6 +145,7 @@ class ChartTest {
         .containsExactly(
             "operator",
             "--max-concurrent-steps=8",
+            "--max-items=500",
             "--metrics-port=9090",
             "--health-port=9091",
             "--breakers-configmap=steadfast-breakers",
