@@ -721,6 +721,15 @@ public final class TaskEngine {
     failTask(task, status, failure, events);
   }
 
+  /**
+   * A failure of the task that no step caused (the driver cannot store its status): the task fails
+   * with {@code failure}, recorded on the current step; outputs are kept.
+   */
+  public void fail(
+      TaskRef task, AgentTaskStatus status, Failure failure, List<EngineEvent> events) {
+    failTask(task, status, failure, events);
+  }
+
   /** Marks the task Failed with a fatal reason, recorded on the current step. */
   private void failTask(
       TaskRef task, AgentTaskStatus status, Failure failure, List<EngineEvent> events) {

@@ -124,6 +124,9 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       // Someone wrote a newer checkpoint: start nothing, fold again on the fresh status.
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(Duration.ofMillis(200));
     }
+    if (status.phase != null && status.phase.isFinal()) {
+      return UpdateControl.noUpdate(); // the write itself failed the task (StatusTooLarge)
+    }
     plan.start().forEach(a -> pool.submit(id, a, executors.forTask(task)));
     if (plan.wakeAt() != null) {
       Duration wait = Duration.between(clock.instant(), plan.wakeAt());
@@ -157,6 +160,33 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
           e.step(),
           Failure.of(Tier.Fatal, "OutputConflict", e.getMessage()),
           events);
+      return write(task, context, status, events, folded);
+    } catch (StatusTooLargeException e) {
+      if (status.checkpoint == null
+          || status.checkpoint.steps.stream().allMatch(cp -> cp.units.isEmpty())) {
+        if (status.steps.stream().allMatch(s -> s.output == null)) {
+          // Nothing left to drop: the spec itself leaves no room for a status. JOSDK's retry gives
+          // up after its few attempts; nothing is sent meanwhile.
+          recorder.record(
+              task, EngineEvent.warning("CheckpointFailed", status.currentStep, e.getMessage()));
+          throw e;
+        }
+        StatusTooLargeException.shrink(status, true);
+      } else {
+        StatusTooLargeException.shrink(status, false);
+      }
+      if (status.phase != TaskPhase.Failed) {
+        engine.fail(
+            ref(task),
+            status,
+            Failure.of(Tier.Fatal, StatusTooLargeException.REASON, e.getMessage()),
+            events);
+      } else {
+        // Failed already, for its own reason, which stays; say why its checkpoints are gone.
+        events.add(
+            EngineEvent.warning(
+                StatusTooLargeException.REASON, status.currentStep, e.getMessage()));
+      }
       return write(task, context, status, events, folded);
     } catch (KubernetesClientException e) {
       // Nothing folded is lost: the outcomes are folded again next time, never re-run.
