@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -14,6 +15,12 @@ import java.util.List;
 /** The desired work: ordered steps, default policies and task-wide limits. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AgentTaskSpec {
+  /** The most maxTotalAttempts may say: ten attempts for each item of the largest forEach. */
+  public static final int MAX_TOTAL_ATTEMPTS = 100_000;
+
+  /** maxTotalAttempts when the spec does not say. */
+  public static final int DEFAULT_TOTAL_ATTEMPTS = 100;
+
   @JsonPropertyDescription(
       "Free-form parameters, visible to expressions as `inputs` (for example {{ inputs.topic }}).")
   @PreserveUnknownFields
@@ -39,8 +46,9 @@ public class AgentTaskSpec {
   public String deadline;
 
   @JsonPropertyDescription(
-      "Attempt budget across the whole task, a recursion guard. When spent, the task fails with LoopDetected. Default 100.")
+      "Attempt budget across the whole task, a recursion guard that also bounds steps whose retry.maxAttempts is 0 (unlimited). When spent, the task fails with LoopDetected. Default 100, at most 100000.")
   @Min(1)
+  @Max(MAX_TOTAL_ATTEMPTS)
   public Integer maxTotalAttempts;
 
   @JsonPropertyDescription("When true, no new attempt starts; attempts in flight finish.")

@@ -60,6 +60,14 @@ public final class OperatorCommand implements Callable<Integer> {
               + " for others to finish, up to its deadline (default ${DEFAULT-VALUE}, 64 MiB).")
   long maxBytesInFlight;
 
+  @Option(
+      names = "--max-items",
+      defaultValue = "10000",
+      description =
+          "The most items a forEach step may have; a longer list fails the step InvalidSpec"
+              + " (default ${DEFAULT-VALUE}).")
+  int maxItems;
+
   @Option(names = "--leader-election", description = "Use a Lease so only one replica runs steps.")
   boolean leaderElection;
 
@@ -143,6 +151,15 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    if (maxItems < 1 || maxConcurrentSteps < 1) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              (maxItems < 1 ? "--max-items" : "--max-concurrent-steps")
+                  + " must be at least 1, got "
+                  + (maxItems < 1 ? maxItems : maxConcurrentSteps));
+      return Main.EXIT_INVALID;
+    }
     Optional<Policy> defaults = DefaultPolicyFile.load(defaultPolicy, spec.commandLine().getErr());
     if (defaults.isEmpty()) {
       return Main.EXIT_INVALID;
@@ -180,7 +197,8 @@ public final class OperatorCommand implements Callable<Integer> {
             defaults.get(),
             secretPolicy,
             jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList(),
-            bodies);
+            bodies,
+            maxItems);
     SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
     HealthServer health =
         new HealthServer(metricsPort, healthPort, operator.metrics()::scrape, operator::ready)

@@ -10,6 +10,7 @@ import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.validation.Problem;
 import dev.steadfast.engine.validation.TaskValidator;
 import dev.steadfast.local.LocalSession;
+import dev.steadfast.local.StateDir;
 import dev.steadfast.local.TaskFile;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -75,11 +76,24 @@ public final class RunCommand implements Callable<Integer> {
               + " a task locally under the same defaults as in the cluster.")
   Path defaultPolicy;
 
+  @Option(
+      names = "--max-items",
+      defaultValue = "10000",
+      description =
+          "The most items a forEach step may have, as the operator's flag; a longer list fails"
+              + " the step InvalidSpec (default ${DEFAULT-VALUE}).")
+  int maxItems;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException, IOException {
     PrintWriter err = spec.commandLine().getErr();
+    if (maxItems < 1) {
+      err.println("--max-items must be at least 1, got " + maxItems);
+      err.flush();
+      return Main.EXIT_INVALID;
+    }
     Optional<Policy> defaults = DefaultPolicyFile.load(defaultPolicy, spec.commandLine().getErr());
     if (defaults.isEmpty()) {
       return Main.EXIT_INVALID;
@@ -110,6 +124,13 @@ public final class RunCommand implements Callable<Integer> {
         }
       }
     }
+    if (task != null) {
+      try {
+        StateDir.taskDir(stateDir, task.getMetadata().getName());
+      } catch (StateDir.UnsafeNameException e) {
+        problems.add(new Problem(e.field(), e.reason()));
+      }
+    }
     if (!problems.isEmpty()) {
       problems.forEach(p -> err.println(file + ": " + p));
       err.flush();
@@ -134,7 +155,13 @@ public final class RunCommand implements Callable<Integer> {
           LocalSession.run(
               ref,
               new LocalSession.Options(
-                  stateDir, secretsDir, quiet, chaos, defaults.get(), (int) maxResponseBytes),
+                  stateDir,
+                  secretsDir,
+                  quiet,
+                  chaos,
+                  defaults.get(),
+                  (int) maxResponseBytes,
+                  maxItems),
               System.out);
     } catch (IllegalArgumentException e) {
       err.println(file + ": " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.steadfast.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.steadfast.api.AgentTaskSpec;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.Fallback;
 import dev.steadfast.api.Policy;
@@ -49,13 +50,32 @@ public final class TaskEngine {
   private final Outcomes outcomes;
   private final OutputValidator validator = new OutputValidator();
   private final TaskRedactors redactors = new TaskRedactors();
+  private final int maxItems;
 
+  /** With the default --max-items ({@link ItemLimit#DEFAULT}). */
   public TaskEngine(
       Clock clock,
       Breakers breakers,
       ResponseCache cache,
       RandomGenerator random,
       Policy defaults) {
+    this(clock, breakers, cache, random, defaults, ItemLimit.DEFAULT);
+  }
+
+  /**
+   * @param maxItems the most items a forEach step may have (--max-items)
+   */
+  public TaskEngine(
+      Clock clock,
+      Breakers breakers,
+      ResponseCache cache,
+      RandomGenerator random,
+      Policy defaults,
+      int maxItems) {
+    if (maxItems < 1) {
+      throw new IllegalArgumentException("--max-items must be at least 1, got " + maxItems);
+    }
+    this.maxItems = maxItems;
     this.clock = clock;
     this.breakers = breakers;
     this.cache = cache;
@@ -216,6 +236,11 @@ public final class TaskEngine {
       }
       if (step.forEach != null) {
         List<JsonNode> items = renderer.items(step.forEach.items, vars);
+        Failure tooMany = ItemLimit.check(step.name, items.size(), maxItems);
+        if (tooMany != null) {
+          failTask(task, status, tooMany, events);
+          return false;
+        }
         for (int k = 0; k < items.size(); k++) {
           cp.units.add(new UnitCheckpoint(k));
         }
@@ -249,7 +274,7 @@ public final class TaskEngine {
   private Attempt startUnit(
       TaskRef task, AgentTaskStatus status, int i, UnitCheckpoint unit, List<EngineEvent> events) {
     Step step = task.spec().steps.get(i);
-    int budget = task.spec().maxTotalAttempts == null ? 100 : task.spec().maxTotalAttempts;
+    int budget = totalAttempts(task);
     while (!unit.phase.isFinal()) {
       if (status.attempts != null && status.attempts >= budget) {
         failTask(
@@ -696,11 +721,31 @@ public final class TaskEngine {
     failTask(task, status, failure, events);
   }
 
+  /**
+   * A failure of the task that no step caused (the driver cannot store its status): the task fails
+   * with {@code failure}, recorded on the current step; outputs are kept.
+   */
+  public void fail(
+      TaskRef task, AgentTaskStatus status, Failure failure, List<EngineEvent> events) {
+    failTask(task, status, failure, events);
+  }
+
   /** Marks the task Failed with a fatal reason, recorded on the current step. */
   private void failTask(
       TaskRef task, AgentTaskStatus status, Failure failure, List<EngineEvent> events) {
     Steps.failTask(task, status, failure, outcomes.errorInfo(failure), clock.instant(), events);
     Summary.update(task, status, clock.instant(), false);
+  }
+
+  /**
+   * The task's attempt budget: the default when unset, never over the CRD's maximum (a spec that
+   * bypassed admission gets the maximum), so retry.maxAttempts 0 is never unbounded.
+   */
+  static int totalAttempts(TaskRef task) {
+    Integer spec = task.spec().maxTotalAttempts;
+    return spec == null
+        ? AgentTaskSpec.DEFAULT_TOTAL_ATTEMPTS
+        : Math.min(spec, AgentTaskSpec.MAX_TOTAL_ATTEMPTS);
   }
 
   EffectivePolicy policy(TaskRef task, Step step) {

@@ -13,10 +13,13 @@ import java.util.Map;
  * BreakerStates}), shared by tasks run from DIR.
  */
 public final class FileBreakerStore implements BreakerStore {
+  /** The file's name in the state dir. */
+  static final String FILE = "breakers.json";
+
   private final Path file;
 
   public FileBreakerStore(Path stateDir) {
-    this.file = stateDir.resolve("breakers.json");
+    this.file = stateDir.resolve(FILE);
   }
 
   @Override

@@ -13,6 +13,9 @@ import java.util.Optional;
 
 /** The response cache of local runs: {@code DIR/cache/<namespace>.json}, newest 256 entries. */
 public final class FileResponseCache implements ResponseCache {
+  /** The directory's name in the state dir. */
+  static final String DIR = "cache";
+
   private static final int CAPACITY = 256;
   private static final java.util.regex.Pattern DNS_LABEL =
       java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -24,7 +27,7 @@ public final class FileResponseCache implements ResponseCache {
   private final Path dir;
 
   public FileResponseCache(Path stateDir) {
-    this.dir = stateDir.resolve("cache");
+    this.dir = stateDir.resolve(DIR);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.steadfast.local;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.Policy;
 import dev.steadfast.api.TaskPhase;
+import dev.steadfast.engine.ItemLimit;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.breaker.Breakers;
@@ -25,14 +26,23 @@ import java.util.Map;
 
 /** Wires the engine with local collaborators (files under the state dir) and runs one task. */
 public final class LocalSession {
-  /** Settings of one local run; defaultPolicy is the operator defaults tasks merge over. */
+  /**
+   * Settings of one local run (`steadfast run`); defaultPolicy is the operator defaults tasks merge
+   * over, maxResponseBytes the longest body a call may return (--max-response-bytes), maxItems the
+   * most items a forEach step may have (--max-items).
+   */
   public record Options(
       Path stateDir,
       Path secretsDir,
       boolean quiet,
       boolean chaosEnabled,
       Policy defaultPolicy,
-      int maxResponseBytes) {
+      int maxResponseBytes,
+      int maxItems) {
+    public Options(Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled) {
+      this(stateDir, secretsDir, quiet, chaosEnabled, EffectivePolicy.defaults());
+    }
+
     public Options(
         Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled, Policy defaultPolicy) {
       this(
@@ -41,11 +51,8 @@ public final class LocalSession {
           quiet,
           chaosEnabled,
           defaultPolicy,
-          HttpTransport.DEFAULT_MAX_RESPONSE_BYTES);
-    }
-
-    public Options(Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled) {
-      this(stateDir, secretsDir, quiet, chaosEnabled, EffectivePolicy.defaults());
+          HttpTransport.DEFAULT_MAX_RESPONSE_BYTES,
+          ItemLimit.DEFAULT);
     }
   }
 
@@ -69,8 +76,10 @@ public final class LocalSession {
             breakers,
             new FileResponseCache(options.stateDir()),
             new SecureRandom(),
-            options.defaultPolicy());
-    FileCheckpointStore store = new FileCheckpointStore(options.stateDir().resolve(task.name()));
+            options.defaultPolicy(),
+            options.maxItems());
+    FileCheckpointStore store =
+        new FileCheckpointStore(StateDir.taskDir(options.stateDir(), task.name()));
     AgentTaskStatus status = new LocalRunner(engine, executor, store, progress).run(task);
     progress.result(resultLine(status));
     return status;

@@ -122,6 +122,9 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       // Someone wrote a newer checkpoint: start nothing, fold again on the fresh status.
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(Duration.ofMillis(200));
     }
+    if (status.phase != null && status.phase.isFinal()) {
+      return UpdateControl.noUpdate(); // the write itself failed the task (StatusTooLarge)
+    }
     plan.start().forEach(a -> pool.submit(id, a, executors.forTask(task)));
     if (plan.wakeAt() != null) {
       Duration wait = Duration.between(clock.instant(), plan.wakeAt());
@@ -156,6 +159,9 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
           Failure.of(Tier.Fatal, "OutputConflict", e.getMessage()),
           events);
       return write(task, context, status, events, folded);
+    } catch (StatusTooLargeException e) {
+      shrinkFailed(task, status, events, e);
+      return write(task, context, status, events, folded);
     } catch (KubernetesClientException e) {
       // Nothing folded is lost: the outcomes are folded again next time, never re-run.
       pool.requeue(ResourceID.fromResource(task), folded);
@@ -189,6 +195,42 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
         .filter(e -> e.reason().equals("LoopDetected"))
         .forEach(e -> metrics.loopDetected());
     return true;
+  }
+
+  /**
+   * The status is too large to store: drops the per-item checkpoints (then, if that was not enough,
+   * the inline outputs) and fails the task StatusTooLarge, keeping a reason it had already.
+   */
+  private void shrinkFailed(
+      AgentTask task, AgentTaskStatus status, List<EngineEvent> events, StatusTooLargeException e) {
+    boolean unitsGone =
+        status.checkpoint == null
+            || status.checkpoint.steps.stream().allMatch(cp -> cp.units.isEmpty());
+    if (unitsGone && status.steps.stream().allMatch(s -> s.output == null)) {
+      // Nothing left to drop: the spec itself leaves no room for a status. JOSDK's retry gives up
+      // after its few attempts; nothing is sent meanwhile.
+      recorder.record(
+          task, EngineEvent.warning("CheckpointFailed", status.currentStep, e.getMessage()));
+      throw e;
+    }
+    StatusTooLargeException.shrink(status, unitsGone);
+    if (status.phase != TaskPhase.Failed) {
+      engine.fail(
+          ref(task),
+          status,
+          Failure.of(Tier.Fatal, StatusTooLargeException.REASON, e.getMessage()),
+          events);
+    } else if (events.stream().noneMatch(ev -> ev.reason().equals(StatusTooLargeException.REASON))
+        && !StatusTooLargeException.REASON.equals(reason(status))) {
+      // Failed already, for its own reason, which stays; say why its checkpoints are gone.
+      events.add(
+          EngineEvent.warning(StatusTooLargeException.REASON, status.currentStep, e.getMessage()));
+    }
+  }
+
+  private static String reason(AgentTaskStatus status) {
+    var stalled = Conditions.find(status.conditions, Conditions.STALLED);
+    return stalled == null ? null : stalled.reason;
   }
 
   private static String brief(KubernetesClientException e) {

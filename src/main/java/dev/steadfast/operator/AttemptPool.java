@@ -20,15 +20,17 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs attempts off the reconcile thread on a bounded pool (--max-concurrent-steps). When an
- * attempt ends, its outcome is queued for the task and a reconcile is triggered; the reconcile
- * folds it into the checkpoint. Reconcile never blocks on an agent call.
+ * Runs attempts off the reconcile thread on a bounded pool (--max-concurrent-steps), its slots
+ * shared fairly by namespace ({@link FairSlots}). When an attempt ends, its outcome is queued for
+ * the task and a reconcile is triggered; the reconcile folds it into the checkpoint. Reconcile
+ * never blocks on an agent call.
  */
 public final class AttemptPool implements AutoCloseable {
   /** An attempt that ended, waiting to be folded into its task's checkpoint. */
   public record Completed(Attempt attempt, Outcome outcome, Duration took) {}
 
   private final ExecutorService pool;
+  private final FairSlots slots;
   private final SimpleInboundEventSource<AgentTask> trigger =
       new SimpleInboundEventSource<>("attempts");
   private final Map<ResourceID, Map<String, Future<?>>> running = new ConcurrentHashMap<>();
@@ -47,6 +49,7 @@ public final class AttemptPool implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    this.slots = new FairSlots(maxConcurrent, pool);
   }
 
   public SimpleInboundEventSource<AgentTask> eventSource() {
@@ -73,7 +76,16 @@ public final class AttemptPool implements AutoCloseable {
     // Registered before it can run: an attempt refused at once (EgressDenied, SecretNotAllowed)
     // could otherwise end before put() and be taken for cancelled, its outcome never folded.
     forTask.put(attempt.key(), run);
-    pool.execute(run);
+    slots.submit(namespace(task), run);
+  }
+
+  private static String namespace(ResourceID task) {
+    return task.getNamespace().orElse("");
+  }
+
+  /** Slots in use and attempts waiting for one, per namespace that has either. */
+  public Map<String, FairSlots.Usage> slotUsage() {
+    return slots.usage();
   }
 
   // The outcome is queued before the attempt stops counting as running, under one lock, so a
@@ -114,7 +126,12 @@ public final class AttemptPool implements AutoCloseable {
   public void cancel(ResourceID task) {
     Map<String, Future<?>> m = running.remove(task);
     if (m != null) {
-      m.values().forEach(f -> f.cancel(true));
+      m.values()
+          .forEach(
+              f -> {
+                f.cancel(true);
+                slots.withdraw(namespace(task), f);
+              });
     }
     completed.remove(task);
   }
@@ -129,6 +146,7 @@ public final class AttemptPool implements AutoCloseable {
 
   @Override
   public void close() {
+    slots.close();
     pool.shutdownNow();
   }
 

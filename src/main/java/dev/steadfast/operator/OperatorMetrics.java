@@ -56,8 +56,11 @@ public final class OperatorMetrics {
   private final PrometheusMeterRegistry registry;
   private final Supplier<Map<String, Long>> tasksByPhase;
   private final Supplier<Map<String, Map<String, Long>>> breakerCounts;
+  private final Supplier<Map<String, FairSlots.Usage>> slotUsage;
   private final MultiGauge tasks;
   private final MultiGauge breakers;
+  private final MultiGauge slotsInUse;
+  private final MultiGauge slotsWaiting;
   private final Counter loopDetections;
   private final Counter reconciles;
 
@@ -68,9 +71,21 @@ public final class OperatorMetrics {
   public OperatorMetrics(
       Supplier<Map<String, Long>> tasksByPhase,
       Supplier<Map<String, Map<String, Long>>> breakerCounts) {
+    this(tasksByPhase, breakerCounts, Map::of);
+  }
+
+  /**
+   * @param slotUsage namespace → slots of --max-concurrent-steps in use and attempts waiting for
+   *     one; namespaces left out (nothing running or waiting) have no series
+   */
+  public OperatorMetrics(
+      Supplier<Map<String, Long>> tasksByPhase,
+      Supplier<Map<String, Map<String, Long>>> breakerCounts,
+      Supplier<Map<String, FairSlots.Usage>> slotUsage) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.tasksByPhase = tasksByPhase;
     this.breakerCounts = breakerCounts;
+    this.slotUsage = slotUsage;
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
@@ -79,6 +94,14 @@ public final class OperatorMetrics {
     breakers =
         MultiGauge.builder("steadfast.breakers")
             .description("Circuit breakers by namespace and state")
+            .register(registry);
+    slotsInUse =
+        MultiGauge.builder("steadfast.slots.in.use")
+            .description("Slots of --max-concurrent-steps running an attempt, by namespace")
+            .register(registry);
+    slotsWaiting =
+        MultiGauge.builder("steadfast.slots.waiting")
+            .description("Attempts waiting for a slot of --max-concurrent-steps, by namespace")
             .register(registry);
     loopDetections =
         Counter.builder("steadfast.loop.detections")
@@ -186,6 +209,23 @@ public final class OperatorMetrics {
       breakers.register(rows, true);
     } catch (RuntimeException e) {
       LOG.warn("could not read breaker states for metrics: {}", e.toString());
+    }
+    try {
+      List<MultiGauge.Row<?>> inUse = new ArrayList<>();
+      List<MultiGauge.Row<?>> waiting = new ArrayList<>();
+      slotUsage
+          .get()
+          .forEach(
+              (namespace, u) -> {
+                Tags tags = Tags.of("namespace", orNone(namespace));
+                inUse.add(MultiGauge.Row.of(tags, u.inUse()));
+                waiting.add(MultiGauge.Row.of(tags, u.waiting()));
+              });
+      // overwrite=true drops the series of namespaces that have nothing any more.
+      slotsInUse.register(inUse, true);
+      slotsWaiting.register(waiting, true);
+    } catch (RuntimeException e) {
+      LOG.warn("could not read slot usage for metrics: {}", e.toString());
     }
   }
 

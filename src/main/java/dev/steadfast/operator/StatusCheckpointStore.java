@@ -80,7 +80,8 @@ public final class StatusCheckpointStore {
 
   /**
    * Writes the status when it differs from the one on the resource; returns false when nothing
-   * changed. Throws KubernetesClientException (409) when the resource changed since it was read.
+   * changed. Throws KubernetesClientException (409) when the resource changed since it was read,
+   * StatusTooLargeException (nothing sent) when the task would be too large to store.
    */
   public boolean save(AgentTask task, Context<AgentTask> context, AgentTaskStatus status) {
     // The next reconcile starts from what we wrote, not from an older informer copy.
@@ -108,6 +109,12 @@ public final class StatusCheckpointStore {
     desired.setMetadata(task.getMetadata());
     desired.setSpec(task.getSpec());
     desired.setStatus(stored);
+    // Measured before sending: a write the API server refuses for its size would be refused again
+    // on every retry, and the task would loop on it.
+    int bytes = Json.write(desired).getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > StatusTooLargeException.MAX_OBJECT_BYTES) {
+      throw new StatusTooLargeException(bytes);
+    }
     try {
       written.accept(client.resource(desired).updateStatus());
       metrics.checkpointWrite("ok");

@@ -1,6 +1,7 @@
 package dev.steadfast.operator;
 
 import dev.steadfast.api.Policy;
+import dev.steadfast.engine.ItemLimit;
 import dev.steadfast.engine.ResponseCache;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.breaker.Breakers;
@@ -53,8 +54,77 @@ public final class SteadfastOperator implements AutoCloseable {
       Policy defaultPolicy,
       SecretPolicy secretPolicy,
       List<String> jobServiceAccounts,
-      BodyLimits bodyLimits) {
+      BodyLimits bodyLimits,
+      int maxItems) {
+    /** With the default --max-items. */
+    public Config(
+        List<String> namespaces,
+        int maxConcurrentSteps,
+        boolean leaderElection,
+        String leaseName,
+        String operatorNamespace,
+        List<String> egressAllow,
+        boolean enableChaos,
+        String identity,
+        boolean exitOnLostLease,
+        String breakersConfigMap,
+        Policy defaultPolicy,
+        SecretPolicy secretPolicy,
+        List<String> jobServiceAccounts,
+        BodyLimits bodyLimits) {
+      this(
+          namespaces,
+          maxConcurrentSteps,
+          leaderElection,
+          leaseName,
+          operatorNamespace,
+          egressAllow,
+          enableChaos,
+          identity,
+          exitOnLostLease,
+          breakersConfigMap,
+          defaultPolicy,
+          secretPolicy,
+          jobServiceAccounts,
+          bodyLimits,
+          ItemLimit.DEFAULT);
+    }
+
     /** With the defaults of --max-response-bytes and --max-bytes-in-flight. */
+    public Config(
+        List<String> namespaces,
+        int maxConcurrentSteps,
+        boolean leaderElection,
+        String leaseName,
+        String operatorNamespace,
+        List<String> egressAllow,
+        boolean enableChaos,
+        String identity,
+        boolean exitOnLostLease,
+        String breakersConfigMap,
+        Policy defaultPolicy,
+        SecretPolicy secretPolicy,
+        List<String> jobServiceAccounts,
+        int maxItems) {
+      this(
+          namespaces,
+          maxConcurrentSteps,
+          leaderElection,
+          leaseName,
+          operatorNamespace,
+          egressAllow,
+          enableChaos,
+          identity,
+          exitOnLostLease,
+          breakersConfigMap,
+          defaultPolicy,
+          secretPolicy,
+          jobServiceAccounts,
+          BodyLimits.DEFAULTS,
+          maxItems);
+    }
+
+    /** With the defaults of --max-response-bytes, --max-bytes-in-flight and --max-items. */
     public Config(
         List<String> namespaces,
         int maxConcurrentSteps,
@@ -83,7 +153,8 @@ public final class SteadfastOperator implements AutoCloseable {
           defaultPolicy,
           secretPolicy,
           jobServiceAccounts,
-          BodyLimits.DEFAULTS);
+          BodyLimits.DEFAULTS,
+          ItemLimit.DEFAULT);
     }
 
     /** With the defaults of --secret-policy (annotated) and --job-service-accounts (none). */
@@ -192,14 +263,16 @@ public final class SteadfastOperator implements AutoCloseable {
             () ->
                 phases.values().stream()
                     .collect(Collectors.groupingBy(p -> p, Collectors.counting())),
-            breakers::countsByNamespace);
+            breakers::countsByNamespace,
+            pool::slotUsage);
     TaskEngine engine =
         new TaskEngine(
             clock,
             breakers,
             ResponseCache.inMemory(ResponseCache.DEFAULT_BYTES),
             new SecureRandom(),
-            config.defaultPolicy());
+            config.defaultPolicy(),
+            config.maxItems());
     TaskExecutors executors =
         new TaskExecutors(executors(client, clock, config), config.enableChaos());
     AgentTaskReconciler reconciler =

@@ -67,6 +67,23 @@ class OperatorFlagsTest {
   }
 
   @Test
+  void maxItemsAndMaxConcurrentStepsBelowOneAreUsageErrors() {
+    for (String flag : new String[] {"--max-items", "--max-concurrent-steps"}) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      PrintStream before = System.err;
+      int code;
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      try {
+        code = Main.execute("operator", flag, "0");
+      } finally {
+        System.setErr(before);
+      }
+      assertThat(code).as(flag).isEqualTo(2);
+      assertThat(err.toString(StandardCharsets.UTF_8)).contains(flag + " must be at least 1");
+    }
+  }
+
+  @Test
   void theSecretFlagsAreDocumentedInTheHelp() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrintStream before = System.out;
@@ -79,6 +96,7 @@ class OperatorFlagsTest {
     assertThat(out.toString(StandardCharsets.UTF_8))
         .contains("--secret-policy")
         .contains("steadfast.dev/allowed-hosts")
-        .contains("--job-service-accounts");
+        .contains("--job-service-accounts")
+        .contains("--max-items");
   }
 }

@@ -73,6 +73,7 @@ class ChartTest {
             "--max-concurrent-steps=64",
             "--max-response-bytes=786432",
             "--max-bytes-in-flight=67108864",
+            "--max-items=10000",
             "--metrics-port=8080",
             "--health-port=8081",
             "--breakers-configmap=steadfast-breakers",
@@ -120,6 +121,7 @@ class ChartTest {
             maxConcurrentSteps: 8
             maxResponseBytes: 2Mi
             maxBytesInFlight: 134217728
+            maxItems: 500
             egressAllow: [api.openai.com, "*.anthropic.com"]
             secretPolicy: open
             jobs: {serviceAccounts: [builder, ci-runner]}
@@ -149,6 +151,7 @@ class ChartTest {
             "--max-concurrent-steps=8",
             "--max-response-bytes=2Mi",
             "--max-bytes-in-flight=134217728",
+            "--max-items=500",
             "--metrics-port=9090",
             "--health-port=9091",
             "--breakers-configmap=steadfast-breakers",

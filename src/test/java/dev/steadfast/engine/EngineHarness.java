@@ -36,9 +36,22 @@ final class EngineHarness {
   }
 
   EngineHarness(Breakers breakers, ResponseCache cache) {
+    this(breakers, cache, ItemLimit.DEFAULT);
+  }
+
+  /** With --max-items {@code maxItems}. */
+  EngineHarness(int maxItems) {
+    this(
+        new Breakers(new MutableClock(Instant.EPOCH), BreakerStore.NONE),
+        ResponseCache.inMemory(16),
+        maxItems);
+  }
+
+  EngineHarness(Breakers breakers, ResponseCache cache, int maxItems) {
     this.breakers = breakers;
     this.engine =
-        new TaskEngine(clock, this.breakers, cache, new Random(7), EffectivePolicy.defaults());
+        new TaskEngine(
+            clock, this.breakers, cache, new Random(7), EffectivePolicy.defaults(), maxItems);
   }
 
   static TaskRef task(String yaml) {

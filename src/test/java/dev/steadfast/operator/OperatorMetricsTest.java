@@ -3,8 +3,11 @@ package dev.steadfast.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +110,29 @@ class OperatorMetricsTest {
     broken.loopDetected();
 
     assertThat(broken.scrape()).contains("steadfast_loop_detections_total 1.0");
+  }
+
+  @Test
+  void slotsInUseAndWaitingPerNamespaceFollowThePoolAndVanishWhenEmpty() {
+    List<Runnable> threads = new ArrayList<>();
+    FairSlots slots = new FairSlots(2, threads::add);
+    OperatorMetrics m = new OperatorMetrics(Map::of, Map::of, slots::usage);
+    for (int i = 0; i < 3; i++) {
+      slots.submit("team-a", new FutureTask<Void>(() -> {}, null));
+    }
+    slots.submit("team-b", new FutureTask<Void>(() -> {}, null));
+
+    assertThat(m.scrape())
+        .contains("steadfast_slots_in_use{namespace=\"team-a\"} 2.0")
+        .contains("steadfast_slots_waiting{namespace=\"team-a\"} 1.0")
+        .contains("steadfast_slots_in_use{namespace=\"team-b\"} 0.0")
+        .contains("steadfast_slots_waiting{namespace=\"team-b\"} 1.0");
+
+    while (!threads.isEmpty()) {
+      threads.remove(0).run();
+    }
+
+    assertThat(m.scrape()).doesNotContain("team-a").doesNotContain("team-b");
   }
 
   @Test
