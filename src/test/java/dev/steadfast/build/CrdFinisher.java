@@ -19,7 +19,7 @@ import java.util.List;
  * Finishes the CRD that fabric8's generator wrote: the generator sorts printer columns by name,
  * while kubectl shows them in CRD order, so they are put back in the order declared on {@link
  * AgentTask} (Phase, Step, Attempts, Degraded, Age, Message); and the model's value checks the
- * generator ignores are added ({@link UnappliedAnnotations}). Run by the build (exec plugin).
+ * generator ignores are added ({@link ValueChecks}). Run by the build (exec plugin).
  */
 public final class CrdFinisher {
   public static final String FILE = "agenttasks.steadfast.dev-v1.yml";
@@ -82,7 +82,7 @@ public final class CrdFinisher {
     for (JsonNode version : crd.path("spec").path("versions")) {
       JsonNode spec = version.at("/schema/openAPIV3Schema/properties/spec");
       if (spec instanceof ObjectNode o) {
-        UnappliedAnnotations.apply(o, AgentTaskSpec.class);
+        ValueChecks.apply(o, AgentTaskSpec.class);
       }
     }
     integral(crd);
