@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -87,9 +88,10 @@ public final class ManifestValidator {
 
   /**
    * What the schema and the CEL rules found, and the fields whose value is of the wrong JSON type
-   * or outside its enum: those cannot be read into the model, so a semantic pass leaves them out.
+   * or outside its enum, each with the JSON type expected there ("object", "array", "string"...):
+   * those cannot be read into the model, so a semantic pass leaves them out.
    */
-  public record Checked(List<Problem> problems, List<String> unreadable) {}
+  public record Checked(List<Problem> problems, Map<String, String> unreadable) {}
 
   public List<Problem> validate(JsonNode manifest) {
     return check(manifest).problems();
@@ -97,11 +99,15 @@ public final class ManifestValidator {
 
   public Checked check(JsonNode manifest) {
     List<Problem> problems = new ArrayList<>();
-    List<String> unreadable = new ArrayList<>();
+    Map<String, String> unreadable = new LinkedHashMap<>();
     for (ValidationMessage m : jsonSchema.validate(manifest)) {
       String path = fieldPath(m.getInstanceLocation().toString());
-      if ("type".equals(m.getType()) || "enum".equals(m.getType())) {
-        unreadable.add(path);
+      if ("type".equals(m.getType())) {
+        Object[] args = m.getArguments();
+        // TypeValidator's arguments: the type found, then the type expected.
+        unreadable.put(path, args != null && args.length > 1 ? String.valueOf(args[1]) : "");
+      } else if ("enum".equals(m.getType())) {
+        unreadable.put(path, "string");
       }
       String text = m.getMessage();
       String prefix = m.getInstanceLocation().toString() + ": ";

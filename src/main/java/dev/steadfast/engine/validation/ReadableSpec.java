@@ -3,11 +3,12 @@ package dev.steadfast.engine.validation;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.steadfast.api.AgentTaskSpec;
 import dev.steadfast.engine.Json;
-import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,9 +25,9 @@ final class ReadableSpec {
 
   private ReadableSpec() {}
 
-  static Read of(JsonNode manifest, List<String> unreadable) {
+  static Read of(JsonNode manifest, Map<String, String> unreadable) {
     JsonNode copy = manifest.deepCopy();
-    unreadable.forEach(field -> remove(copy, field));
+    unreadable.forEach((field, expected) -> remove(copy, field, expected));
     try {
       return new Read(Json.convert(copy.get("spec"), AgentTaskSpec.class), null);
     } catch (IllegalArgumentException e) {
@@ -34,8 +35,12 @@ final class ReadableSpec {
     }
   }
 
-  /** Takes {@code spec.steps[0].llm.api} out of the tree; an element of a list becomes null. */
-  private static void remove(JsonNode root, String field) {
+  /**
+   * Takes {@code spec.steps[0].llm.api} out of the tree. An element of a list cannot be taken out
+   * without renumbering the others (and their problems), so it is replaced by an empty value of the
+   * type expected there: an empty step or fallback reads, and leaves the checks nothing to trip on.
+   */
+  private static void remove(JsonNode root, String field, String expected) {
     Matcher m = SEGMENT.matcher(field);
     JsonNode parent = null;
     JsonNode node = root;
@@ -53,8 +58,14 @@ final class ReadableSpec {
     if (key != null && parent instanceof ObjectNode o) {
       o.remove(key);
     } else if (index >= 0 && parent instanceof ArrayNode a) {
-      // Removing the element would renumber the others, and their problems with them.
-      a.set(index, NullNode.getInstance());
+      JsonNodeFactory nodes = JsonNodeFactory.instance;
+      a.set(
+          index,
+          switch (expected) {
+            case "object" -> nodes.objectNode();
+            case "array" -> nodes.arrayNode();
+            default -> NullNode.getInstance();
+          });
     }
   }
 

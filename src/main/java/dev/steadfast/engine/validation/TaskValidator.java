@@ -5,6 +5,7 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** All checks of one AgentTask manifest: identity, schema and CEL rules, then semantics. */
 public final class TaskValidator {
@@ -56,7 +57,7 @@ public final class TaskValidator {
     List<Problem> schema = List.copyOf(problems);
     try {
       for (Problem p : semantics.validate(read.spec())) {
-        if (!repeats(p, schema, checked.unreadable())) {
+        if (!repeats(p, schema, checked.unreadable().keySet())) {
           problems.add(p);
         }
       }
@@ -70,7 +71,7 @@ public final class TaskValidator {
    * Whether the schema already said it: the same field faulted, the same message on the field or
    * one around it (a CEL rule and its semantic twin), or a field inside one left out as unreadable.
    */
-  private static boolean repeats(Problem p, List<Problem> schema, List<String> unreadable) {
+  private static boolean repeats(Problem p, List<Problem> schema, Set<String> unreadable) {
     return schema.stream()
             .anyMatch(
                 s ->

@@ -119,6 +119,22 @@ class TaskValidatorTest {
   }
 
   @Test
+  void aListElementOfTheWrongShapeDoesNotHideTheOtherSteps() throws Exception {
+    assertThat(
+            check(
+                "  steps:\n"
+                    + "    - name: first\n      http: {url: 'http://x'}\n      fallbacks: [oops]\n"
+                    + "      job: {image: busybox, args: [{a: 1}]}\n"
+                    + "    - name: second\n      http: {url: 'http://x/{{ steps.ghost.output }}'}\n"))
+        .extracting(Problem::field)
+        .containsExactlyInAnyOrder(
+            "spec.steps[0]",
+            "spec.steps[0].fallbacks[0]",
+            "spec.steps[0].job.args[0]",
+            "spec.steps[1].http.url");
+  }
+
+  @Test
   void aProblemBothPassesFindIsReportedOnce() throws Exception {
     assertThat(check("  steps:\n    - name: a\n      llm: {endpoint: 'http://h', messages: []}\n"))
         .extracting(Problem::toString)
