@@ -5,7 +5,12 @@ package dev.steadfast.api;
  * 1m30s.
  */
 public final class Durations {
-  public static final String PATTERN = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$";
+  /**
+   * Up to four parts of up to nine digits each (ninety-nine million hours at most, with room for
+   * 1h30m15s500ms): enough for any timeout or deadline, and small enough that a deadline added to
+   * now is still a date (an unbounded one overflows the clock when the task runs).
+   */
+  public static final String PATTERN = "^([0-9]{1,9}(\\.[0-9]{1,9})?(ms|s|m|h)){1,4}$";
 
   private Durations() {}
 }

@@ -8,7 +8,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** One alternative of a fallback chain; exactly one field is set. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-// `value` is free-form JSON, which CEL cannot see; SpecValidator checks that exactly one is set.
+// `value` is free-form JSON, which CEL cannot see: the rule says "not two of the others", and the
+// schema's minProperties/maxProperties of 1 (from @Size on Step.fallbacks' element type) say
+// "exactly one", value included.
 @ValidationRule(
     value = "(has(self.llm) ? 1 : 0) + (has(self.http) ? 1 : 0) + (has(self.cache) ? 1 : 0) <= 1",
     message = "a fallback must set exactly one of llm, http, cache or value",

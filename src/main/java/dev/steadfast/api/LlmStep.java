@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
@@ -14,6 +15,9 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class LlmStep {
+  /** Some text other than spaces (an OpenAPI pattern matches anywhere in the value). */
+  static final String NOT_BLANK = "\\S";
+
   /** Wire formats. */
   public enum Api {
     openai,
@@ -39,16 +43,18 @@ public class LlmStep {
   @JsonPropertyDescription(
       "Base URL of the API, for example https://api.openai.com/v1. Templated like an http url:"
           + " the scheme and host come from literal text and inputs only.")
+  @Pattern(NOT_BLANK)
   public String endpoint;
 
   @JsonPropertyDescription("Model name.")
+  @Pattern(NOT_BLANK)
   public String model;
 
   @JsonPropertyDescription("The Secret and key holding the API key.")
   public SecretKeyRef apiKeySecretRef;
 
   @JsonPropertyDescription("Chat messages (content templated).")
-  @Size(max = 1000)
+  @Size(min = 1, max = 1000)
   public List<Message> messages;
 
   @JsonPropertyDescription("Maximum tokens to generate.")

@@ -15,6 +15,28 @@ import java.util.List;
         "(has(self.http) ? 1 : 0) + (has(self.llm) ? 1 : 0) + (has(self.agent) ? 1 : 0) + (has(self.job) ? 1 : 0) == 1",
     message = "a step must set exactly one of http, llm, agent or job",
     reason = "FieldValueInvalid")
+// An llm step calls the model it names; its llm may not be the partial one a fallback merges.
+@ValidationRule(
+    value = "!has(self.llm) || has(self.llm.endpoint)",
+    fieldPath = ".llm.endpoint",
+    message = "is required",
+    reason = "FieldValueRequired")
+@ValidationRule(
+    value = "!has(self.llm) || has(self.llm.model)",
+    fieldPath = ".llm.model",
+    message = "is required",
+    reason = "FieldValueRequired")
+@ValidationRule(
+    value = "!has(self.llm) || has(self.llm.messages)",
+    fieldPath = ".llm.messages",
+    message = "at least one message is required",
+    reason = "FieldValueRequired")
+@ValidationRule(
+    value =
+        "!has(self.fallbacks) || has(self.llm) || has(self.agent) || self.fallbacks.all(f, !has(f.llm))",
+    fieldPath = ".fallbacks",
+    message = "an llm fallback needs an llm or agent step",
+    reason = "FieldValueInvalid")
 public class Step {
   @JsonPropertyDescription("Step name: a DNS-1123 label, unique within the task.")
   @Required
@@ -63,7 +85,7 @@ public class Step {
   @JsonPropertyDescription(
       "Ordered alternatives tried when attempts are exhausted, the breaker is open, or the error cannot be fixed by retrying.")
   @Size(max = 10)
-  public List<Fallback> fallbacks;
+  public List<@Size(min = 1, max = 1) Fallback> fallbacks;
 
   @JsonPropertyDescription(
       "When true, a failure of this step does not fail the task; later steps still run.")

@@ -101,6 +101,46 @@ class CrdTest {
     assertThat(rules(fallback)).anyMatch(r -> r.contains("has(self.cache)"));
   }
 
+  /**
+   * The API server refuses a CRD whose rules' estimated cost is over its budget, and estimates an
+   * unbounded list at the request size: a list a rule iterates needs maxItems (and a string it
+   * matches, maxLength). The real limit is proven by CrdAdmissionIT installing the CRD.
+   */
+  @Test
+  void everyListARuleIteratesIsBounded() {
+    List<String> unbounded = new ArrayList<>();
+    bounded("spec", spec, unbounded);
+    assertThat(unbounded).as("lists iterated by a rule without maxItems").isEmpty();
+  }
+
+  private static final java.util.regex.Pattern ITERATED =
+      java.util.regex.Pattern.compile(
+          "self((?:\\.\\w+)*)\\.(?:all|exists|exists_one|map|filter)\\(");
+
+  private static void bounded(String path, JsonNode schema, List<String> unbounded) {
+    for (String rule : rules(schema)) {
+      var m = ITERATED.matcher(rule);
+      while (m.find()) {
+        JsonNode list = schema;
+        for (String field : m.group(1).split("\\.")) {
+          if (!field.isEmpty()) {
+            list = list.path("properties").path(field);
+          }
+        }
+        if (!list.has("maxItems")) {
+          unbounded.add(path + m.group(1) + " in " + rule);
+        }
+      }
+    }
+    schema
+        .path("properties")
+        .fields()
+        .forEachRemaining(e -> bounded(path + "." + e.getKey(), e.getValue(), unbounded));
+    if (schema.has("items")) {
+      bounded(path + "[]", schema.get("items"), unbounded);
+    }
+  }
+
   @Test
   void everySchemaPropertyHasADescription() {
     List<String> missing = new ArrayList<>();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.steadfast.api.AgentTask;
+import dev.steadfast.api.AgentTaskSpec;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
@@ -17,7 +18,8 @@ import java.util.List;
 /**
  * Finishes the CRD that fabric8's generator wrote: the generator sorts printer columns by name,
  * while kubectl shows them in CRD order, so they are put back in the order declared on {@link
- * AgentTask} (Phase, Step, Attempts, Degraded, Age, Message). Run by the build (exec plugin).
+ * AgentTask} (Phase, Step, Attempts, Degraded, Age, Message); and the model's value checks the
+ * generator ignores are added ({@link ValueChecks}). Run by the build (exec plugin).
  */
 public final class CrdFinisher {
   public static final String FILE = "agenttasks.steadfast.dev-v1.yml";
@@ -76,6 +78,12 @@ public final class CrdFinisher {
           .filter(c -> c.path("priority").asInt(-1) == 0)
           .forEach(c -> ((ObjectNode) c).remove("priority"));
       ((ObjectNode) version).putArray("additionalPrinterColumns").addAll(sorted);
+    }
+    for (JsonNode version : crd.path("spec").path("versions")) {
+      JsonNode spec = version.at("/schema/openAPIV3Schema/properties/spec");
+      if (spec instanceof ObjectNode o) {
+        ValueChecks.apply(o, AgentTaskSpec.class);
+      }
     }
     integral(crd);
     return "# Generated from dev.steadfast.api by `./mvnw process-test-classes -Dcrd.write=true`; do not edit.\n"

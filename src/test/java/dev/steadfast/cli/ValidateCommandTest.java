@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -58,6 +59,37 @@ class ValidateCommandTest {
         .allSatisfy(line -> assertThat(line).startsWith(bad + ": cel: spec.steps[0]."))
         .anySatisfy(line -> assertThat(line).contains(".when: CEL expression does not compile"))
         .anySatisfy(line -> assertThat(line).contains(".http.url: references unknown step"));
+  }
+
+  @Test
+  void everyProblemOfAFileInOneRun(@TempDir Path dir) throws Exception {
+    // Before: the bad enum stopped the semantic pass, and the rule on spec.steps hid the rest.
+    Path bad = dir.resolve("many.yaml");
+    Files.writeString(
+        bad,
+        "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: many}\n"
+            + "spec:\n  steps:\n"
+            + "    - name: a\n      http: {url: 'http://x', method: FETCH}\n"
+            + "    - name: a\n      llm: {endpoint: 'http://h', messages: [{role: user, content: hi}]}\n"
+            + "    - name: c\n      when: 'inputs.x >'\n"
+            + "      http: {url: 'http://{{ steps.a.output }}/x'}\n");
+    Result r = run("validate", bad.toString());
+    assertThat(r.code).isEqualTo(2);
+    List<String> problems =
+        r.err.lines().map(l -> l.substring((bad + ": many: ").length())).toList();
+    assertThat(problems)
+        .extracting(p -> p.substring(0, p.indexOf(": ")))
+        .containsExactlyInAnyOrder(
+            "spec.steps",
+            "spec.steps[0].http.method",
+            "spec.steps[1].llm.model",
+            "spec.steps[2].when",
+            "spec.steps[2].http.url");
+    assertThat(problems)
+        .contains("spec.steps: step names must be unique", "spec.steps[1].llm.model: is required")
+        .anySatisfy(p -> assertThat(p).contains("method: does not have a value in the enum"))
+        .anySatisfy(p -> assertThat(p).contains("when: CEL expression does not compile"))
+        .anySatisfy(p -> assertThat(p).contains("url: the scheme and host may not come from"));
   }
 
   @Test

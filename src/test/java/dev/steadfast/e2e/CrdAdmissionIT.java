@@ -1,21 +1,18 @@
 package dev.steadfast.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.engine.Json;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.FieldValidateable.Validation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,14 +20,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * What the real API server admits: the committed CRD installs, every example is accepted as is, and
- * each file of {@code src/test/resources/invalid/} is rejected with a message naming the field
- * given on its first line ({@code # expect: spec.steps[0].forEach.concurrency}).
+ * What the real API server admits: the committed CRD installs and every example is accepted as is.
+ * What it refuses, compared with `steadfast validate`, is {@link AdmissionParityIT}'s.
  */
 @RealApiServer
 class CrdAdmissionIT {
   static final String NS = "crd-admission";
-  static final Path INVALID = Path.of("src", "test", "resources", "invalid");
 
   static final Comparator<JsonNode> NUMBERS_BY_VALUE =
       (a, b) ->
@@ -80,37 +75,6 @@ class CrdAdmissionIT {
     assertThat(stored.equals(NUMBERS_BY_VALUE, expected))
         .as("stored %s%nfile   %s", stored, expected)
         .isTrue();
-  }
-
-  static Stream<Path> invalidTasks() throws IOException {
-    List<Path> files = files(INVALID).toList();
-    assertThat(files).hasSizeGreaterThanOrEqualTo(30);
-    return files.stream();
-  }
-
-  @ParameterizedTest
-  @MethodSource("invalidTasks")
-  void invalidTaskIsRejectedNamingTheField(Path file) throws IOException {
-    String text = Files.readString(file);
-    String firstLine = text.lines().findFirst().orElse("");
-    assertThat(firstLine).as("first line of " + file).startsWith("# expect: ");
-    String field = firstLine.substring("# expect: ".length()).trim();
-
-    KubernetesClientException rejected =
-        catchThrowableOfType(
-            KubernetesClientException.class,
-            () ->
-                client
-                    .resource(load(file))
-                    .inNamespace(NS)
-                    .dryRun()
-                    .fieldValidation(Validation.STRICT)
-                    .create());
-    assertThat(rejected).as(file + " was admitted").isNotNull();
-    assertThat(rejected.getCode()).as(rejected.getMessage()).isIn(400, 422);
-    // The whole path, or an element of it: "spec.steps:" or "spec.steps[1]:", not "spec.stepsX".
-    Pattern namesField = Pattern.compile("(?<![\\w.\\]-])" + Pattern.quote(field) + "[:\"\\[]");
-    assertThat(rejected.getStatus().getMessage()).containsPattern(namesField);
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -85,10 +86,29 @@ public final class ManifestValidator {
     }
   }
 
+  /**
+   * What the schema and the CEL rules found, and the fields whose value is of the wrong JSON type
+   * or outside its enum, each with the JSON type expected there ("object", "array", "string"...):
+   * those cannot be read into the model, so a semantic pass leaves them out.
+   */
+  public record Checked(List<Problem> problems, Map<String, String> unreadable) {}
+
   public List<Problem> validate(JsonNode manifest) {
+    return check(manifest).problems();
+  }
+
+  public Checked check(JsonNode manifest) {
     List<Problem> problems = new ArrayList<>();
+    Map<String, String> unreadable = new LinkedHashMap<>();
     for (ValidationMessage m : jsonSchema.validate(manifest)) {
       String path = fieldPath(m.getInstanceLocation().toString());
+      if ("type".equals(m.getType())) {
+        Object[] args = m.getArguments();
+        // TypeValidator's arguments: the type found, then the type expected.
+        unreadable.put(path, args != null && args.length > 1 ? String.valueOf(args[1]) : "");
+      } else if ("enum".equals(m.getType())) {
+        unreadable.put(path, "string");
+      }
       String text = m.getMessage();
       String prefix = m.getInstanceLocation().toString() + ": ";
       if (text.startsWith(prefix)) {
@@ -102,25 +122,33 @@ public final class ManifestValidator {
         problems.add(new Problem(path, text));
       }
     }
-    if (problems.isEmpty()) {
-      checkRules(openApiSchema, manifest, "", problems);
-    }
+    // The CEL rules too, as the API server evaluates them alongside the schema: a bad enum in one
+    // step does not hide that another lacks its model. A rule over a value the schema already
+    // faulted (a string where a list belongs) may not evaluate; that says nothing new.
+    List<Problem> schemaProblems = List.copyOf(problems);
+    checkRules(openApiSchema, manifest, "", schemaProblems, problems);
     problems.sort(Comparator.comparing(Problem::field));
-    return problems;
+    return new Checked(problems, unreadable);
   }
 
-  private void checkRules(JsonNode schema, JsonNode value, String path, List<Problem> out) {
+  private void checkRules(
+      JsonNode schema, JsonNode value, String path, List<Problem> faulted, List<Problem> out) {
     if (value == null || value.isNull() || value.isMissingNode()) {
       return;
     }
     for (JsonNode rule : schema.path("x-kubernetes-validations")) {
       String expr = rule.path("rule").asText();
+      // fieldPath (".llm.model") names the field the rule is about, as the API server reports it.
+      String field = path + rule.path("fieldPath").asText("");
       try {
         if (!cel.evalBoolean(expr, Map.of("self", CelValues.fromJson(value)))) {
-          out.add(new Problem(path, rule.path("message").asText("failed rule: " + expr)));
+          out.add(new Problem(field, rule.path("message").asText("failed rule: " + expr)));
         }
       } catch (ExpressionException e) {
-        out.add(new Problem(path, "rule " + expr + " could not be evaluated: " + e.getMessage()));
+        if (faulted.stream().noneMatch(p -> within(p.field(), path))) {
+          out.add(
+              new Problem(field, "rule " + expr + " could not be evaluated: " + e.getMessage()));
+        }
       }
     }
     JsonNode props = schema.path("properties");
@@ -128,19 +156,30 @@ public final class ManifestValidator {
       props
           .fields()
           .forEachRemaining(
-              e -> checkRules(e.getValue(), value.get(e.getKey()), join(path, e.getKey()), out));
+              e ->
+                  checkRules(
+                      e.getValue(), value.get(e.getKey()), join(path, e.getKey()), faulted, out));
       JsonNode additional = schema.path("additionalProperties");
       if (additional.isObject()) {
         value
             .fields()
             .forEachRemaining(
-                e -> checkRules(additional, e.getValue(), join(path, e.getKey()), out));
+                e -> checkRules(additional, e.getValue(), join(path, e.getKey()), faulted, out));
       }
     } else if (value.isArray() && schema.has("items")) {
       for (int i = 0; i < value.size(); i++) {
-        checkRules(schema.get("items"), value.get(i), path + "[" + i + "]", out);
+        checkRules(schema.get("items"), value.get(i), path + "[" + i + "]", faulted, out);
       }
     }
+  }
+
+  /** Whether {@code field} is {@code outer} or a field inside it ("" is the whole manifest). */
+  static boolean within(String field, String outer) {
+    return outer.isEmpty()
+        || outer.equals("(root)")
+        || field.equals(outer)
+        || field.startsWith(outer + ".")
+        || field.startsWith(outer + "[");
   }
 
   private static String join(String path, String key) {

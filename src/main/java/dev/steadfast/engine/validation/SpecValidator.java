@@ -54,7 +54,7 @@ public final class SpecValidator {
         continue;
       }
       if (!earlier.add(step.name)) {
-        problems.add(new Problem(path + ".name", "duplicate step name \"" + step.name + "\""));
+        problems.add(new Problem(path + ".name", "step names must be unique"));
       }
       var scope = new Scope(step.name, earlier, all, problems, spec.inputs);
       checkStep(step, path, scope);

@@ -3,9 +3,9 @@ package dev.steadfast.engine.validation;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskSpec;
-import dev.steadfast.engine.Json;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** All checks of one AgentTask manifest: identity, schema and CEL rules, then semantics. */
 public final class TaskValidator {
@@ -42,20 +42,22 @@ public final class TaskValidator {
       // metadata and status belong to the API server; the CRD schema says nothing useful of them.
       ((com.fasterxml.jackson.databind.node.ObjectNode) forSchema).remove("status");
     }
-    problems.addAll(manifest.validate(forSchema));
-    // The semantic checks too, when the spec can be read at all, so that one run of `validate`
-    // shows every problem rather than the schema's first and the rest on the next try.
-    AgentTaskSpec spec;
-    try {
-      spec = Json.convert(doc.get("spec"), AgentTaskSpec.class);
-    } catch (IllegalArgumentException e) {
+    ManifestValidator.Checked checked = manifest.check(forSchema);
+    problems.addAll(checked.problems());
+    // The semantic checks too, so that one run of `validate` shows every problem rather than the
+    // schema's first and the rest on the next try. A field the schema could not read is left out
+    // of what they see, so a bad enum in one step does not hide another step's unknown reference.
+    ReadableSpec.Read read = ReadableSpec.of(doc, checked.unreadable());
+    if (read.spec() == null) {
+      if (problems.stream().noneMatch(p -> within(read.problem().field(), p.field()))) {
+        problems.add(read.problem());
+      }
       return problems;
     }
-    List<String> reported = problems.stream().map(Problem::field).toList();
+    List<Problem> schema = List.copyOf(problems);
     try {
-      for (Problem p : semantics.validate(spec)) {
-        // A field the schema already faulted, or one inside it, says the same thing again.
-        if (reported.stream().noneMatch(f -> within(p.field(), f))) {
+      for (Problem p : semantics.validate(read.spec())) {
+        if (!repeats(p, schema, checked.unreadable().keySet())) {
           problems.add(p);
         }
       }
@@ -65,11 +67,21 @@ public final class TaskValidator {
     return problems;
   }
 
+  /**
+   * Whether the schema already said it: the same field faulted, the same message on the field or
+   * one around it (a CEL rule and its semantic twin), or a field inside one left out as unreadable.
+   */
+  private static boolean repeats(Problem p, List<Problem> schema, Set<String> unreadable) {
+    return schema.stream()
+            .anyMatch(
+                s ->
+                    s.field().equals(p.field())
+                        || (s.message().equals(p.message()) && within(p.field(), s.field())))
+        || unreadable.stream().anyMatch(f -> within(p.field(), f));
+  }
+
   private static boolean within(String field, String outer) {
-    return field.equals(outer)
-        || field.startsWith(outer + ".")
-        || field.startsWith(outer + "[")
-        || outer.equals("(root)");
+    return ManifestValidator.within(field, outer);
   }
 
   /** Semantic checks only, for a resource the API server already admitted. */

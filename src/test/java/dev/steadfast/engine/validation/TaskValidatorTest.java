@@ -90,6 +90,78 @@ class TaskValidatorTest {
   }
 
   @Test
+  void aBadEnumDoesNotStopTheSemanticChecks() throws Exception {
+    assertThat(
+            check(
+                "  steps:\n"
+                    + "    - name: first\n      http: {url: 'http://x', method: FETCH}\n"
+                    + "    - name: second\n      http: {url: 'http://x/{{ steps.ghost.output }}'}\n"))
+        .extracting(Problem::field)
+        .containsExactlyInAnyOrder("spec.steps[0].http.method", "spec.steps[1].http.url");
+  }
+
+  @Test
+  void aRuleOnTheStepsListDoesNotHideTheProblemsInside() throws Exception {
+    assertThat(
+            check(
+                "  steps:\n"
+                    + "    - name: a\n      timeout: 5\n      when: 'inputs.x >'\n"
+                    + "      http: {url: 'http://x'}\n"
+                    + "    - name: a\n      http: {url: 'http://x'}\n      job: {image: busybox}\n"
+                    + "      when: 'steps.ghost.output'\n"))
+        .extracting(Problem::field)
+        .containsExactlyInAnyOrder(
+            "spec.steps",
+            "spec.steps[0].timeout",
+            "spec.steps[0].when",
+            "spec.steps[1]",
+            "spec.steps[1].when");
+  }
+
+  @Test
+  void aListElementOfTheWrongShapeDoesNotHideTheOtherSteps() throws Exception {
+    assertThat(
+            check(
+                "  steps:\n"
+                    + "    - name: first\n      http: {url: 'http://x'}\n      fallbacks: [oops]\n"
+                    + "      job: {image: busybox, args: [{a: 1}]}\n"
+                    + "    - name: second\n      http: {url: 'http://x/{{ steps.ghost.output }}'}\n"))
+        .extracting(Problem::field)
+        .containsExactlyInAnyOrder(
+            "spec.steps[0]",
+            "spec.steps[0].fallbacks[0]",
+            "spec.steps[0].job.args[0]",
+            "spec.steps[1].http.url");
+  }
+
+  @Test
+  void aProblemBothPassesFindIsReportedOnce() throws Exception {
+    assertThat(check("  steps:\n    - name: a\n      llm: {endpoint: 'http://h', messages: []}\n"))
+        .extracting(Problem::toString)
+        .containsExactlyInAnyOrder(
+            "spec.steps[0].llm.model: is required",
+            "spec.steps[0].llm.messages: " + messagesTooFew());
+  }
+
+  private static String messagesTooFew() throws Exception {
+    return check(
+            "  steps:\n    - name: a\n      " + LLM.replace("[{role: user, content: hi}]", "[]"))
+        .get(0)
+        .message();
+  }
+
+  @Test
+  void aNumberTheModelCannotHoldIsRefusedNamingTheField() throws Exception {
+    assertThat(
+            check(
+                "  steps:\n    - name: a\n      "
+                    + LLM.replace("model: m", "model: m, maxTokens: 99999999999")
+                    + "\n"))
+        .extracting(Problem::field)
+        .containsExactly("spec.steps[0].llm.maxTokens");
+  }
+
+  @Test
   void semanticProblems() throws Exception {
     List<Problem> problems =
         check(
