@@ -33,12 +33,13 @@ public final class Cel {
     "inputs", "steps", "item", "index", "task", "response", "error", "args"
   };
 
+  private static final CelOptions OPTIONS =
+      CelOptions.current().comprehensionMaxIterations(CelCost.MAX_ITERATIONS).build();
+  // After OPTIONS: static fields initialise in order.
   private static final Cel TASK = new Cel(TASK_VARIABLES);
 
   private final CelCompiler compiler;
   private final CelRuntime runtime;
-  private static final CelOptions OPTIONS =
-      CelOptions.current().comprehensionMaxIterations(CelCost.MAX_ITERATIONS).build();
 
   /** A compiled expression and the largest node id of its tree (for {@link CostMeter}). */
   private record Compiled(CelAbstractSyntaxTree ast, CelRuntime.Program program, int maxId) {}
