@@ -458,6 +458,33 @@ class TaskEngineTest {
   }
 
   @Test
+  void anExpressionOverTheCelCostLimitIsFatalInvalidSpec() {
+    // Two nested loops pass validate's estimate; over 1,000 inputs they are a million iterations.
+    String xs =
+        java.util.stream.IntStream.range(0, 1_000)
+            .mapToObj(Integer::toString)
+            .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    TaskRef task =
+        EngineHarness.task(
+            "  inputs: {xs: "
+                + xs
+                + "}\n  steps:\n    - name: a\n"
+                + "      when: 'inputs.xs.all(a, inputs.xs.all(b, a != b || a == b))'\n"
+                + HTTP);
+    assertThat(new dev.steadfast.engine.validation.SpecValidator().validate(task.spec())).isEmpty();
+
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s = h.run(task, r -> ok("x"));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).lastError.tier).isEqualTo(Tier.Fatal);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("InvalidSpec");
+    assertThat(s.steps.get(0).lastError.message)
+        .startsWith("a: expression ")
+        .contains("exceeded the CEL");
+    assertThat(h.requests).isEmpty();
+  }
+
+  @Test
   void retryAfterAFatalErrorIsANewAttemptWithAFreshBudget() {
     EngineHarness h = new EngineHarness();
     TaskRef t = EngineHarness.task("  steps:\n    - name: a\n" + HTTP);
