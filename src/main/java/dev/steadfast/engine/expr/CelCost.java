@@ -22,6 +22,9 @@ public final class CelCost {
    */
   public static final long RUNTIME_LIMIT = 1_000_000;
 
+  /** Budget of all evaluations of one decision of the task engine together ({@link CelBudget}). */
+  public static final long DECISION_LIMIT = 10 * RUNTIME_LIMIT;
+
   /**
    * Comprehension iterations of one evaluation, all comprehensions together (cel-java's own limit,
    * {@code CelOptions.comprehensionMaxIterations}); the cheapest loop body costs ~5, so this stops

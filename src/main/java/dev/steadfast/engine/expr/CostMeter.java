@@ -21,6 +21,8 @@ final class CostMeter implements CelEvaluationListener {
       Set.of("_[_]", "size", "_?_:_", "_&&_", "_||_", "!_", "@not_strictly_false");
 
   private final long limit;
+  // The budget of the enclosing CelBudget scope, {remaining, limit}, or null.
+  private final long[] shared;
   // The latest value of each node by expression id: a call's arguments are reported just before it.
   private final Object[] values;
   private long spent;
@@ -28,6 +30,7 @@ final class CostMeter implements CelEvaluationListener {
   CostMeter(long limit, int maxId) {
     this.limit = limit;
     this.values = new Object[maxId + 1];
+    this.shared = CelBudget.current();
   }
 
   @Override
@@ -48,7 +51,11 @@ final class CostMeter implements CelEvaluationListener {
     }
     spent += cost;
     if (spent > limit) {
-      throw new Exceeded(limit);
+      throw new Exceeded("exceeded the CEL cost limit of " + limit);
+    }
+    if (shared != null && (shared[0] -= cost) < 0) {
+      throw new Exceeded(
+          "exceeded the CEL cost limit of " + shared[1] + " for all expressions of one decision");
     }
   }
 
@@ -87,8 +94,8 @@ final class CostMeter implements CelEvaluationListener {
 
   /** Thrown through cel-java, which wraps it in its CelEvaluationException. */
   static final class Exceeded extends RuntimeException {
-    Exceeded(long limit) {
-      super("exceeded the CEL cost limit of " + limit, null, false, false);
+    Exceeded(String message) {
+      super(message, null, false, false);
     }
   }
 }

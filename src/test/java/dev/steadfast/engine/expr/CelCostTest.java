@@ -104,6 +104,27 @@ class CelCostTest {
   }
 
   @Test
+  void evaluationsInOneScopeShareItsBudget() {
+    Map<String, Object> vars = Map.of("inputs", Map.of("xs", numbers(10_000)));
+    String expr = "inputs.xs.all(x, x >= 0)"; // ~60,000 each, well under the per-call limit
+    cel.eval(expr, vars);
+
+    assertThatThrownBy(
+            () ->
+                CelBudget.scope(
+                    200_000,
+                    () -> {
+                      for (int i = 0; i < 10; i++) {
+                        cel.eval(expr, vars);
+                      }
+                      return null;
+                    }))
+        .isInstanceOf(CostLimitException.class)
+        .hasMessage("exceeded the CEL cost limit of 200000 for all expressions of one decision");
+    cel.eval(expr, vars); // outside the scope again
+  }
+
+  @Test
   void hugeStringsBuiltInALoopAreCharged() {
     String big = "x".repeat(500_000);
     assertThatThrownBy(
