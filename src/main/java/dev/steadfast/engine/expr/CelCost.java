@@ -17,8 +17,8 @@ import dev.cel.common.ast.CelExpr;
  */
 public final class CelCost {
   /**
-   * Budget of one evaluation, the API server's per-call limit: tens of milliseconds of one core
-   * when the JIT is warm (CelBenchmark), and enough for a filter() over 50,000 items.
+   * Budget of one evaluation, the API server's per-call limit: about 0.1 s of one core with the JIT
+   * warm, under a second cold (CpuWorstCaseBenchmark), and enough for a filter() over 40,000 items.
    */
   public static final long RUNTIME_LIMIT = 1_000_000;
 
