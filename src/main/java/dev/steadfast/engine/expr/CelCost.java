@@ -12,8 +12,9 @@ import dev.cel.common.ast.CelExpr;
  * it runs, and a runtime budget ({@link CostMeter} plus cel-java's own comprehension iteration
  * limit) stops the evaluations the estimate could not foresee. Task data has no schema, so the
  * estimate assumes {@link #ASSUMED_LIST_SIZE} elements for any list it cannot see (list literals
- * count exactly): one or two nested comprehensions over task data pass, three or more (cost growing
- * with the cube of the input) are refused, as is anything nested deep over a large literal.
+ * count exactly): one comprehension, or two nested with a small body, over task data pass; three
+ * nested (cost growing with the cube of the input) are refused, as is deep nesting over a large
+ * literal.
  */
 public final class CelCost {
   /**
