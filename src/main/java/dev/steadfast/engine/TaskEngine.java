@@ -20,6 +20,8 @@ import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.expr.CelBudget;
+import dev.steadfast.engine.expr.CelCost;
 import dev.steadfast.engine.expr.ExpressionException;
 import dev.steadfast.engine.expr.UrlTemplate;
 import dev.steadfast.engine.llm.OutputValidator;
@@ -107,7 +109,9 @@ public final class TaskEngine {
    */
   public Plan plan(
       TaskRef task, AgentTaskStatus status, Set<String> running, List<EngineEvent> events) {
-    Plan plan = decide(task, status, running, events);
+    // SPEC §6: however many expressions the spec holds, one decision spends a bounded CEL budget.
+    Plan plan =
+        CelBudget.scope(CelCost.DECISION_LIMIT, () -> decide(task, status, running, events));
     if (plan.finished()) {
       // Nothing of it runs any more; a retry starts with a fresh redactor and resolves again.
       redactors.forget(task);

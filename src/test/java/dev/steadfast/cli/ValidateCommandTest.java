@@ -93,6 +93,48 @@ class ValidateCommandTest {
   }
 
   @Test
+  void aCelBombIsRefusedNamingItsField(@TempDir Path dir) throws Exception {
+    // SPEC §6: four nested all() over a 300-element list would spin for minutes at run time.
+    String xs =
+        java.util.stream.IntStream.range(0, 300)
+            .mapToObj(Integer::toString)
+            .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    String when =
+        "inputs.xs.all(a, inputs.xs.all(b, inputs.xs.all(c, inputs.xs.all(d, a+b+c+d >= 0))))";
+    Path bomb = dir.resolve("bomb.yaml");
+    Files.writeString(
+        bomb,
+        "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: bomb}\n"
+            + "spec:\n  inputs: {xs: "
+            + xs
+            + "}\n  steps:\n    - name: a\n"
+            + "      when: '"
+            + when
+            + "'\n      http: {url: 'https://api.test/x'}\n"
+            + "      classify: [{when: '"
+            + xs
+            + ".all(a, "
+            + xs
+            + ".all(b, "
+            + xs
+            + ".all(c, true)))', tier: Fatal, reason: X}]\n");
+    Result r = run("validate", bomb.toString());
+    assertThat(r.code).isEqualTo(2);
+    assertThat(r.err.lines().toList())
+        .hasSize(2)
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .startsWith(bomb + ": bomb: spec.steps[0].when: ")
+                    .contains("CEL expression is too expensive"))
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .startsWith(bomb + ": bomb: spec.steps[0].classify[0].when: ")
+                    .contains("CEL expression is too expensive"));
+  }
+
+  @Test
   void unreadableFilesExitTwo(@TempDir Path dir) throws Exception {
     Path notYaml = dir.resolve("x.yaml");
     Files.writeString(notYaml, "a: [unclosed\n");

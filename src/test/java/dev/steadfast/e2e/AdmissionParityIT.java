@@ -54,6 +54,9 @@ class AdmissionParityIT {
           "template-later-step.yaml",
           "the same, plus the order of steps: which step runs before which is read from the"
               + " parsed references",
+          "when-cel-cost-bomb.yaml",
+          "the cost of a task expression depends on the values it runs over (here inputs.xs);"
+              + " the API server bounds the cost of the CRD's own rules, not of CEL held in strings",
           "url-host-from-output.yaml",
           "whether an expression lands in the scheme and host of a URL depends on the text"
               + " rendered before it (inputs evaluated), which only the template renderer knows");

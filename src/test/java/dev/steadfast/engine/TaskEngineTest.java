@@ -461,6 +461,72 @@ class TaskEngineTest {
   }
 
   @Test
+  void anExpressionOverTheCelCostLimitIsFatalInvalidSpec() {
+    // Two nested loops pass validate's estimate; over 1,000 inputs they are a million iterations.
+    String xs =
+        java.util.stream.IntStream.range(0, 1_000)
+            .mapToObj(Integer::toString)
+            .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    TaskRef task =
+        EngineHarness.task(
+            "  inputs: {xs: "
+                + xs
+                + "}\n  steps:\n    - name: a\n"
+                + "      when: 'inputs.xs.all(a, inputs.xs.all(b, a != b || a == b))'\n"
+                + HTTP);
+    assertThat(new dev.steadfast.engine.validation.SpecValidator().validate(task.spec())).isEmpty();
+
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s = h.run(task, r -> ok("x"));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).lastError.tier).isEqualTo(Tier.Fatal);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("InvalidSpec");
+    assertThat(s.steps.get(0).lastError.message)
+        .startsWith("a: expression ")
+        .contains("exceeded the CEL");
+    assertThat(h.requests).isEmpty();
+  }
+
+  @Test
+  void manyExpressionsEachUnderTheLimitShareOneBudgetPerDecision() {
+    // Each template costs ~750,000 (150 `in` over 5,000), under the per-call limit; 14 of them in
+    // one request are over what one decision may spend.
+    String xs = numbers(150);
+    String ys = numbers(5_000);
+    StringBuilder body = new StringBuilder("{");
+    for (int i = 0; i < 14; i++) {
+      body.append(i == 0 ? "" : ", ")
+          .append("f")
+          .append(i)
+          .append(": '{{ inputs.xs.all(a, a in inputs.ys) }}'");
+    }
+    TaskRef task =
+        EngineHarness.task(
+            "  inputs: {xs: "
+                + xs
+                + ", ys: "
+                + ys
+                + "}\n  steps:\n    - name: a\n"
+                + "      http: {url: 'http://api.test/x', method: POST, body: "
+                + body
+                + "}}\n");
+    assertThat(new dev.steadfast.engine.validation.SpecValidator().validate(task.spec())).isEmpty();
+
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s = h.run(task, r -> ok("x"));
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).lastError.reason).isEqualTo("InvalidSpec");
+    assertThat(s.steps.get(0).lastError.message).contains("for all expressions of one decision");
+    assertThat(h.requests).isEmpty();
+  }
+
+  private static String numbers(int n) {
+    return java.util.stream.IntStream.range(0, n)
+        .mapToObj(Integer::toString)
+        .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+  }
+
+  @Test
   void retryAfterAFatalErrorIsANewAttemptWithAFreshBudget() {
     EngineHarness h = new EngineHarness();
     TaskRef t = EngineHarness.task("  steps:\n    - name: a\n" + HTTP);

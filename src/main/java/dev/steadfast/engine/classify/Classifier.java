@@ -6,6 +6,7 @@ import dev.steadfast.engine.egress.EgressDeniedException;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Redactor;
 import dev.steadfast.engine.expr.Cel;
+import dev.steadfast.engine.expr.CostLimitException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -85,7 +86,12 @@ public final class Classifier {
     response.put("status", (long) status);
     response.put("headers", Headers.firstValues(headers));
     response.put("body", text);
-    ClassifyRule rule = firstMatch(rules, variables(response, "http", ""));
+    ClassifyRule rule;
+    try {
+      rule = firstMatch(rules, variables(response, "http", ""));
+    } catch (CostLimitException e) {
+      return tooExpensive(e, status);
+    }
     Verdict verdict = rule != null ? new Verdict(rule.tier, rule.reason) : table(status, text);
     return redactor.redact(new Failure(verdict.tier(), verdict.reason(), message, status, wait));
   }
@@ -116,7 +122,12 @@ public final class Classifier {
     response.put("status", 0L);
     response.put("headers", Map.of());
     response.put("body", "");
-    ClassifyRule rule = firstMatch(rules, variables(response, kind, detail));
+    ClassifyRule rule;
+    try {
+      rule = firstMatch(rules, variables(response, kind, detail));
+    } catch (CostLimitException e) {
+      return tooExpensive(e, null);
+    }
     Verdict verdict =
         rule != null
             ? new Verdict(rule.tier, rule.reason)
@@ -153,11 +164,18 @@ public final class Classifier {
         if (Cel.tasks().evalBoolean(rule.when, variables)) {
           return rule;
         }
+      } catch (CostLimitException e) {
+        throw e; // SPEC §6: over the CEL cost limit is InvalidSpec, not a rule to skip.
       } catch (RuntimeException e) {
         // Skipped on purpose, see above.
       }
     }
     return null;
+  }
+
+  private Failure tooExpensive(CostLimitException e, Integer status) {
+    return redactor.redact(
+        new Failure(Tier.Fatal, "InvalidSpec", "classify rule: " + e.getMessage(), status, null));
   }
 
   /** The built-in table of SPEC §2 for a status that was not a success. */

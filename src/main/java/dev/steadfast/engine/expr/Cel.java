@@ -2,6 +2,8 @@ package dev.steadfast.engine.expr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelErrorCode;
+import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.ast.CelExpr;
 import dev.cel.common.navigation.CelNavigableAst;
@@ -21,7 +23,9 @@ import java.util.TreeSet;
 
 /**
  * CEL, the expression language Kubernetes uses, compiled once per distinct expression. Every
- * variable is dynamic: task specs are free-form JSON, so types are checked at evaluation.
+ * variable is dynamic: task specs are free-form JSON, so types are checked at evaluation. Every
+ * evaluation runs under the cost limits of {@link CelCost}, so a hostile expression cannot hold the
+ * thread that evaluates it (a reconcile, an attempt) for longer than a fraction of a second.
  */
 public final class Cel {
   /** Variables visible to task expressions (SPEC §1) and classify rules. */
@@ -29,15 +33,22 @@ public final class Cel {
     "inputs", "steps", "item", "index", "task", "response", "error", "args"
   };
 
+  private static final CelOptions OPTIONS =
+      CelOptions.current().comprehensionMaxIterations(CelCost.MAX_ITERATIONS).build();
+  // After OPTIONS: static fields initialise in order.
   private static final Cel TASK = new Cel(TASK_VARIABLES);
 
   private final CelCompiler compiler;
   private final CelRuntime runtime;
-  private final Map<String, CelRuntime.Program> cache =
+
+  /** A compiled expression and the largest node id of its tree (for {@link CostMeter}). */
+  private record Compiled(CelAbstractSyntaxTree ast, CelRuntime.Program program, int maxId) {}
+
+  private final Map<String, Compiled> cache =
       Collections.synchronizedMap(
           new LinkedHashMap<>(64, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, CelRuntime.Program> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Compiled> eldest) {
               return size() > 2048;
             }
           });
@@ -45,6 +56,7 @@ public final class Cel {
   public Cel(String... variables) {
     var builder =
         CelCompilerFactory.standardCelCompilerBuilder()
+            .setOptions(OPTIONS)
             .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
             .addLibraries(CelExtensions.strings(), CelExtensions.encoders());
     for (String v : variables) {
@@ -53,6 +65,7 @@ public final class Cel {
     this.compiler = builder.build();
     this.runtime =
         CelRuntimeFactory.standardCelRuntimeBuilder()
+            .setOptions(OPTIONS)
             .addLibraries(CelExtensions.strings(), CelExtensions.encoders())
             .build();
   }
@@ -64,15 +77,34 @@ public final class Cel {
 
   /** Compiles an expression, or throws with the compiler's message. */
   public CelRuntime.Program compile(String expression) {
-    CelRuntime.Program cached = cache.get(expression);
+    return compiled(expression).program();
+  }
+
+  /**
+   * The estimated worst-case cost of an expression ({@link CelCost}); throws if it won't compile.
+   */
+  public long estimatedCost(String expression) {
+    return CelCost.estimate(compiled(expression).ast().getExpr());
+  }
+
+  private Compiled compiled(String expression) {
+    Compiled cached = cache.get(expression);
     if (cached != null) {
       return cached;
     }
     try {
       CelAbstractSyntaxTree ast = compiler.compile(expression).getAst();
-      CelRuntime.Program program = runtime.createProgram(ast);
-      cache.put(expression, program);
-      return program;
+      int maxId =
+          (int)
+              CelNavigableAst.fromAst(ast)
+                  .getRoot()
+                  .allNodes()
+                  .mapToLong(n -> n.expr().id())
+                  .max()
+                  .orElse(0);
+      Compiled compiled = new Compiled(ast, runtime.createProgram(ast), maxId);
+      cache.put(expression, compiled);
+      return compiled;
     } catch (CelValidationException e) {
       throw new ExpressionException(expression, firstLine(e.getMessage()));
     } catch (dev.cel.common.CelException e) {
@@ -86,12 +118,7 @@ public final class Cel {
    * more" is the safe side for the checks that use this.
    */
   public Set<String> variables(String expression) {
-    CelAbstractSyntaxTree ast;
-    try {
-      ast = compiler.compile(expression).getAst();
-    } catch (dev.cel.common.CelException e) {
-      throw new ExpressionException(expression, firstLine(e.getMessage()));
-    }
+    CelAbstractSyntaxTree ast = compiled(expression).ast();
     Set<String> known = Set.of(TASK_VARIABLES);
     Set<String> out = new TreeSet<>();
     CelNavigableAst.fromAst(ast)
@@ -106,10 +133,19 @@ public final class Cel {
 
   /** Evaluates to a CEL-native value (see {@link CelValues}). */
   public Object eval(String expression, Map<String, ?> variables) {
-    CelRuntime.Program program = compile(expression);
+    Compiled compiled = compiled(expression);
+    CostMeter meter = new CostMeter(CelCost.RUNTIME_LIMIT, compiled.maxId());
     try {
-      return program.eval(variables);
+      return compiled.program().trace(variables, meter);
     } catch (CelEvaluationException e) {
+      if (e.getCause() instanceof CostMeter.Exceeded exceeded) {
+        throw new CostLimitException(expression, exceeded.getMessage());
+      }
+      if (e.getErrorCode() == CelErrorCode.ITERATION_BUDGET_EXCEEDED) {
+        throw new CostLimitException(
+            expression,
+            "exceeded the CEL limit of " + CelCost.MAX_ITERATIONS + " comprehension iterations");
+      }
       throw new ExpressionException(expression, firstLine(e.getMessage()));
     }
   }

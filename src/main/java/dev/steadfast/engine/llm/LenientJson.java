@@ -21,8 +21,8 @@ final class LenientJson {
   private static final ObjectMapper STRICT =
       JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
-  // Each candidate costs a scan of the rest of the reply; a reply full of stray brackets
-  // ("[1] see [2]") must not turn parsing quadratic.
+  // Each candidate costs a parse of its span; a reply full of bracketed spans ("[1] see [2]") must
+  // not turn parsing quadratic. Finding the spans is linear (BracketSpans).
   private static final int MAX_CANDIDATES = 32;
 
   private LenientJson() {}
@@ -45,14 +45,11 @@ final class LenientJson {
       error = inFence.error();
     }
     boolean firstCandidate = fenced == null;
+    int[] close = BracketSpans.closingIndexes(text);
     int tried = 0;
     for (int i = 0; i < text.length() && tried < MAX_CANDIDATES; i++) {
-      char c = text.charAt(i);
-      if (c != '{' && c != '[') {
-        continue;
-      }
-      int end = balancedEnd(text, i);
-      if (end < 0) {
+      int end = close[i];
+      if (end == BracketSpans.UNCLOSED) {
         continue;
       }
       tried++;
@@ -85,35 +82,6 @@ final class LenientJson {
     }
     int close = text.indexOf("```", newline + 1);
     return (close < 0 ? text.substring(newline + 1) : text.substring(newline + 1, close)).strip();
-  }
-
-  /**
-   * Index of the bracket closing the one at {@code start}, or -1. Brackets inside JSON strings do
-   * not count, so {"a": "}"} is one object.
-   */
-  static int balancedEnd(String text, int start) {
-    int depth = 0;
-    boolean inString = false;
-    boolean escaped = false;
-    for (int i = start; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (inString) {
-        if (escaped) {
-          escaped = false;
-        } else if (c == '\\') {
-          escaped = true;
-        } else if (c == '"') {
-          inString = false;
-        }
-      } else if (c == '"') {
-        inString = true;
-      } else if (c == '{' || c == '[') {
-        depth++;
-      } else if ((c == '}' || c == ']') && --depth == 0) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   private static Parsed strict(String text) {

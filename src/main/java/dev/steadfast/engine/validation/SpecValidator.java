@@ -10,6 +10,7 @@ import dev.steadfast.api.Policy;
 import dev.steadfast.api.Step;
 import dev.steadfast.api.Tool;
 import dev.steadfast.engine.expr.Cel;
+import dev.steadfast.engine.expr.CelCost;
 import dev.steadfast.engine.expr.ExpressionException;
 import dev.steadfast.engine.expr.Template;
 import dev.steadfast.engine.expr.UrlTemplate;
@@ -227,6 +228,10 @@ public final class SpecValidator {
     } catch (ExpressionException e) {
       scope.out.add(new Problem(path, "CEL expression does not compile: " + e.getMessage()));
       return;
+    }
+    String tooExpensive = CelCost.problem(expr);
+    if (tooExpensive != null) {
+      scope.out.add(new Problem(path, tooExpensive));
     }
     Matcher m = STEP_REF.matcher(expr);
     while (m.find()) {

@@ -174,6 +174,23 @@ class ClassifierTest {
   }
 
   @Test
+  void aRuleOverTheCelCostLimitIsFatalInvalidSpecNotSkipped() {
+    // The body is 200,000 characters; scanning it 1,000 times is over the budget (SPEC §6).
+    String rule = "[" + "0, ".repeat(999) + "0].all(i, !response.body.contains('needle'))";
+    List<ClassifyRule> rules =
+        List.of(
+            rule(rule, Tier.Transient, "Expensive"),
+            rule("response.status == 500", Tier.Recoverable, "Works"));
+
+    Failure failure = classifier.classify(500, Map.of(), "x".repeat(200_000), rules);
+    assertThat(failure.tier()).isEqualTo(Tier.Fatal);
+    assertThat(failure.reason()).isEqualTo("InvalidSpec");
+    assertThat(failure.message()).contains("classify rule", "exceeded the CEL cost limit");
+    Failure io = classifier.classify(new ConnectException(), List.of(rule(rule, null, null)));
+    assertThat(io.reason()).isEqualTo("NetworkError"); // incomplete rules are never evaluated
+  }
+
+  @Test
   void rulesSeeTheErrorOfAnIoFailure() {
     List<ClassifyRule> rules =
         List.of(

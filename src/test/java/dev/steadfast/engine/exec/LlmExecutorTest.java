@@ -8,6 +8,7 @@ import static dev.steadfast.engine.exec.LlmFixtures.anthropic;
 import static dev.steadfast.engine.exec.LlmFixtures.call;
 import static dev.steadfast.engine.exec.LlmFixtures.openAi;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.steadfast.api.SecretKeyRef;
 import dev.steadfast.api.Tier;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /** Outcomes of llm attempts: validation, classification, timeouts, secrets. */
 class LlmExecutorTest {
+  private static final Duration STEP_TIMEOUT = Duration.ofSeconds(5);
   private final StubServer stub = StubServer.start();
   private final LlmExecutor executor = LlmFixtures.executor();
 
@@ -41,6 +43,23 @@ class LlmExecutorTest {
     assertThat(failure.reason()).isEqualTo("InvalidOutput");
     assertThat(failure.message()).contains("score");
     assertThat(((Outcome.Failed) outcome).invalidContent()).isEqualTo("{\"score\": \"high\"}");
+  }
+
+  @Test
+  void aReplyOfOpeningBracketsIsInvalidOutputWithinTheStepTimeout() {
+    // SPEC §6: parsing model output is linear; 200,000 "{" took 11.6 s when each was a candidate.
+    for (String reply : List.of("{".repeat(200_000), "Result: " + "[".repeat(200_000))) {
+      stub.respond(200, openAi(reply, "stop"));
+
+      Outcome outcome =
+          assertTimeoutPreemptively(
+              STEP_TIMEOUT, () -> run(call("openai", stub.url(""), true, SCHEMA, MESSAGES)));
+
+      Failure failure = failure(outcome);
+      assertThat(failure.tier()).isEqualTo(Tier.Recoverable);
+      assertThat(failure.reason()).isEqualTo("InvalidOutput");
+      assertThat(failure.message()).contains("not valid JSON");
+    }
   }
 
   @Test
@@ -190,6 +209,6 @@ class LlmExecutorTest {
 
   private Outcome run(LlmCall call) {
     return executor.execute(
-        new AttemptRequest("ns", "uid-1/grade/0/2", Duration.ofSeconds(5), List.of(), call));
+        new AttemptRequest("ns", "uid-1/grade/0/2", STEP_TIMEOUT, List.of(), call));
   }
 }
