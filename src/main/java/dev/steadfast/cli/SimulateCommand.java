@@ -3,6 +3,8 @@ package dev.steadfast.cli;
 import dev.steadfast.engine.GoDuration;
 import dev.steadfast.simulator.FaultPlan;
 import dev.steadfast.simulator.LlmSimulator;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -41,11 +43,25 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the fault rates.")
   long seed;
 
+  @Option(
+      names = "--request-log",
+      paramLabel = "FILE",
+      description =
+          "Write each request as a JSON line (sequence, time, path, api, model, idempotencyKey,"
+              + " fault, status; never credentials or bodies) to FILE, truncated at start and by"
+              + " POST /_steadfast/reset.")
+  Path requestLog;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
-    var builder = LlmSimulator.builder().port(port).retryAfterSeconds(retryAfter).seed(seed);
+    var builder =
+        LlmSimulator.builder()
+            .port(port)
+            .retryAfterSeconds(retryAfter)
+            .seed(seed)
+            .requestLog(requestLog);
     try {
       if (faults != null && !faults.isBlank()) {
         builder.faults(FaultPlan.parse(faults));
@@ -57,7 +73,13 @@ public final class SimulateCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return Main.EXIT_INVALID;
     }
-    LlmSimulator sim = builder.build().start();
+    LlmSimulator sim;
+    try {
+      sim = builder.build().start();
+    } catch (UncheckedIOException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage() + ": " + e.getCause());
+      return Main.EXIT_INVALID;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(sim::stop));
     spec.commandLine().getOut().println(sim.describe());
     spec.commandLine().getOut().flush();

@@ -39,7 +39,7 @@ public final class LlmSimulator implements AutoCloseable {
 
   private final SimulatorConfig config;
   private final FaultDecider decider;
-  private final RequestLog log = new RequestLog();
+  private final RequestLog log;
   private final CountDownLatch stopping = new CountDownLatch(1);
   private HttpServer server;
   private ExecutorService executor;
@@ -47,6 +47,9 @@ public final class LlmSimulator implements AutoCloseable {
   LlmSimulator(SimulatorConfig config) {
     this.config = Objects.requireNonNull(config, "config");
     this.decider = new FaultDecider(config.faults(), config.seed());
+    this.log =
+        new RequestLog(
+            config.requestLog() == null ? null : new RequestLogFile(config.requestLog()));
   }
 
   public static SimulatorConfig.Builder builder() {
@@ -72,7 +75,7 @@ public final class LlmSimulator implements AutoCloseable {
     executor = Executors.newCachedThreadPool(daemonThreads());
     server.setExecutor(executor);
     server.createContext(
-        "/", new SimulatorHandler(config, decider, log, Clock.systemUTC(), stopping));
+        "/", new SimulatorHandler(config, decider, log, Clock.systemUTC(), stopping, this::reset));
     server.start();
     return this;
   }
@@ -89,6 +92,7 @@ public final class LlmSimulator implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    log.close();
   }
 
   @Override
@@ -120,19 +124,23 @@ public final class LlmSimulator implements AutoCloseable {
 
   /** The requests that carried this {@code Idempotency-Key}. */
   public List<RecordedRequest> requestsWithKey(String idempotencyKey) {
-    return log.snapshot().stream()
+    return requests().stream()
         .filter(r -> Objects.equals(r.idempotencyKey(), idempotencyKey))
         .toList();
   }
 
   /**
    * Clears the log and call counters and re-seeds the rates, so the simulator behaves as if just
-   * started (schedules count from call 1 again).
+   * started (schedules count from call 1 again). Also served as {@code POST }{@value #RESET_PATH},
+   * and empties the request-log file.
    */
   public void reset() {
     decider.reset();
     log.clear();
   }
+
+  /** The path of the reset endpoint; namespaced so it cannot shadow an API a client calls. */
+  public static final String RESET_PATH = "/_steadfast/reset";
 
   /** A few lines for a terminal: where to point clients and what will go wrong. */
   public String describe() {
@@ -143,6 +151,10 @@ public final class LlmSimulator implements AutoCloseable {
     text.append("  OpenAI:    POST /v1/chat/completions  (endpoint ").append(base).append("/v1)\n");
     text.append("  Anthropic: POST /v1/messages          (endpoint ").append(base).append("/v1)\n");
     text.append("  HTTP:      GET /items?count=N, POST /echo\n");
+    text.append("  reset:     POST ").append(RESET_PATH).append('\n');
+    if (config.requestLog() != null) {
+      text.append("  request log: ").append(config.requestLog()).append('\n');
+    }
     text.append("  faults:    ")
         .append(faults)
         .append(" (seed ")

@@ -1,15 +1,27 @@
 package dev.steadfast.simulator;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
 /** The requests received, in arrival order, shared between handler threads and tests. */
-final class RequestLog {
+final class RequestLog implements AutoCloseable {
   private final List<RecordedRequest> entries = new ArrayList<>();
+  private final RequestLogFile file;
 
-  synchronized void add(RecordedRequest request) {
+  /**
+   * @param file where each request is also written as a JSON line, or null
+   */
+  RequestLog(RequestLogFile file) {
+    this.file = file;
+  }
+
+  synchronized void add(RecordedRequest request, Instant time) {
     entries.add(request);
+    if (file != null) {
+      file.append(request, time);
+    }
   }
 
   /** A copy sorted by sequence: handler threads may finish in another order than they arrived. */
@@ -21,5 +33,15 @@ final class RequestLog {
 
   synchronized void clear() {
     entries.clear();
+    if (file != null) {
+      file.truncate();
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (file != null) {
+      file.close();
+    }
   }
 }

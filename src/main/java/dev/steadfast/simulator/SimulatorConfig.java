@@ -1,5 +1,6 @@
 package dev.steadfast.simulator;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
@@ -21,6 +22,7 @@ import java.util.Objects;
  * @param contextWindows per model, in tokens; the key null applies to every other model
  * @param toolScripts per model, the tools to call in order before answering
  * @param apiKey the key clients must present, or null for no check
+ * @param requestLog a file to write each request to as a JSON line, or null
  */
 public record SimulatorConfig(
     int port,
@@ -31,7 +33,8 @@ public record SimulatorConfig(
     Duration hangFor,
     Map<String, Integer> contextWindows,
     Map<String, List<String>> toolScripts,
-    String apiKey) {
+    String apiKey,
+    Path requestLog) {
 
   /** The window quoted by an injected {@code context} fault for a model without its own. */
   public static final int DEFAULT_CONTEXT_WINDOW = 8192;
@@ -73,6 +76,7 @@ public record SimulatorConfig(
     private final Map<String, Integer> contextWindows = new HashMap<>();
     private final Map<String, List<String>> toolScripts = new LinkedHashMap<>();
     private String apiKey;
+    private Path requestLog;
 
     Builder() {}
 
@@ -140,6 +144,12 @@ public record SimulatorConfig(
       return this;
     }
 
+    /** Also writes each request to this file, one JSON line each, truncated at start. */
+    public Builder requestLog(Path file) {
+      this.requestLog = file;
+      return this;
+    }
+
     public SimulatorConfig config() {
       return new SimulatorConfig(
           port,
@@ -150,7 +160,8 @@ public record SimulatorConfig(
           hangFor,
           contextWindows,
           toolScripts,
-          apiKey);
+          apiKey,
+          requestLog);
     }
 
     /** A simulator with this configuration, not yet started. */

@@ -27,13 +27,15 @@ final class SimulatorHandler implements HttpHandler {
   private final FixtureEndpoints fixtures;
   private final Clock clock;
   private final CountDownLatch stopping;
+  private final Runnable reset;
 
   SimulatorHandler(
       SimulatorConfig config,
       FaultDecider decider,
       RequestLog log,
       Clock clock,
-      CountDownLatch stopping) {
+      CountDownLatch stopping,
+      Runnable reset) {
     this.config = config;
     this.decider = decider;
     this.log = log;
@@ -41,12 +43,17 @@ final class SimulatorHandler implements HttpHandler {
     this.fixtures = new FixtureEndpoints(config, decider);
     this.clock = clock;
     this.stopping = stopping;
+    this.reset = reset;
   }
 
   @Override
   public void handle(HttpExchange exchange) {
     try {
       byte[] raw = exchange.getRequestBody().readAllBytes();
+      if (exchange.getRequestURI().getPath().equals(LlmSimulator.RESET_PATH)) {
+        resetOrRefuse(exchange);
+        return;
+      }
       Handled handled = route(exchange, raw);
       log.add(
           new RecordedRequest(
@@ -57,7 +64,8 @@ final class SimulatorHandler implements HttpHandler {
               exchange.getRequestHeaders().getFirst("Idempotency-Key"),
               handled.body(),
               handled.fault() == null ? null : handled.fault().id(),
-              handled.outcome().status()));
+              handled.outcome().status()),
+          clock.instant());
       deliver(exchange, handled);
     } catch (IOException | RuntimeException e) {
       // The client went away or the server is stopping; closing below is all that is left to do.
@@ -65,6 +73,17 @@ final class SimulatorHandler implements HttpHandler {
       // Without response headers sent, close() drops the connection: that is the network fault.
       exchange.close();
     }
+  }
+
+  /** The reset is neither logged nor counted: the log it clears starts empty, at sequence 1. */
+  private void resetOrRefuse(HttpExchange exchange) throws IOException {
+    if (!exchange.getRequestMethod().equals("POST")) {
+      exchange.getResponseHeaders().set("Allow", "POST");
+      exchange.sendResponseHeaders(405, -1);
+      return;
+    }
+    reset.run();
+    exchange.sendResponseHeaders(204, -1);
   }
 
   private Handled route(HttpExchange exchange, byte[] raw) {
