@@ -24,6 +24,10 @@ final class OperatorHarness implements AutoCloseable {
   static final String ALLOWED_HOSTS = "steadfast.dev/allowed-hosts";
   SecretPolicy secretPolicy = SecretPolicy.ANNOTATED;
   List<String> jobServiceAccounts = List.of();
+
+  /** --enable-chaos; on by default so chaos suites need no setting, off to test the flag. */
+  boolean enableChaos = true;
+
   final KubernetesClient client;
   final LlmSimulator sim;
   SteadfastOperator operator;
@@ -52,7 +56,7 @@ final class OperatorHarness implements AutoCloseable {
             "steadfast-operator",
             NS,
             egressAllow,
-            true,
+            enableChaos,
             "test-" + java.util.UUID.randomUUID(),
             false,
             ConfigMapBreakerStore.DEFAULT_NAME,

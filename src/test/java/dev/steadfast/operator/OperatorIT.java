@@ -234,7 +234,12 @@ class OperatorIT {
         "egress",
         OperatorHarness.fastPolicy()
             + "  steps:\n    - name: a\n      http: {url: 'SIM/items?count=1'}\n");
-    await().atMost(Duration.ofSeconds(60)).until(() -> "Failed".equals(h.phase("egress")));
+    // Generous bounds, polled, no sleeps: the second half restarts the operator, and a loaded
+    // machine once took over 60 s for both halves together.
+    await("egress task Failed")
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> "Failed".equals(h.phase("egress")));
     var error = h.get("egress").getStatus().steps.get(0).lastError;
     assertThat(error.reason).isEqualTo("EgressDenied");
     assertThat(error.message).contains("127.0.0.1", "loopback", "--egress-allow");
@@ -246,7 +251,10 @@ class OperatorIT {
         "allowed",
         OperatorHarness.fastPolicy()
             + "  steps:\n    - name: a\n      http: {url: 'SIM/items?count=1'}\n");
-    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("allowed")));
+    await("allowed task Succeeded")
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> "Succeeded".equals(h.phase("allowed")));
     assertThat(sim.requests()).hasSize(1);
   }
 }
