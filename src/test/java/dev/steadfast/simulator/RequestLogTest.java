@@ -71,6 +71,36 @@ class RequestLogTest {
   }
 
   @Test
+  void theRequestLogFileHoldsOneLinePerRequestWithoutKeysOrBodiesAndResetEmptiesIt(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("log.jsonl");
+    String canary = "sk-canary-77aa";
+    try (LlmSimulator keyed =
+        LlmSimulator.builder().requireApiKey(canary).requestLog(file).build().start()) {
+      SimClient c = new SimClient(keyed);
+      c.post(
+          "/v1/chat/completions",
+          Requests.openAi("m", "secret prompt " + canary),
+          "Authorization",
+          "Bearer wrong-" + canary,
+          "Idempotency-Key",
+          "k1");
+
+      var lines = java.nio.file.Files.readAllLines(file);
+      assertThat(lines).hasSize(1);
+      var line = SimClient.json(lines.get(0));
+      assertThat(line.get("status").asInt()).isEqualTo(401);
+      assertThat(line.get("fault").asText()).isEqualTo("401");
+      assertThat(line.get("idempotencyKey").asText()).isEqualTo("k1");
+      assertThat(lines.get(0)).doesNotContain(canary).doesNotContain("secret prompt");
+
+      assertThat(c.post(LlmSimulator.RESET_PATH, "").statusCode()).isEqualTo(204);
+      assertThat(java.nio.file.Files.readString(file)).isEmpty();
+      assertThat(keyed.requests()).isEmpty();
+    }
+  }
+
+  @Test
   void unknownPathsAreLoggedAs404() throws Exception {
     assertThat(client.get("/v2/nothing").statusCode()).isEqualTo(404);
 
