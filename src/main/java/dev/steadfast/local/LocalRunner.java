@@ -45,8 +45,19 @@ public final class LocalRunner {
   }
 
   public AgentTaskStatus run(TaskRef task) throws InterruptedException {
+    return run(task, false);
+  }
+
+  /**
+   * Runs the task from its checkpoint; with {@code retry} (`steadfast run --retry`), a failed task
+   * first gets what the steadfast.dev/retry annotation gives it in a cluster.
+   */
+  public AgentTaskStatus run(TaskRef task, boolean retry) throws InterruptedException {
     AgentTaskStatus status = store.load().orElseGet(AgentTaskStatus::new);
     progress.print(engine.prepare(task, status));
+    if (retry) {
+      progress.print(LocalRetry.apply(engine, status));
+    }
     store.save(status);
     ExecutorService pool =
         Executors.newFixedThreadPool(
