@@ -10,11 +10,13 @@ import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.validation.Problem;
 import dev.steadfast.engine.validation.TaskValidator;
 import dev.steadfast.local.LocalSession;
+import dev.steadfast.local.RunFiles;
 import dev.steadfast.local.StateDir;
+import dev.steadfast.local.StateDirLock;
 import dev.steadfast.local.TaskFile;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +36,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Runs one AgentTask on this machine, no cluster. Checkpoints go to DIR/<name>/; running the"
           + " same command again after a crash resumes and never re-runs a finished step.",
-      "Exit codes: 0 Succeeded (degraded included), 1 Failed, 2 invalid input."
+      "Exit codes: 0 Succeeded (degraded included), 1 Failed, 2 invalid input (a bad file, spec,"
+          + " flag or directory), 3 suspended."
     })
 public final class RunCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The AgentTask YAML file.")
@@ -64,6 +67,13 @@ public final class RunCommand implements Callable<Integer> {
           "Longest response body a call may return, in bytes or as a quantity (768Ki); a longer"
               + " one fails the attempt OutputTooLarge (default ${DEFAULT-VALUE}, 768 KiB).")
   long maxResponseBytes;
+
+  @Option(
+      names = "--retry",
+      description =
+          "Run a Failed task again from its checkpoint, as the steadfast.dev/retry annotation does"
+              + " in a cluster: failed steps and the task get a fresh budget.")
+  boolean retry;
 
   @Option(names = "--quiet", description = "Print only the final line.")
   boolean quiet;
@@ -149,31 +159,42 @@ public final class RunCommand implements Callable<Integer> {
             annotations);
     boolean chaos =
         System.getenv("STEADFAST_CHAOS") != null && !System.getenv("STEADFAST_CHAOS").isBlank();
+    LocalSession.Options options =
+        new LocalSession.Options(
+            stateDir,
+            secretsDir,
+            quiet,
+            chaos,
+            defaults.get(),
+            (int) maxResponseBytes,
+            maxItems,
+            retry);
     AgentTaskStatus status;
+    // Every file-system problem is found before the first call and told in one line (exit 2).
     try {
-      status =
-          LocalSession.run(
-              ref,
-              new LocalSession.Options(
-                  stateDir,
-                  secretsDir,
-                  quiet,
-                  chaos,
-                  defaults.get(),
-                  (int) maxResponseBytes,
-                  maxItems),
-              System.out);
-    } catch (IllegalArgumentException e) {
-      err.println(file + ": " + e.getMessage());
-      err.flush();
-      return Main.EXIT_INVALID;
-    }
-    if (statusOut != null) {
-      if (statusOut.getParent() != null) {
-        Files.createDirectories(statusOut.getParent());
+      RunFiles.checkSecretsDir(secretsDir);
+      RunFiles.checkStatusOut(statusOut);
+      RunFiles.prepareStateDir(stateDir);
+      try (StateDirLock lock = StateDirLock.acquire(stateDir)) {
+        RunFiles.checkpoint(StateDir.taskDir(stateDir, meta.getName()));
+        status = LocalSession.run(ref, options, System.out);
+        if (statusOut != null) {
+          RunFiles.writeStatusOut(statusOut, Json.YAML.writeValueAsString(status));
+        }
       }
-      Files.writeString(statusOut, Json.YAML.writeValueAsString(status));
+    } catch (RunFiles.UnusableException e) {
+      return invalid(err, e.getMessage());
+    } catch (UncheckedIOException e) {
+      return invalid(err, e.getMessage() + ": " + e.getCause().getMessage());
+    } catch (IllegalArgumentException e) {
+      return invalid(err, file + ": " + e.getMessage());
     }
     return LocalSession.exitCode(status);
+  }
+
+  private static int invalid(PrintWriter err, String line) {
+    err.println(line);
+    err.flush();
+    return Main.EXIT_INVALID;
   }
 }

@@ -17,11 +17,13 @@ import java.util.Optional;
  * fsync, rename) so a kill at any moment leaves either the old or the new checkpoint.
  */
 public final class FileCheckpointStore {
+  static final String FILE = "status.json";
+
   private final Path file;
   private String lastWritten;
 
   public FileCheckpointStore(Path taskDir) {
-    this.file = taskDir.resolve("status.json");
+    this.file = taskDir.resolve(FILE);
   }
 
   public Optional<AgentTaskStatus> load() {
@@ -30,7 +32,7 @@ public final class FileCheckpointStore {
     }
     try {
       lastWritten = Files.readString(file);
-      return Optional.of(Json.MAPPER.readValue(lastWritten, AgentTaskStatus.class));
+      return Optional.ofNullable(Json.MAPPER.readValue(lastWritten, AgentTaskStatus.class));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read checkpoint " + file, e);
     }
@@ -47,22 +49,31 @@ public final class FileCheckpointStore {
     return true;
   }
 
+  /**
+   * Writes through a temp file of a unique name in the same directory (fsync, then an atomic
+   * rename), so neither a kill nor a second writer ever leaves half a file.
+   */
   static void writeAtomically(Path target, String content) {
+    Path tmp = null;
     try {
       Files.createDirectories(target.getParent());
-      Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-      try (FileChannel ch =
-          FileChannel.open(
-              tmp,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.WRITE,
-              StandardOpenOption.TRUNCATE_EXISTING)) {
+      tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.write(java.nio.ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
         ch.force(true);
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      tmp = null;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + target, e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+          // a stray temp file is harmless: it is never read
+        }
+      }
     }
   }
 }

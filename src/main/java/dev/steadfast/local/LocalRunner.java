@@ -33,6 +33,7 @@ public final class LocalRunner {
   private final Executor executor;
   private final FileCheckpointStore store;
   private final Progress progress;
+  private final UnitWatch units = new UnitWatch();
 
   private record Done(Attempt attempt, Outcome outcome, Duration took) {}
 
@@ -45,9 +46,21 @@ public final class LocalRunner {
   }
 
   public AgentTaskStatus run(TaskRef task) throws InterruptedException {
+    return run(task, false);
+  }
+
+  /**
+   * Runs the task from its checkpoint; with {@code retry} (`steadfast run --retry`), a failed task
+   * first gets what the steadfast.dev/retry annotation gives it in a cluster.
+   */
+  public AgentTaskStatus run(TaskRef task, boolean retry) throws InterruptedException {
     AgentTaskStatus status = store.load().orElseGet(AgentTaskStatus::new);
     progress.print(engine.prepare(task, status));
+    if (retry) {
+      progress.print(LocalRetry.apply(engine, status));
+    }
     store.save(status);
+    units.changes(status, false);
     ExecutorService pool =
         Executors.newFixedThreadPool(
             64,
@@ -63,6 +76,7 @@ public final class LocalRunner {
         List<EngineEvent> events = new ArrayList<>();
         Plan plan = engine.plan(task, status, running.keySet(), events);
         store.save(status);
+        events.addAll(units.changes(status, true));
         progress.print(events);
         for (Attempt a : plan.start()) {
           running.put(
@@ -98,6 +112,7 @@ public final class LocalRunner {
           List<EngineEvent> folded = new ArrayList<>();
           engine.complete(task, status, d.attempt(), d.outcome(), d.took(), folded);
           store.save(status);
+          folded.addAll(units.changes(status, true));
           progress.print(folded);
           next = completions.poll();
         }

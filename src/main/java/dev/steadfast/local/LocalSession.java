@@ -38,7 +38,27 @@ public final class LocalSession {
       boolean chaosEnabled,
       Policy defaultPolicy,
       int maxResponseBytes,
-      int maxItems) {
+      int maxItems,
+      boolean retry) {
+    public Options(
+        Path stateDir,
+        Path secretsDir,
+        boolean quiet,
+        boolean chaosEnabled,
+        Policy defaultPolicy,
+        int maxResponseBytes,
+        int maxItems) {
+      this(
+          stateDir,
+          secretsDir,
+          quiet,
+          chaosEnabled,
+          defaultPolicy,
+          maxResponseBytes,
+          maxItems,
+          false);
+    }
+
     public Options(Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled) {
       this(stateDir, secretsDir, quiet, chaosEnabled, EffectivePolicy.defaults());
     }
@@ -80,7 +100,8 @@ public final class LocalSession {
             options.maxItems());
     FileCheckpointStore store =
         new FileCheckpointStore(StateDir.taskDir(options.stateDir(), task.name()));
-    AgentTaskStatus status = new LocalRunner(engine, executor, store, progress).run(task);
+    AgentTaskStatus status =
+        new LocalRunner(engine, executor, store, progress).run(task, options.retry());
     progress.result(resultLine(status));
     return status;
   }
@@ -111,8 +132,14 @@ public final class LocalSession {
     return phase + ": " + s.message + " (attempts: " + (s.attempts == null ? 0 : s.attempts) + ")";
   }
 
-  /** Exit code of `steadfast run`: 0 Succeeded (degraded included), 1 otherwise. */
+  /** Exit code for a suspended task: nothing failed, nothing finished (SPEC §4). */
+  public static final int EXIT_SUSPENDED = 3;
+
+  /** Exit code of `steadfast run`: 0 Succeeded (degraded included), 3 Suspended, 1 otherwise. */
   public static int exitCode(AgentTaskStatus s) {
-    return s.phase == TaskPhase.Succeeded ? 0 : 1;
+    if (s.phase == TaskPhase.Succeeded) {
+      return 0;
+    }
+    return s.phase == TaskPhase.Suspended ? EXIT_SUSPENDED : 1;
   }
 }

@@ -155,4 +155,42 @@ class ValidateCommandTest {
       System.setErr(old);
     }
   }
+
+  @Test
+  void aliasesAndMergeKeysResolveAsKubectlResolvesThem(@TempDir Path dir) throws Exception {
+    // Before: `<<: *p` became {"<<": "p"} (an unknown field) and `*u` the string "u".
+    Path file = dir.resolve("anchors.yaml");
+    Files.writeString(
+        file,
+        "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: anchors}\n"
+            + "spec:\n  inputs: {base: &u 'https://api.test/x', p: &p {timeout: 5s}}\n"
+            + "  policy:\n    <<: *p\n    retry: {maxAttempts: 2}\n"
+            + "  steps:\n    - name: a\n      http: {url: *u}\n");
+    Result r = run("validate", file.toString());
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("anchors: valid");
+  }
+
+  @Test
+  void aDuplicateKeyIsRefusedNamingTheKey(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("dup.yaml");
+    Files.writeString(
+        file,
+        "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: dup}\n"
+            + "spec:\n  steps:\n    - name: a\n      http: {url: 'https://api.test/x'}\n"
+            + "      timeout: 5s\n      timeout: 50s\n");
+    String[][] commands = {
+      {"validate", file.toString()}, {"run", file.toString(), "--state-dir", dir + "/s"}
+    };
+    for (String[] args : commands) {
+      String cmd = args[0];
+      Result r = run(args);
+      assertThat(r.code).as(cmd).isEqualTo(2);
+      assertThat(r.err.lines().toList())
+          .as(cmd)
+          .singleElement()
+          .satisfies(l -> assertThat(l).contains("duplicate key \"timeout\"").contains("line 9"));
+    }
+    assertThat(dir.resolve("s")).doesNotExist();
+  }
 }

@@ -37,29 +37,48 @@ class AdmissionParityIT {
    * holding expressions.
    */
   static final Map<String, String> VALIDATE_ONLY =
-      Map.of(
-          "when-does-not-compile.yaml",
-          "task expressions are CEL over variables (inputs, steps, item) that exist only at run"
-              + " time; to the API server they are strings, and a CRD rule cannot compile CEL",
-          "when-type-error.yaml",
-          "type-checking a task expression needs its compiler and its variable declarations,"
-              + " which a CRD rule does not have",
-          "foreach-items-does-not-compile.yaml",
-          "forEach.items is a task expression: not compiled at admission",
-          "classify-when-does-not-compile.yaml",
-          "classify conditions are CEL over the response, compiled only by the engine",
-          "template-unknown-step.yaml",
-          "a reference to a step sits inside a {{ }} expression of a templated string; finding it"
-              + " means parsing the template and the expression, which a CRD rule cannot",
-          "template-later-step.yaml",
-          "the same, plus the order of steps: which step runs before which is read from the"
-              + " parsed references",
-          "when-cel-cost-bomb.yaml",
-          "the cost of a task expression depends on the values it runs over (here inputs.xs);"
-              + " the API server bounds the cost of the CRD's own rules, not of CEL held in strings",
-          "url-host-from-output.yaml",
-          "whether an expression lands in the scheme and host of a URL depends on the text"
-              + " rendered before it (inputs evaluated), which only the template renderer knows");
+      Map.ofEntries(
+          Map.entry(
+              "when-does-not-compile.yaml",
+              "task expressions are CEL over variables (inputs, steps, item) that exist only at run"
+                  + " time; to the API server they are strings, and a CRD rule cannot compile CEL"),
+          Map.entry(
+              "when-type-error.yaml",
+              "type-checking a task expression needs its compiler and its variable declarations,"
+                  + " which a CRD rule does not have"),
+          Map.entry(
+              "foreach-items-does-not-compile.yaml",
+              "forEach.items is a task expression: not compiled at admission"),
+          Map.entry(
+              "classify-when-does-not-compile.yaml",
+              "classify conditions are CEL over the response, compiled only by the engine"),
+          Map.entry(
+              "template-unknown-step.yaml",
+              "a reference to a step sits inside a {{ }} expression of a templated string; finding it"
+                  + " means parsing the template and the expression, which a CRD rule cannot"),
+          Map.entry(
+              "template-later-step.yaml",
+              "the same, plus the order of steps: which step runs before which is read from the"
+                  + " parsed references"),
+          Map.entry(
+              "when-cel-cost-bomb.yaml",
+              "the cost of a task expression depends on the values it runs over (here inputs.xs);"
+                  + " the API server bounds the cost of the CRD's own rules, not of CEL held in strings"),
+          Map.entry(
+              "url-host-from-output.yaml",
+              "whether an expression lands in the scheme and host of a URL depends on the text"
+                  + " rendered before it (inputs evaluated), which only the template renderer knows"),
+          Map.entry(
+              "outputschema-not-a-schema.yaml",
+              "outputSchema is free-form JSON to the API server (preserve-unknown-fields); checking"
+                  + " it against the JSON Schema meta-schema needs a JSON Schema validator"),
+          Map.entry(
+              "foreach-items-string-literal.yaml",
+              "forEach.items is a task expression: its type is known only to the CEL type checker"),
+          Map.entry(
+              "template-unclosed.yaml",
+              "a {{ without its }} is a templated string to the API server; a CRD rule could match"
+                  + " it, but the templates of a task are many fields deep, so only validate scans them"));
 
   static KubeApiServer server;
 

@@ -87,6 +87,11 @@ public final class Cel {
     return CelCost.estimate(compiled(expression).ast().getExpr());
   }
 
+  /** The type the checker gives an expression (dyn for anything read from inputs or steps). */
+  public dev.cel.common.types.CelType resultType(String expression) {
+    return compiled(expression).ast().getResultType();
+  }
+
   private Compiled compiled(String expression) {
     Compiled cached = cache.get(expression);
     if (cached != null) {

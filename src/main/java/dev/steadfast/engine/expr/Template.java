@@ -32,6 +32,11 @@ public final class Template {
     return out;
   }
 
+  /** Whether a {@code {{} is left without its closing braces once every placeholder is found. */
+  public static boolean unclosed(String template) {
+    return PLACEHOLDER.matcher(template).replaceAll("").contains("{{");
+  }
+
   /** Renders a template to a JSON value. */
   public static JsonNode render(Cel cel, String template, Map<String, ?> vars) {
     if (template == null) {

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.steadfast.api.Policy;
 import dev.steadfast.engine.Json;
+import dev.steadfast.engine.YamlDocuments;
 import dev.steadfast.engine.validation.ManifestValidator;
 import dev.steadfast.engine.validation.Problem;
 import dev.steadfast.engine.validation.SpecValidator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -43,12 +43,10 @@ public final class DefaultPolicy {
   public static Policy load(Path file) throws InvalidPolicyException {
     JsonNode node;
     try {
-      node = Json.YAML.readTree(Files.readString(file));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new InvalidPolicyException(
-          List.of(new Problem("(root)", "not YAML: " + e.getOriginalMessage())));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      List<JsonNode> docs = YamlDocuments.read(file);
+      node = docs.isEmpty() ? null : docs.get(0);
+    } catch (YamlDocuments.InvalidYamlException e) {
+      throw new InvalidPolicyException(List.of(new Problem("(root)", e.getMessage())));
     }
     return parse(node);
   }

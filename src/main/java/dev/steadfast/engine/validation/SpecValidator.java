@@ -32,6 +32,7 @@ public final class SpecValidator {
           "steps\\s*(?:\\.\\s*([A-Za-z_][A-Za-z0-9_]*)|\\[\\s*['\"]([^'\"]+)['\"]\\s*])");
 
   private final Cel cel = Cel.tasks();
+  private final SchemaCheck schemas = new SchemaCheck();
 
   public List<Problem> validate(AgentTaskSpec spec) {
     List<Problem> problems = new ArrayList<>();
@@ -84,6 +85,10 @@ public final class SpecValidator {
     }
     if (step.forEach != null) {
       expression(step.forEach.items, path + ".forEach.items", scope);
+      String notAList = ListExpression.problem(cel, step.forEach.items);
+      if (notAList != null) {
+        scope.out.add(new Problem(path + ".forEach.items", notAList));
+      }
       var tolerated = step.forEach.toleratedFailures;
       boolean ok =
           tolerated == null
@@ -111,6 +116,7 @@ public final class SpecValidator {
       }
       List<Tool> tools = step.agent.tools == null ? List.of() : step.agent.tools;
       for (int t = 0; t < tools.size(); t++) {
+        schema(tools.get(t).parameters, path + ".agent.tools[" + t + "].parameters", scope);
         if (tools.get(t).http == null) {
           scope.out.add(new Problem(path + ".agent.tools[" + t + "].http", "is required"));
         } else {
@@ -174,6 +180,7 @@ public final class SpecValidator {
     }
     template(llm.endpoint, path + ".endpoint", scope);
     url(llm.endpoint, path + ".endpoint", scope);
+    schema(llm.outputSchema, path + ".outputSchema", scope);
     if (llm.messages != null) {
       for (int m = 0; m < llm.messages.size(); m++) {
         template(llm.messages.get(m).content, path + ".messages[" + m + "].content", scope);
@@ -213,7 +220,15 @@ public final class SpecValidator {
         .forEach(p -> scope.out.add(new Problem(path, p)));
   }
 
+  private void schema(JsonNode schema, String path, Scope scope) {
+    schemas.problems(schema).forEach(p -> scope.out.add(new Problem(path, p)));
+  }
+
   private void template(String text, String path, Scope scope) {
+    if (text != null && Template.unclosed(text)) {
+      scope.out.add(
+          new Problem(path, "has a {{ without its closing }}; write both, or no {{ at all"));
+    }
     for (String expr : Template.expressions(text)) {
       expression(expr, path, scope);
     }

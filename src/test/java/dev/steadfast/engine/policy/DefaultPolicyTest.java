@@ -108,6 +108,6 @@ class DefaultPolicyTest {
         .satisfies(p -> assertThat(p.field()).isEqualTo("(root)"));
     assertThat(problems("retry: {maxAttempts: [1\n"))
         .singleElement()
-        .satisfies(p -> assertThat(p.message()).startsWith("not YAML"));
+        .satisfies(p -> assertThat(p.message()).startsWith("not valid YAML"));
   }
 }
