@@ -121,7 +121,7 @@ final class Outcomes {
       int allowed = llm == null || llm.repairAttempts == null ? 2 : llm.repairAttempts;
       if (llm != null && inc(unit.repairs) <= allowed) {
         unit.repairs = inc(unit.repairs);
-        appendRepair(unit, failed.invalidContent(), f, llm);
+        appendRepair(unit, failed.invalidContent(), f, llm, step.agent != null);
         retry = true;
         how =
             "asking again with the validation errors (repair " + unit.repairs + "/" + allowed + ")";
@@ -294,12 +294,19 @@ final class Outcomes {
     unit.phase = StepPhase.Pending;
   }
 
-  private static void appendRepair(UnitCheckpoint unit, String invalid, Failure f, LlmStep llm) {
+  /**
+   * Appends the bad answer and what was wrong with it. An agent's transcript is its conversation —
+   * the tool calls it made and their results — so the repair goes after it: dropping it would make
+   * the model call its tools again, and side-effecting tools would run twice. An llm step's
+   * transcript holds only repair exchanges: the model needs the last bad answer, not every one.
+   */
+  private static void appendRepair(
+      UnitCheckpoint unit, String invalid, Failure f, LlmStep llm, boolean agent) {
     ArrayNode transcript =
         unit.transcript instanceof ArrayNode a ? a : JsonNodeFactory.instance.arrayNode();
-    // Keep only the latest exchange: the model needs the last bad answer and what was wrong with
-    // it.
-    transcript.removeAll();
+    if (!agent) {
+      transcript.removeAll();
+    }
     transcript.addObject().put("role", "assistant").put("content", invalid == null ? "" : invalid);
     List<String> problems = Arrays.asList(f.message().split("; "));
     transcript
