@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.steadfast.api.ErrorInfo;
+import dev.steadfast.api.Fallback;
 import dev.steadfast.api.LlmStep;
 import dev.steadfast.api.Step;
 import dev.steadfast.api.StepPhase;
@@ -138,6 +139,36 @@ final class Outcomes {
       wait(unit, f, delay);
       events.add(
           EngineEvent.warning("StepRetrying", step.name, label(unit) + reasonText(f) + ", " + how));
+      return null;
+    }
+    if (f.tier() == Tier.Fatal) {
+      int next = fatalFallback(step, unit.stage, f.reason());
+      if (next < 0) {
+        // SPEC §1: a fatal error is not masked. A fallback with the same key would fail the same
+        // way and a value would hide a revoked key: the step fails and the task stalls, so the
+        // Secret-change retry (or a person) can act.
+        unit.phase = StepPhase.Failed;
+        unit.nextAttemptAt = null;
+        unit.waitReason = null;
+        return null;
+      }
+      // The fallback opted in to this reason: it runs, and the fatal error is still reported.
+      events.add(
+          EngineEvent.warning(
+              "FatalError",
+              step.name,
+              label(unit)
+                  + reasonText(f)
+                  + ": "
+                  + f.message()
+                  + "; trying fallback "
+                  + next
+                  + " (its onFatal lists "
+                  + f.reason()
+                  + ")"));
+      while (unit.stage < next) {
+        nextStage(unit);
+      }
       return null;
     }
     if (unit.stage < fallbacks) {
@@ -277,6 +308,20 @@ final class Outcomes {
   private static String fingerprint(UnitCheckpoint unit, Attempt attempt, Failure f) {
     return Json.sha256Hex(
         attempt.step() + "|" + unit.index + "|" + attempt.digest() + "|" + f.reason());
+  }
+
+  /**
+   * The stage (1-based fallback number) after {@code stage} whose fallback lists the fatal {@code
+   * reason} in onFatal, or -1 when none does.
+   */
+  private static int fatalFallback(Step step, int stage, String reason) {
+    List<Fallback> chain = step.fallbacks == null ? List.of() : step.fallbacks;
+    for (int s = stage; s < chain.size(); s++) {
+      if (chain.get(s).takesFatal(reason)) {
+        return s + 1;
+      }
+    }
+    return -1;
   }
 
   static void nextStage(UnitCheckpoint unit) {
