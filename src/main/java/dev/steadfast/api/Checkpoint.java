@@ -22,6 +22,14 @@ public class Checkpoint {
       "Versions of the Secrets the task references, when it stalled on Unauthorized, Forbidden or SecretNotFound; a change retries it.")
   public String secretsVersion;
 
+  @JsonPropertyDescription(
+      "When the task's budget was last refreshed by a retry (RFC 3339): the deadline counts from it instead of startedAt.")
+  public String budgetSince;
+
+  @JsonPropertyDescription(
+      "status.attempts when the task's budget was last refreshed by a retry: maxTotalAttempts counts the attempts made since.")
+  public Integer attemptsBeforeBudget;
+
   @JsonPropertyDescription("Per-step resume state, in spec order.")
   public List<StepCheckpoint> steps = new ArrayList<>();
 }

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.generator.annotation.ValidationRule;
 
-/** One alternative of a fallback chain; exactly one field is set. */
+/**
+ * One alternative of a fallback chain: exactly one of llm, http, cache or value, and optionally
+ * onFatal.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 // `value` is free-form JSON, which CEL cannot see: the rule says "not two of the others", and the
 // schema's minProperties/maxProperties of 1 (from @Size on Step.fallbacks' element type) say
@@ -30,6 +33,17 @@ public class Fallback {
   @JsonPropertyDescription("A fixed value used as the output.")
   @PreserveUnknownFields
   public JsonNode value;
+
+  @JsonPropertyDescription(
+      "Fatal reasons this fallback is tried for (for example [QuotaExhausted, NotFound]). A fatal"
+          + " error skips every fallback that does not list its reason: the step fails and the"
+          + " task stalls so that a person can act.")
+  public java.util.List<String> onFatal;
+
+  /** Whether this fallback opted in to the fatal {@code reason}. */
+  public boolean takesFatal(String reason) {
+    return onFatal != null && onFatal.contains(reason);
+  }
 
   /** Marker for the cache fallback; it has no settings yet. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -85,7 +85,9 @@ public class Step {
   @JsonPropertyDescription(
       "Ordered alternatives tried when attempts are exhausted, the breaker is open, or the error cannot be fixed by retrying.")
   @Size(max = 10)
-  public List<@Size(min = 1, max = 1) Fallback> fallbacks;
+  // One alternative, plus onFatal when set (SpecValidator and the CEL rule on Fallback say
+  // "exactly one alternative").
+  public List<@Size(min = 1, max = 2) Fallback> fallbacks;
 
   @JsonPropertyDescription(
       "When true, a failure of this step does not fail the task; later steps still run.")

@@ -87,10 +87,17 @@ public final class Checkpoints {
   }
 
   /**
-   * After a person fixed the cause of a failure: the failed steps get a fresh attempt budget and
-   * the task runs again from its checkpoint (finished steps are kept).
+   * After a person fixed the cause of a failure: the failed steps get a fresh attempt budget, and
+   * so does the task (maxTotalAttempts counts attempts from now, the deadline runs from {@code
+   * now}: SPEC §4), and it runs again from its checkpoint (finished steps are kept).
    */
-  public static void retryFailed(AgentTaskStatus status) {
+  static void retryFailed(AgentTaskStatus status, Instant now) {
+    if (status.checkpoint == null) {
+      status.checkpoint = new Checkpoint();
+    }
+    // status.attempts stays the task's total (the Attempts column); the budget counts from here.
+    status.checkpoint.attemptsBeforeBudget = status.attempts == null ? 0 : status.attempts;
+    status.checkpoint.budgetSince = now.toString();
     for (int i = 0; i < status.steps.size(); i++) {
       StepStatus ss = status.steps.get(i);
       if (ss.phase == StepPhase.Failed) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.steadfast.api.ErrorInfo;
+import dev.steadfast.api.Fallback;
 import dev.steadfast.api.LlmStep;
 import dev.steadfast.api.Step;
 import dev.steadfast.api.StepPhase;
@@ -121,7 +122,7 @@ final class Outcomes {
       int allowed = llm == null || llm.repairAttempts == null ? 2 : llm.repairAttempts;
       if (llm != null && inc(unit.repairs) <= allowed) {
         unit.repairs = inc(unit.repairs);
-        appendRepair(unit, failed.invalidContent(), f, llm);
+        appendRepair(unit, failed.invalidContent(), f, llm, step.agent != null);
         retry = true;
         how =
             "asking again with the validation errors (repair " + unit.repairs + "/" + allowed + ")";
@@ -138,6 +139,36 @@ final class Outcomes {
       wait(unit, f, delay);
       events.add(
           EngineEvent.warning("StepRetrying", step.name, label(unit) + reasonText(f) + ", " + how));
+      return null;
+    }
+    if (f.tier() == Tier.Fatal) {
+      int next = fatalFallback(step, unit.stage, f.reason());
+      if (next < 0) {
+        // SPEC §1: a fatal error is not masked. A fallback with the same key would fail the same
+        // way and a value would hide a revoked key: the step fails and the task stalls, so the
+        // Secret-change retry (or a person) can act.
+        unit.phase = StepPhase.Failed;
+        unit.nextAttemptAt = null;
+        unit.waitReason = null;
+        return null;
+      }
+      // The fallback opted in to this reason: it runs, and the fatal error is still reported.
+      events.add(
+          EngineEvent.warning(
+              "FatalError",
+              step.name,
+              label(unit)
+                  + reasonText(f)
+                  + ": "
+                  + f.message()
+                  + "; trying fallback "
+                  + next
+                  + " (its onFatal lists "
+                  + f.reason()
+                  + ")"));
+      while (unit.stage < next) {
+        nextStage(unit);
+      }
       return null;
     }
     if (unit.stage < fallbacks) {
@@ -279,6 +310,20 @@ final class Outcomes {
         attempt.step() + "|" + unit.index + "|" + attempt.digest() + "|" + f.reason());
   }
 
+  /**
+   * The stage (1-based fallback number) after {@code stage} whose fallback lists the fatal {@code
+   * reason} in onFatal, or -1 when none does.
+   */
+  private static int fatalFallback(Step step, int stage, String reason) {
+    List<Fallback> chain = step.fallbacks == null ? List.of() : step.fallbacks;
+    for (int s = stage; s < chain.size(); s++) {
+      if (chain.get(s).takesFatal(reason)) {
+        return s + 1;
+      }
+    }
+    return -1;
+  }
+
   static void nextStage(UnitCheckpoint unit) {
     unit.stage++;
     unit.stageAttempts = 0;
@@ -294,12 +339,19 @@ final class Outcomes {
     unit.phase = StepPhase.Pending;
   }
 
-  private static void appendRepair(UnitCheckpoint unit, String invalid, Failure f, LlmStep llm) {
+  /**
+   * Appends the bad answer and what was wrong with it. An agent's transcript is its conversation —
+   * the tool calls it made and their results — so the repair goes after it: dropping it would make
+   * the model call its tools again, and side-effecting tools would run twice. An llm step's
+   * transcript holds only repair exchanges: the model needs the last bad answer, not every one.
+   */
+  private static void appendRepair(
+      UnitCheckpoint unit, String invalid, Failure f, LlmStep llm, boolean agent) {
     ArrayNode transcript =
         unit.transcript instanceof ArrayNode a ? a : JsonNodeFactory.instance.arrayNode();
-    // Keep only the latest exchange: the model needs the last bad answer and what was wrong with
-    // it.
-    transcript.removeAll();
+    if (!agent) {
+      transcript.removeAll();
+    }
     transcript.addObject().put("role", "assistant").put("content", invalid == null ? "" : invalid);
     List<String> problems = Arrays.asList(f.message().split("; "));
     transcript

@@ -96,11 +96,13 @@ public final class TaskEngine {
   }
 
   /**
-   * After a person fixed the cause of a failure: failed steps get a fresh attempt budget and the
-   * task runs again from its checkpoint.
+   * "Retry requested" — the steadfast.dev/retry annotation, a changed Secret, or `steadfast run
+   * --retry`: failed steps get a fresh attempt budget, and so does the task (maxTotalAttempts and
+   * deadline count from now, SPEC §4); the task runs again from its checkpoint. Both drivers call
+   * this one method, so the two agree.
    */
   public void retryFailed(AgentTaskStatus status) {
-    Checkpoints.retryFailed(status);
+    Checkpoints.retryFailed(status, clock.instant());
   }
 
   /**
@@ -153,7 +155,11 @@ public final class TaskEngine {
     }
     Duration deadline = GoDuration.parse(task.spec().deadline);
     if (deadline != null) {
-      Instant due = Instant.parse(status.startedAt).plus(deadline);
+      String since =
+          status.checkpoint != null && status.checkpoint.budgetSince != null
+              ? status.checkpoint.budgetSince
+              : status.startedAt;
+      Instant due = Instant.parse(since).plus(deadline);
       if (!now.isBefore(due)) {
         failTask(
             task,
@@ -280,7 +286,7 @@ public final class TaskEngine {
     Step step = task.spec().steps.get(i);
     int budget = totalAttempts(task);
     while (!unit.phase.isFinal()) {
-      if (status.attempts != null && status.attempts >= budget) {
+      if (attemptsSpent(status) >= budget) {
         failTask(
             task,
             status,
@@ -750,6 +756,13 @@ public final class TaskEngine {
     return spec == null
         ? AgentTaskSpec.DEFAULT_TOTAL_ATTEMPTS
         : Math.min(spec, AgentTaskSpec.MAX_TOTAL_ATTEMPTS);
+  }
+
+  /** Attempts counted against maxTotalAttempts: those since the last retry refreshed it. */
+  private static int attemptsSpent(AgentTaskStatus status) {
+    int all = status.attempts == null ? 0 : status.attempts;
+    Integer before = status.checkpoint == null ? null : status.checkpoint.attemptsBeforeBudget;
+    return before == null ? all : all - before;
   }
 
   EffectivePolicy policy(TaskRef task, Step step) {

@@ -66,6 +66,9 @@ final class ValueChecks {
           && property.get("items") instanceof ObjectNode items) {
         AnnotatedType element = list.getAnnotatedActualTypeArguments()[0];
         Size size = element.getAnnotation(Size.class);
+        if (element.getType() == dev.steadfast.api.Fallback.class) {
+          exactlyOne(items, FALLBACK_ALTERNATIVES);
+        }
         if (size != null && items.has("properties")) {
           if (size.min() > 0) {
             put(items, "minProperties", size.min());
@@ -83,6 +86,20 @@ final class ValueChecks {
         walk(property, field.getType());
       }
     }
+  }
+
+  /**
+   * A fallback holds one alternative plus, optionally, onFatal, so property counts cannot say
+   * "exactly one" any more, and CEL cannot see the free-form {@code value}: a {@code oneOf} of
+   * {@code required} lists can, without CEL cost.
+   */
+  private static final List<String> FALLBACK_ALTERNATIVES =
+      List.of("llm", "http", "cache", "value");
+
+  private static void exactlyOne(ObjectNode items, List<String> names) {
+    var oneOf = items.putArray("oneOf");
+    names.forEach(n -> oneOf.addObject().putArray("required").add(n));
+    sortKeys(items);
   }
 
   private static void intRange(ObjectNode property, AnnotatedType type) {

@@ -24,7 +24,7 @@ class ResponseCacheIsolationTest {
   }
 
   AgentTaskStatus failing(TaskRef task) {
-    return h.run(task, r -> TaskEngineTest.fail(Tier.Fatal, "BadRequest", 400, null));
+    return h.run(task, r -> TaskEngineTest.fail(Tier.Recoverable, "InvalidRequest", 400, null));
   }
 
   @Test

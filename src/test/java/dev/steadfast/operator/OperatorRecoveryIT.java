@@ -164,6 +164,39 @@ class OperatorRecoveryIT {
   }
 
   @Test
+  void theRetryAnnotationAlsoRefreshesTheTasksAttemptBudget() {
+    harness(
+            LlmSimulator.builder()
+                .port(0)
+                .faults(FaultPlan.parse("500@1-3/gpt-4o"))
+                .build()
+                .start())
+        .startOperator();
+    h.apply(
+        "budget",
+        "  maxTotalAttempts: 2\n"
+            + OperatorHarness.fastPolicy()
+            + "  steps:\n"
+            + OperatorHarness.llmStep("a", "gpt-4o", ""));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Failed".equals(h.phase("budget")));
+    assertThat(h.get("budget").getStatus().steps.get(0).lastError.reason).isEqualTo("LoopDetected");
+    assertThat(sim.requests()).hasSize(2);
+    client
+        .resources(AgentTask.class)
+        .inNamespace("default")
+        .withName("budget")
+        .edit(
+            t -> {
+              t.getMetadata().setAnnotations(Map.of(AgentTask.RETRY_ANNOTATION, "1700000001"));
+              return t;
+            });
+    // A fresh budget of 2: one more 500, then the answer.
+    await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("budget")));
+    assertThat(sim.requests()).hasSize(4);
+    assertThat(h.get("budget").getStatus().attempts).isEqualTo(4);
+  }
+
+  @Test
   void aRefusedCheckpointWriteLosesNothingAndIsReportedAsAnEvent() {
     harness(LlmSimulator.builder().port(0).latency(Duration.ofMillis(1500)).build().start())
         .startOperator();

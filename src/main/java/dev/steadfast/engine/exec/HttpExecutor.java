@@ -140,10 +140,13 @@ public final class HttpExecutor implements Executor {
           try {
             body = Requests.STRICT_JSON.readTree(response.body());
           } catch (JsonProcessingException e) {
+            // SPEC §2: no repair can heal an http body, but a server that sent a broken or cut
+            // body (a proxy's HTML error page, a dropped connection mid-body) often answers
+            // right the next time: retried as Transient, then fallbacks.
             return failed(
                 redactor,
                 Failure.of(
-                    Tier.Recoverable,
+                    Tier.Transient,
                     "InvalidOutput",
                     "response from " + host + " is not JSON: " + e.getOriginalMessage()));
           }

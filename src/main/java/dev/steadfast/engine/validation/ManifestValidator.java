@@ -101,6 +101,12 @@ public final class ManifestValidator {
     List<Problem> problems = new ArrayList<>();
     Map<String, String> unreadable = new LinkedHashMap<>();
     for (ValidationMessage m : jsonSchema.validate(manifest)) {
+      if ("oneOf".equals(m.getType())) {
+        // The schema's only oneOf says "exactly one alternative" of a fallback, for the API
+        // server; SpecValidator reports the same thing in words ("a fallback must set exactly
+        // one of ..."), and a fallback of the wrong type already has its type problem.
+        continue;
+      }
       String path = fieldPath(m.getInstanceLocation().toString());
       if ("type".equals(m.getType())) {
         Object[] args = m.getArguments();

@@ -117,12 +117,13 @@ class HttpExecutorTest {
   }
 
   @Test
-  void aBodyThatIsNotJsonIsInvalidOutput() {
+  void aBodyThatIsNotJsonIsTransientInvalidOutput() {
     stub.respond(r -> new Reply(200, Map.of(), "<html>oops</html>"));
 
     Failure failure = failure(run(call("GET", stub.url("/"), null, null)));
 
-    assertThat(failure.tier()).isEqualTo(Tier.Recoverable);
+    // SPEC §2: nothing can repair an http body, but the next answer may be whole.
+    assertThat(failure.tier()).isEqualTo(Tier.Transient);
     assertThat(failure.reason()).isEqualTo("InvalidOutput");
   }
 
