@@ -202,7 +202,9 @@ public final class TaskEngine {
           continue;
         }
         if (busy >= concurrency) {
-          break;
+          // Not break: an in-flight unit further on (a restart left it in the checkpoint, so
+          // `running` lacks it) must still be started again, or nothing runs and nothing wakes.
+          continue;
         }
         if (unit.nextAttemptAt != null && Instant.parse(unit.nextAttemptAt).isAfter(now)) {
           wake = min(wake, Instant.parse(unit.nextAttemptAt));

@@ -25,9 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * re-sent attempt reused its key (a new key for the same attempt would be a second success), and
  * that every task Succeeded.
  */
-@org.junit.jupiter.api.Disabled(
-    "issue 12: exposes a bug: after kills, an uninterrupted `run` of kill-5 exited 1 with the task"
-        + " still Running (each: 2/6 items done); passes on other runs. Enable once fixed.")
 class RunKillSuiteIT {
   static final int KILLS = Integer.getInteger("kills.run", 50);
 
