@@ -202,7 +202,10 @@ public final class TaskEngine {
           continue;
         }
         if (busy >= concurrency) {
-          break;
+          // Not break: a later unit may be in flight in the checkpoint but not running here (the
+          // process restarted), and only this scan re-sends it; stopping at a unit that waits for
+          // its retry left such a task with nothing running and nothing scheduled, forever.
+          continue;
         }
         if (unit.nextAttemptAt != null && Instant.parse(unit.nextAttemptAt).isAfter(now)) {
           wake = min(wake, Instant.parse(unit.nextAttemptAt));
