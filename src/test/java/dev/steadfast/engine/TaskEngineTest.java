@@ -410,6 +410,53 @@ class TaskEngineTest {
     assertThat(done.steps.get(0).output.asText()).isEqualTo("A");
   }
 
+  /**
+   * Issue 12, found by the operator kill suite: item 0 waits for its retry while items 1 and 2 are
+   * in flight (concurrency 2), and the process dies. The new process must re-send items 1 and 2;
+   * the concurrency limit reached at item 0 once stopped the scan there, so nothing was started,
+   * nothing scheduled, and the task stayed Running forever.
+   */
+  @Test
+  void resumeResendsInFlightItemsBehindAnItemWaitingForItsRetry() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  inputs: {xs: [1, 2, 3]}\n  steps:\n    - name: each\n      forEach: {items: inputs.xs, concurrency: 2}\n"
+                + "      retry: {maxAttempts: 5, backoff: {initialDelay: 1s, maxDelay: 1s}}\n"
+                + "      http: {url: 'http://api.test/{{ item }}'}\n");
+    AgentTaskStatus s = new AgentTaskStatus();
+    var events = new java.util.ArrayList<EngineEvent>();
+    h.engine.prepare(t, s);
+    Plan p1 = h.engine.plan(t, s, java.util.Set.of(), events);
+    assertThat(p1.start())
+        .extracting(Attempt::key)
+        .containsExactly("uid-1/each/0/1", "uid-1/each/1/1");
+    h.engine.complete(
+        t,
+        s,
+        p1.start().get(0),
+        fail(Tier.Transient, "ServerError", 500, null),
+        Duration.ZERO,
+        events);
+    Plan p2 = h.engine.plan(t, s, java.util.Set.of("uid-1/each/1/1"), events);
+    assertThat(p2.start()).extracting(Attempt::key).containsExactly("uid-1/each/2/1");
+    // The process dies here; the new one starts after item 0's retry is due.
+    AgentTaskStatus restored = Json.copy(s, AgentTaskStatus.class);
+    EngineHarness fresh = new EngineHarness();
+    fresh.clock.set(h.clock.instant().plus(Duration.ofMinutes(1)));
+    fresh.engine.prepare(t, restored);
+    Plan resumed = fresh.engine.plan(t, restored, java.util.Set.of(), new java.util.ArrayList<>());
+    assertThat(resumed.start())
+        .extracting(Attempt::key)
+        .containsExactly("uid-1/each/1/1", "uid-1/each/2/1");
+    // And the task finishes from there, item 0 retried once both slots are free again.
+    AgentTaskStatus done = fresh.resume(t, restored, r -> ok("ok"), 20);
+    assertThat(done.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(fresh.requests)
+        .extracting(AttemptRequest::idempotencyKey)
+        .contains("uid-1/each/0/2");
+  }
+
   @Test
   void specChangeKeepsUnchangedFinishedSteps() {
     EngineHarness h = new EngineHarness();
