@@ -1,7 +1,7 @@
 package dev.steadfast.cli;
 
 import dev.steadfast.api.Policy;
-import dev.steadfast.engine.egress.EgressPolicy;
+import dev.steadfast.executors.egress.EgressPolicy;
 import dev.steadfast.operator.ConfigMapBreakerStore;
 import dev.steadfast.operator.HealthServer;
 import dev.steadfast.operator.SecretPolicy;

@@ -1,6 +1,6 @@
 package dev.steadfast.cli;
 
-import dev.steadfast.engine.GoDuration;
+import dev.steadfast.engine.format.GoDuration;
 import dev.steadfast.simulator.FaultPlan;
 import dev.steadfast.simulator.LlmSimulator;
 import java.io.UncheckedIOException;

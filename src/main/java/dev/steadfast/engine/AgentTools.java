@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.steadfast.api.Tool;
 import dev.steadfast.api.UnitCheckpoint;
+import dev.steadfast.engine.format.Json;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

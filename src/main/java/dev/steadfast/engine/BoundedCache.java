@@ -1,6 +1,7 @@
 package dev.steadfast.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.steadfast.engine.format.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Iterator;

@@ -8,6 +8,7 @@ import dev.steadfast.api.StepCheckpoint;
 import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.StepStatus;
 import dev.steadfast.api.TaskPhase;
+import dev.steadfast.engine.format.Json;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -12,6 +12,8 @@ import dev.steadfast.api.Tier;
 import dev.steadfast.api.UnitCheckpoint;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.format.GoDuration;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.BackoffSchedule;
 import dev.steadfast.engine.policy.EffectivePolicy;

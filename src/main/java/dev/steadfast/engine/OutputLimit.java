@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.api.Tier;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.format.Json;
 import java.nio.charset.StandardCharsets;
 
 /**

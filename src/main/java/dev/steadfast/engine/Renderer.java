@@ -18,6 +18,7 @@ import dev.steadfast.engine.expr.Cel;
 import dev.steadfast.engine.expr.CelValues;
 import dev.steadfast.engine.expr.Template;
 import dev.steadfast.engine.expr.UrlTemplate;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.llm.ChatMessage;
 import dev.steadfast.engine.llm.ContextTruncator;
 import java.util.ArrayList;

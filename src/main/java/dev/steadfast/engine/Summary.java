@@ -7,6 +7,7 @@ import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.StepStatus;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.api.UnitCheckpoint;
+import dev.steadfast.engine.format.GoDuration;
 import dev.steadfast.engine.status.Conditions;
 import java.time.Duration;
 import java.time.Instant;

@@ -15,7 +15,6 @@ import dev.steadfast.api.Tier;
 import dev.steadfast.api.Tool;
 import dev.steadfast.api.UnitCheckpoint;
 import dev.steadfast.engine.breaker.Breakers;
-import dev.steadfast.engine.exec.AgentWire;
 import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Failure;
@@ -24,6 +23,8 @@ import dev.steadfast.engine.expr.CelBudget;
 import dev.steadfast.engine.expr.CelCost;
 import dev.steadfast.engine.expr.ExpressionException;
 import dev.steadfast.engine.expr.UrlTemplate;
+import dev.steadfast.engine.format.GoDuration;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -433,7 +434,7 @@ public final class TaskEngine {
     if (tool != null) {
       // A tool call the model asked for: an HTTP call with a breaker of its own (the tool's host).
       call =
-          AgentWire.render(
+          Call.HttpCall.forTool(
               AgentTools.tool(step.agent.tools, tool.name()), tool.arguments(), task.spec().inputs);
       breakerKey = Breakers.defaultKey(((Call.HttpCall) call).url(), null);
     } else if (fallback != null && fallback.http != null) {
@@ -544,7 +545,7 @@ public final class TaskEngine {
         try {
           Call.HttpCall http;
           try {
-            http = AgentWire.render(def, tool.arguments(), task.spec().inputs);
+            http = Call.HttpCall.forTool(def, tool.arguments(), task.spec().inputs);
           } catch (UrlTemplate.UnsafeUrlException e) {
             return false; // not the model's mistake but the spec's: the attempt fails the task
           }

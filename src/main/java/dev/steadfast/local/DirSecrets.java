@@ -1,7 +1,7 @@
 package dev.steadfast.local;
 
 import dev.steadfast.api.SecretKeyRef;
-import dev.steadfast.engine.exec.Secrets;
+import dev.steadfast.executors.Secrets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

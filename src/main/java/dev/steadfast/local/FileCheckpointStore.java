@@ -1,7 +1,7 @@
 package dev.steadfast.local;
 
 import dev.steadfast.api.AgentTaskStatus;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

@@ -2,8 +2,8 @@ package dev.steadfast.local;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.steadfast.engine.Json;
 import dev.steadfast.engine.ResponseCache;
+import dev.steadfast.engine.format.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.steadfast.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.steadfast.engine.YamlDocuments;
+import dev.steadfast.engine.format.YamlDocuments;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -2,14 +2,14 @@ package dev.steadfast.operator;
 
 import dev.steadfast.api.JobEnvVar;
 import dev.steadfast.api.Tier;
-import dev.steadfast.engine.GoDuration;
 import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
 import dev.steadfast.engine.exec.Redactor;
-import dev.steadfast.engine.exec.Secrets;
+import dev.steadfast.engine.format.GoDuration;
+import dev.steadfast.executors.Secrets;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,9 +1,9 @@
 package dev.steadfast.operator;
 
 import dev.steadfast.api.SecretKeyRef;
-import dev.steadfast.engine.exec.PlainHttpHosts;
-import dev.steadfast.engine.exec.SecretBinding;
-import dev.steadfast.engine.exec.Secrets;
+import dev.steadfast.executors.PlainHttpHosts;
+import dev.steadfast.executors.SecretBinding;
+import dev.steadfast.executors.Secrets;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;

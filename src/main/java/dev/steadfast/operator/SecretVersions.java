@@ -7,7 +7,7 @@ import dev.steadfast.api.HttpStep;
 import dev.steadfast.api.LlmStep;
 import dev.steadfast.api.Step;
 import dev.steadfast.api.Tool;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;

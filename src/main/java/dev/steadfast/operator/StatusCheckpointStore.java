@@ -7,7 +7,7 @@ import dev.steadfast.api.OutputRef;
 import dev.steadfast.api.StepCheckpoint;
 import dev.steadfast.api.StepStatus;
 import dev.steadfast.api.UnitCheckpoint;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;

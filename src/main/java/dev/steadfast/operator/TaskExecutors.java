@@ -1,8 +1,8 @@
 package dev.steadfast.operator;
 
 import dev.steadfast.api.AgentTask;
-import dev.steadfast.engine.exec.ChaosExecutor;
 import dev.steadfast.engine.exec.Executor;
+import dev.steadfast.executors.ChaosExecutor;
 import java.security.SecureRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -3,7 +3,7 @@ package dev.steadfast.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.validation.ManifestValidator;
 import dev.steadfast.engine.validation.TaskValidator;
 import java.io.IOException;

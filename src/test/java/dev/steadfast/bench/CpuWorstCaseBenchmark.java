@@ -1,10 +1,10 @@
 package dev.steadfast.bench;
 
 import dev.steadfast.api.AgentTaskSpec;
-import dev.steadfast.engine.Json;
 import dev.steadfast.engine.expr.Cel;
 import dev.steadfast.engine.expr.CelCost;
 import dev.steadfast.engine.expr.ExpressionException;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.validation.SpecValidator;
 import java.util.Arrays;

@@ -1,7 +1,6 @@
 package dev.steadfast.bench;
 
 import dev.steadfast.api.AgentTask;
-import dev.steadfast.engine.Json;
 import dev.steadfast.engine.ResponseCache;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.TaskRef;
@@ -9,6 +8,7 @@ import dev.steadfast.engine.breaker.BreakerStore;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.local.FileCheckpointStore;
 import dev.steadfast.local.LocalRunner;

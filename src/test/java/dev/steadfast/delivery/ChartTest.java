@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.policy.DefaultPolicy;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.engine.validation.ManifestValidator;

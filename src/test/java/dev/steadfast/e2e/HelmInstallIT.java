@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.marcnuri.helm.Release;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.operator.ApiAccess;
 import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.operator.SecretPolicy;

@@ -7,7 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.StepStatus;
 import dev.steadfast.api.TaskPhase;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.operator.LoopbackEgress;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;

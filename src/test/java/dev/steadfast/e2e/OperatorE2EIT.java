@@ -7,7 +7,7 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.TaskPhase;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.Condition;
 import dev.steadfast.api.TaskPhase;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.status.Conditions;
 import dev.steadfast.operator.SteadfastOperator;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;

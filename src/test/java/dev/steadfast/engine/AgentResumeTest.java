@@ -11,6 +11,7 @@ import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.format.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

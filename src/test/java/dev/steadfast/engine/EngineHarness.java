@@ -6,6 +6,7 @@ import dev.steadfast.engine.breaker.BreakerStore;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import java.time.Duration;
 import java.time.Instant;

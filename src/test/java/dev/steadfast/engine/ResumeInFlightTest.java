@@ -8,6 +8,7 @@ import dev.steadfast.api.Tier;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.format.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

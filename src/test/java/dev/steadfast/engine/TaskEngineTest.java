@@ -12,6 +12,7 @@ import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.status.Conditions;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;

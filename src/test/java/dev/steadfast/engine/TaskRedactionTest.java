@@ -1,7 +1,7 @@
 package dev.steadfast.engine;
 
-import static dev.steadfast.engine.exec.CanaryEcho.CANARY;
-import static dev.steadfast.engine.exec.CanaryEcho.assertNoCanary;
+import static dev.steadfast.executors.CanaryEcho.CANARY;
+import static dev.steadfast.executors.CanaryEcho.assertNoCanary;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,9 +16,10 @@ import dev.steadfast.engine.breaker.BreakerStore;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call;
-import dev.steadfast.engine.exec.CanaryEcho;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.format.Json;
+import dev.steadfast.executors.CanaryEcho;
 import dev.steadfast.local.LocalSession;
 import java.nio.file.Files;
 import java.nio.file.Path;

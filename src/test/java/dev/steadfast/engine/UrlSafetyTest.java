@@ -9,6 +9,7 @@ import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.engine.format.Json;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,7 +1,7 @@
 package dev.steadfast.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.steadfast.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.simulator.FaultPlan;
 import dev.steadfast.simulator.IdempotencyAudit;
 import dev.steadfast.simulator.LlmSimulator;

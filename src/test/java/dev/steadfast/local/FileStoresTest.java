@@ -9,7 +9,7 @@ import dev.steadfast.api.SecretKeyRef;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.breaker.BreakerId;
 import dev.steadfast.engine.breaker.BreakerStore;
-import dev.steadfast.engine.exec.Secrets;
+import dev.steadfast.executors.Secrets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

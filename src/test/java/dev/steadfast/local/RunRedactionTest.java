@@ -1,13 +1,13 @@
 package dev.steadfast.local;
 
-import static dev.steadfast.engine.exec.CanaryEcho.CANARY;
-import static dev.steadfast.engine.exec.CanaryEcho.assertNoCanary;
+import static dev.steadfast.executors.CanaryEcho.CANARY;
+import static dev.steadfast.executors.CanaryEcho.assertNoCanary;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.cli.Main;
-import dev.steadfast.engine.Json;
-import dev.steadfast.engine.exec.CanaryEcho;
+import dev.steadfast.engine.format.Json;
+import dev.steadfast.executors.CanaryEcho;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;

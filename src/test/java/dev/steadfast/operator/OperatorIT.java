@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.StepPhase;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.simulator.FaultPlan;
 import dev.steadfast.simulator.LlmSimulator;
 import dev.steadfast.simulator.RecordedRequest;

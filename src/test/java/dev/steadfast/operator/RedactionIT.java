@@ -1,14 +1,14 @@
 package dev.steadfast.operator;
 
-import static dev.steadfast.engine.exec.CanaryEcho.CANARY;
-import static dev.steadfast.engine.exec.CanaryEcho.assertNoCanary;
+import static dev.steadfast.executors.CanaryEcho.CANARY;
+import static dev.steadfast.executors.CanaryEcho.assertNoCanary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
-import dev.steadfast.engine.Json;
-import dev.steadfast.engine.exec.CanaryEcho;
+import dev.steadfast.engine.format.Json;
+import dev.steadfast.executors.CanaryEcho;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;

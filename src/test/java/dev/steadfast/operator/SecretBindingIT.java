@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;

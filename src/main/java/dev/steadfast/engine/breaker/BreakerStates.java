@@ -2,7 +2,7 @@ package dev.steadfast.engine.breaker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;

@@ -44,6 +44,26 @@ public sealed interface Call {
           http.output == null || http.output.format == null ? "json" : http.output.format.name(),
           http.output == null ? null : http.output.select);
     }
+
+    /**
+     * A tool's HTTP call (agent steps) with its templates rendered against the model's arguments:
+     * only {@code args} and {@code inputs} are bound, every other task variable is null.
+     */
+    public static HttpCall forTool(
+        dev.steadfast.api.Tool tool, JsonNode arguments, JsonNode inputs) {
+      Map<String, Object> vars = new java.util.HashMap<>();
+      for (String v : dev.steadfast.engine.expr.Cel.TASK_VARIABLES) {
+        vars.put(v, dev.steadfast.engine.expr.CelValues.fromJson(null));
+      }
+      vars.put("args", dev.steadfast.engine.expr.CelValues.fromJson(arguments));
+      vars.put(
+          "inputs",
+          dev.steadfast.engine.expr.CelValues.fromJson(
+              inputs == null
+                  ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                  : inputs));
+      return render(tool.http, vars);
+    }
   }
 
   /** One chat completion. {@code api} is openai or anthropic. */

@@ -2,7 +2,7 @@ package dev.steadfast.engine.policy;
 
 import dev.steadfast.api.Backoff;
 import dev.steadfast.api.Backoff.Jitter;
-import dev.steadfast.engine.GoDuration;
+import dev.steadfast.engine.format.GoDuration;
 import java.time.Duration;
 
 /** A resolved backoff: every field set. */

@@ -7,7 +7,7 @@ import dev.steadfast.api.LoopDetection;
 import dev.steadfast.api.Policy;
 import dev.steadfast.api.RetryPolicy;
 import dev.steadfast.api.Step;
-import dev.steadfast.engine.GoDuration;
+import dev.steadfast.engine.format.GoDuration;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

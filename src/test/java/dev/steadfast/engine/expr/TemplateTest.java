@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

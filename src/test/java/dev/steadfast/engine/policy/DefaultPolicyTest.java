@@ -7,7 +7,7 @@ import dev.steadfast.api.Backoff.Jitter;
 import dev.steadfast.api.Policy;
 import dev.steadfast.api.Step;
 import dev.steadfast.api.Tier;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.validation.Problem;
 import java.nio.file.Files;
 import java.nio.file.Path;

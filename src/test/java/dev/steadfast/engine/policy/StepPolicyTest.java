@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.steadfast.api.Policy;
 import dev.steadfast.api.Step;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import org.junit.jupiter.api.Test;
 
 /** SPEC §1: each step may override any part of the policy, loop detection and classify too. */

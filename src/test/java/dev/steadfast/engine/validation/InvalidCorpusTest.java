@@ -2,7 +2,7 @@ package dev.steadfast.engine.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

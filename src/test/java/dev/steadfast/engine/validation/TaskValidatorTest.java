@@ -3,7 +3,7 @@ package dev.steadfast.engine.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
