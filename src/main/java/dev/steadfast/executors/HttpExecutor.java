@@ -31,22 +31,14 @@ import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 
-/** Runs {@code http} steps (SPEC §1): one request per attempt, the response classified. */
-public final class HttpExecutor implements Executor {
-  private final HttpTransport transport;
-  private final Secrets secrets;
-  private final Classifier classifiers;
-
-  /**
-   * @param transport shared by every executor; its egress policy decides where requests may go
-   * @param classifier redacts with each attempt's redactor (see {@link AttemptRequest#redactor()})
-   */
-  public HttpExecutor(HttpTransport transport, Secrets secrets, Classifier classifier) {
-    this.transport = transport;
-    this.secrets = secrets;
-    this.classifiers = classifier;
-  }
-
+/**
+ * Runs {@code http} steps (SPEC §1): one request per attempt, the response classified.
+ *
+ * @param transport shared by every executor; its egress policy decides where requests may go
+ * @param classifier redacts with each attempt's redactor (see {@link AttemptRequest#redactor()})
+ */
+public record HttpExecutor(HttpTransport transport, Secrets secrets, Classifier classifier)
+    implements Executor {
   @Override
   public Outcome execute(AttemptRequest request) {
     Redactor redactor = request.redactor();
@@ -59,7 +51,7 @@ public final class HttpExecutor implements Executor {
     } catch (IllegalArgumentException e) {
       return fatal(redactor, "InvalidSpec", e.getMessage());
     }
-    Classifier classifier = classifiers.with(redactor);
+    Classifier classifier = this.classifier.with(redactor);
     try {
       HttpTransport.Response response = transport.send(build(request, call, uri), timeout(request));
       if (!successful(call, response.status())) {

@@ -135,15 +135,6 @@ public final class HttpTransport implements AutoCloseable {
     return new HttpTransport(EgressPolicy.open());
   }
 
-  /** Connects anywhere, with this {@code --max-response-bytes} ({@code steadfast run}). */
-  public static HttpTransport open(int maxResponseBytes) {
-    return new HttpTransport(
-        EgressPolicy.open(),
-        EgressResolver.SYSTEM,
-        maxResponseBytes,
-        new BytesInFlight(Math.max(maxResponseBytes, BytesInFlight.DEFAULT_BYTES)));
-  }
-
   /** The longest body this transport reads. */
   public int maxResponseBytes() {
     return maxResponseBytes;

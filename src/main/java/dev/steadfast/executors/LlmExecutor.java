@@ -28,8 +28,13 @@ import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
  * Runs {@code llm} steps (SPEC §1): one chat completion per attempt in the openai or anthropic wire
  * format. Provider errors are classified by status and body; a 2xx reply must also be usable output
  * (OutputValidator), else it is Recoverable InvalidOutput and the reply is kept for repair.
+ *
+ * @param transport shared by every executor; its egress policy decides where requests may go
+ * @param classifier redacts with each attempt's redactor (see {@link AttemptRequest#redactor()})
  */
-public final class LlmExecutor implements Executor {
+public record LlmExecutor(
+    HttpTransport transport, Secrets secrets, Classifier classifier, OutputValidator validator)
+    implements Executor {
   public static final String OPENAI = "openai";
   public static final String ANTHROPIC = "anthropic";
 
@@ -41,23 +46,6 @@ public final class LlmExecutor implements Executor {
    * @param toolCalls the tool calls asked for, as the provider sent them, or null
    */
   public record Reply(String content, boolean cutOff, JsonNode toolCalls) {}
-
-  private final HttpTransport transport;
-  private final Secrets secrets;
-  private final Classifier classifiers;
-  private final OutputValidator validator;
-
-  /**
-   * @param transport shared by every executor; its egress policy decides where requests may go
-   * @param classifier redacts with each attempt's redactor (see {@link AttemptRequest#redactor()})
-   */
-  public LlmExecutor(
-      HttpTransport transport, Secrets secrets, Classifier classifier, OutputValidator validator) {
-    this.transport = transport;
-    this.secrets = secrets;
-    this.classifiers = classifier;
-    this.validator = validator;
-  }
 
   public static ObjectNode openAiRequest(LlmCall call) {
     return OpenAiWire.request(call);
@@ -129,7 +117,7 @@ public final class LlmExecutor implements Executor {
    */
   public Exchange send(AttemptRequest request, LlmCall call, ObjectNode body) {
     Redactor redactor = request.redactor();
-    Classifier classifier = classifiers.with(redactor);
+    Classifier classifier = this.classifier.with(redactor);
     String api = call.api() == null ? OPENAI : call.api().toLowerCase(Locale.ROOT);
     if (!api.equals(OPENAI) && !api.equals(ANTHROPIC)) {
       return failure(

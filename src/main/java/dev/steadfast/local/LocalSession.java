@@ -7,17 +7,10 @@ import dev.steadfast.engine.ItemLimit;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.breaker.Breakers;
-import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Executor;
-import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
-import dev.steadfast.executors.AgentExecutor;
-import dev.steadfast.executors.ChaosExecutor;
-import dev.steadfast.executors.Dispatcher;
-import dev.steadfast.executors.HttpExecutor;
+import dev.steadfast.executors.ExecutorWiring;
 import dev.steadfast.executors.HttpTransport;
-import dev.steadfast.executors.LlmExecutor;
-import dev.steadfast.executors.classify.Classifier;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -40,39 +33,17 @@ public final class LocalSession {
       int maxResponseBytes,
       int maxItems,
       boolean retry) {
-    public Options(
-        Path stateDir,
-        Path secretsDir,
-        boolean quiet,
-        boolean chaosEnabled,
-        Policy defaultPolicy,
-        int maxResponseBytes,
-        int maxItems) {
-      this(
-          stateDir,
-          secretsDir,
-          quiet,
-          chaosEnabled,
-          defaultPolicy,
-          maxResponseBytes,
-          maxItems,
-          false);
-    }
-
+    /** Operator defaults, default limits, no --retry: `steadfast demo`. */
     public Options(Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled) {
-      this(stateDir, secretsDir, quiet, chaosEnabled, EffectivePolicy.defaults());
-    }
-
-    public Options(
-        Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled, Policy defaultPolicy) {
       this(
           stateDir,
           secretsDir,
           quiet,
           chaosEnabled,
-          defaultPolicy,
+          EffectivePolicy.defaults(),
           HttpTransport.DEFAULT_MAX_RESPONSE_BYTES,
-          ItemLimit.DEFAULT);
+          ItemLimit.DEFAULT,
+          false);
     }
   }
 
@@ -82,11 +53,15 @@ public final class LocalSession {
       throws InterruptedException {
     Clock clock = Clock.systemUTC();
     Progress progress = new Progress(out, options.quiet(), clock);
-    Executor executor = executors(clock, options.secretsDir(), options.maxResponseBytes());
-    String chaos =
-        task.annotations() == null ? null : task.annotations().get("steadfast.dev/chaos");
-    if (options.chaosEnabled() && chaos != null) {
-      executor = ChaosExecutor.wrap(executor, chaos, new SecureRandom());
+    ExecutorWiring wiring =
+        ExecutorWiring.forDriver(
+            clock,
+            ExecutorWiring.Settings.local(options.maxResponseBytes(), options.chaosEnabled()),
+            new DirSecrets(options.secretsDir()),
+            Map.of());
+    Executor executor = wiring.forTask(task.annotations());
+    String chaos = wiring.chaos(task.annotations());
+    if (chaos != null) {
       progress.line("-", "Chaos", "fault injection on: " + chaos);
     }
     Breakers breakers = new Breakers(clock, new FileBreakerStore(options.stateDir()));
@@ -106,25 +81,14 @@ public final class LocalSession {
     return status;
   }
 
-  /** The http, llm and agent executors, sharing one HTTP client and secrets. */
+  /** The executors `steadfast run` uses, without chaos (tests and benchmarks run them bare). */
   public static Executor executors(Clock clock, Path secretsDir) {
-    return executors(clock, secretsDir, HttpTransport.DEFAULT_MAX_RESPONSE_BYTES);
-  }
-
-  /** The same, reading response bodies up to {@code maxResponseBytes}. */
-  public static Executor executors(Clock clock, Path secretsDir, int maxResponseBytes) {
-    // The user's own machine and network: no egress policy (SPEC §6 applies to the operator).
-    HttpTransport http = HttpTransport.open(maxResponseBytes);
-    DirSecrets secrets = new DirSecrets(secretsDir);
-    // No redactor here: each attempt brings its task's (AttemptRequest.redactor()).
-    Classifier classifier = new Classifier(clock);
-    HttpExecutor httpExecutor = new HttpExecutor(http, secrets, classifier);
-    LlmExecutor llmExecutor = new LlmExecutor(http, secrets, classifier, new OutputValidator());
-    return new Dispatcher(
-        Map.of(
-            Call.HttpCall.class, httpExecutor,
-            Call.LlmCall.class, llmExecutor,
-            Call.AgentCall.class, new AgentExecutor(llmExecutor)));
+    return ExecutorWiring.forDriver(
+            clock,
+            ExecutorWiring.Settings.local(HttpTransport.DEFAULT_MAX_RESPONSE_BYTES, false),
+            new DirSecrets(secretsDir),
+            Map.of())
+        .shared();
   }
 
   static String resultLine(AgentTaskStatus s) {

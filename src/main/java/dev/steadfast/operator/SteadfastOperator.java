@@ -7,18 +7,12 @@ import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Executor;
-import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.engine.validation.TaskValidator;
-import dev.steadfast.executors.AgentExecutor;
 import dev.steadfast.executors.BytesInFlight;
-import dev.steadfast.executors.Dispatcher;
-import dev.steadfast.executors.HttpExecutor;
+import dev.steadfast.executors.ExecutorWiring;
 import dev.steadfast.executors.HttpTransport;
-import dev.steadfast.executors.LlmExecutor;
-import dev.steadfast.executors.classify.Classifier;
 import dev.steadfast.executors.egress.EgressPolicy;
-import dev.steadfast.executors.egress.EgressResolver;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
@@ -273,8 +267,7 @@ public final class SteadfastOperator implements AutoCloseable {
             new SecureRandom(),
             config.defaultPolicy(),
             config.maxItems());
-    TaskExecutors executors =
-        new TaskExecutors(executors(client, clock, config), config.enableChaos());
+    TaskExecutors executors = new TaskExecutors(executors(client, clock, config));
     AgentTaskReconciler reconciler =
         new AgentTaskReconciler(
             TaskValidator.bundled(),
@@ -327,37 +320,27 @@ public final class SteadfastOperator implements AutoCloseable {
   }
 
   /**
-   * The http, llm, agent and job executors. One transport carries every http, llm and agent-tool
-   * call, so one egress policy decides them all, on the address each connection is made to.
+   * The shared executors (ExecutorWiring) behind --egress-allow, plus the job executor.
    *
    * @throws IllegalArgumentException naming --egress-allow and an entry it cannot read
    */
-  static Executor executors(KubernetesClient client, Clock clock, Config config) {
+  static ExecutorWiring executors(KubernetesClient client, Clock clock, Config config) {
     EgressPolicy egress = EgressPolicy.denyInternal(config.egressAllow());
-    HttpTransport http =
-        new HttpTransport(
-            egress,
-            EgressResolver.SYSTEM,
-            config.bodyLimits().maxResponseBytes(),
-            new BytesInFlight(config.bodyLimits().maxBytesInFlight()));
     // Plain http may carry a Secret-bound value only to a host --egress-allow names (SPEC §6).
     KubernetesSecrets secrets =
         new KubernetesSecrets(client, config.secretPolicy(), egress::namedByAllowList);
-    Classifier classifier = new Classifier(clock);
-    LlmExecutor llm = new LlmExecutor(http, secrets, classifier, new OutputValidator());
     // Jobs run in pods: their egress is the NetworkPolicy's business, not the operator's.
     Executor jobs =
         new JobExecutor(client, clock, config.secretPolicy(), config.jobServiceAccounts());
-    return new Dispatcher(
-        Map.of(
-            Call.HttpCall.class,
-            new HttpExecutor(http, secrets, classifier),
-            Call.LlmCall.class,
-            llm,
-            Call.AgentCall.class,
-            new AgentExecutor(llm),
-            Call.JobCall.class,
-            jobs));
+    return ExecutorWiring.forDriver(
+        clock,
+        new ExecutorWiring.Settings(
+            egress,
+            config.bodyLimits().maxResponseBytes(),
+            config.bodyLimits().maxBytesInFlight(),
+            config.enableChaos()),
+        secrets,
+        Map.of(Call.JobCall.class, jobs));
   }
 
   public SteadfastOperator start() {

@@ -10,6 +10,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * How long a server asked us to wait, from the headers providers actually send: {@code Retry-After}
@@ -55,23 +56,24 @@ public final class RetryAfter {
   }
 
   Duration retryAfter(String value) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    Duration seconds = seconds(value);
-    if (seconds != null) {
-      return seconds;
-    }
-    try {
-      Instant at =
-          ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-      return nonNegative(Duration.between(clock.instant(), at));
-    } catch (DateTimeParseException e) {
-      return null;
-    }
+    return secondsOr(
+        value,
+        v ->
+            nonNegative(
+                Duration.between(
+                    clock.instant(),
+                    ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant())));
   }
 
   static Duration relative(String value) {
+    return secondsOr(value, GoDuration::parse);
+  }
+
+  /**
+   * Plain seconds, else the header's other spelling ({@code otherwise}, given the stripped value);
+   * null when the value is absent or reads as neither.
+   */
+  private static Duration secondsOr(String value, Function<String, Duration> otherwise) {
     if (value == null || value.isBlank()) {
       return null;
     }
@@ -80,8 +82,8 @@ public final class RetryAfter {
       return seconds;
     }
     try {
-      return GoDuration.parse(value.strip());
-    } catch (IllegalArgumentException e) {
+      return otherwise.apply(value.strip());
+    } catch (DateTimeParseException | IllegalArgumentException e) {
       return null;
     }
   }
