@@ -1,0 +1,133 @@
+package dev.steadfast.engine;
+
+import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.Fallback;
+import dev.steadfast.api.Step;
+import dev.steadfast.api.StepPhase;
+import dev.steadfast.api.StepStatus;
+import dev.steadfast.api.UnitCheckpoint;
+import dev.steadfast.engine.exec.Failure;
+import dev.steadfast.engine.exec.Outcome;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Starts the next attempt of a unit, or settles it without one: a value or cache fallback answers
+ * at once, a tool call that cannot run is answered with its error, and an open breaker moves the
+ * unit to its next fallback or makes it wait. Every started attempt counts against the task's
+ * maxTotalAttempts.
+ */
+final class NextAttempt {
+  /** Folds an outcome the engine produced itself (a value or cache fallback) into the unit. */
+  interface Settle {
+    void settle(
+        TaskRef task,
+        AgentTaskStatus status,
+        Attempt attempt,
+        Outcome outcome,
+        Duration took,
+        List<EngineEvent> events);
+  }
+
+  private final Clock clock;
+  private final LoopDetector loops;
+  private final FallbackChain fallbacks;
+  private final ToolCalls tools;
+  private final AttemptRenderer renderer;
+  private final BreakerGate breakers;
+
+  NextAttempt(
+      Clock clock,
+      LoopDetector loops,
+      FallbackChain fallbacks,
+      ToolCalls tools,
+      AttemptRenderer renderer,
+      BreakerGate breakers) {
+    this.clock = clock;
+    this.loops = loops;
+    this.fallbacks = fallbacks;
+    this.tools = tools;
+    this.renderer = renderer;
+    this.breakers = breakers;
+  }
+
+  /** The attempt to start for the unit, or null (settled, waiting, or the task failed). */
+  Attempt start(
+      TaskRef task,
+      AgentTaskStatus status,
+      int i,
+      UnitCheckpoint unit,
+      List<EngineEvent> events,
+      Settle inline) {
+    Step step = task.spec().steps.get(i);
+    while (!unit.phase.isFinal()) {
+      Failure spent = loops.budgetSpent(task, status);
+      if (spent != null) {
+        Steps.failTask(task, status, spent, clock.instant(), events);
+        return null;
+      }
+      Fallback fallback = FallbackChain.at(step, unit.stage);
+      if (FallbackChain.answersInline(fallback)) {
+        Outcome outcome = fallbacks.inline(task, status, i, unit, fallback);
+        Attempt settled =
+            new Attempt(
+                step.name,
+                unit.index,
+                unit.attempts,
+                unit.stage,
+                fallback.kind(),
+                null,
+                null,
+                null);
+        inline.settle(task, status, settled, outcome, Duration.ZERO, events);
+        continue;
+      }
+      AgentTools.Pending tool = ToolCalls.pending(step, unit, fallback);
+      if (tool != null && tools.settle(task, step, unit, tool, events)) {
+        continue;
+      }
+      Attempt a;
+      try {
+        a = renderer.attempt(task, status, i, unit, unit.attempts + 1);
+      } catch (AttemptRenderer.Unrenderable e) {
+        Steps.failTask(task, status, e.failure(), clock.instant(), events);
+        return null;
+      }
+      if (a.breakerKey() != null && tool == null && !breakers.admits(task, step, a.breakerKey())) {
+        if (unit.stage < FallbackChain.of(step).size()) {
+          events.add(
+              EngineEvent.warning(
+                  EventType.CircuitOpen,
+                  step.name,
+                  "breaker " + a.breakerKey() + " is open; trying the next fallback"));
+          Units.nextStage(unit);
+          continue;
+        }
+        unit.phase = StepPhase.Waiting;
+        unit.waitReason = Reason.CircuitOpen.name();
+        unit.nextAttemptAt = breakers.retryAt(task, a.breakerKey()).toString();
+        return null;
+      }
+      begin(status, i, unit);
+      return a;
+    }
+    return null;
+  }
+
+  /** The attempt is under way: counted on the unit, the step and the task. */
+  private void begin(AgentTaskStatus status, int i, UnitCheckpoint unit) {
+    unit.attempts++;
+    unit.stageAttempts++;
+    unit.inFlight = unit.attempts;
+    unit.phase = StepPhase.Running;
+    unit.waitReason = null;
+    unit.nextAttemptAt = null;
+    if (unit.stageStartedAt == null) {
+      unit.stageStartedAt = clock.instant().toString();
+    }
+    status.attempts = (status.attempts == null ? 0 : status.attempts) + 1;
+    StepStatus ss = status.steps.get(i);
+    ss.attempts = (ss.attempts == null ? 0 : ss.attempts) + 1;
+  }
+}
