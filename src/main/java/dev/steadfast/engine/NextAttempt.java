@@ -11,6 +11,8 @@ import dev.steadfast.engine.exec.Outcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Starts the next attempt of a unit, or settles it without one: a value or cache fallback answers
@@ -19,23 +21,13 @@ import java.util.List;
  * maxTotalAttempts.
  */
 final class NextAttempt {
-  /** Folds an outcome the engine produced itself (a value or cache fallback) into the unit. */
-  interface Settle {
-    void settle(
-        TaskRef task,
-        AgentTaskStatus status,
-        Attempt attempt,
-        Outcome outcome,
-        Duration took,
-        List<EngineEvent> events);
-  }
-
   private final Clock clock;
   private final LoopDetector loops;
   private final FallbackChain fallbacks;
   private final ToolCalls tools;
   private final AttemptRenderer renderer;
   private final BreakerGate breakers;
+  private final Outcomes outcomes;
 
   NextAttempt(
       Clock clock,
@@ -43,23 +35,20 @@ final class NextAttempt {
       FallbackChain fallbacks,
       ToolCalls tools,
       AttemptRenderer renderer,
-      BreakerGate breakers) {
+      BreakerGate breakers,
+      Outcomes outcomes) {
     this.clock = clock;
     this.loops = loops;
     this.fallbacks = fallbacks;
     this.tools = tools;
     this.renderer = renderer;
     this.breakers = breakers;
+    this.outcomes = outcomes;
   }
 
   /** The attempt to start for the unit, or null (settled, waiting, or the task failed). */
   Attempt start(
-      TaskRef task,
-      AgentTaskStatus status,
-      int i,
-      UnitCheckpoint unit,
-      List<EngineEvent> events,
-      Settle inline) {
+      TaskRef task, AgentTaskStatus status, int i, UnitCheckpoint unit, List<EngineEvent> events) {
     Step step = task.spec().steps.get(i);
     while (!unit.phase.isFinal()) {
       Failure spent = loops.budgetSpent(task, status);
@@ -80,7 +69,7 @@ final class NextAttempt {
                 null,
                 null,
                 null);
-        inline.settle(task, status, settled, outcome, Duration.ZERO, events);
+        outcomes.fold(task, status, settled, outcome, Duration.ZERO, events);
         continue;
       }
       AgentTools.Pending tool = ToolCalls.pending(step, unit, fallback);
@@ -113,6 +102,30 @@ final class NextAttempt {
       return a;
     }
     return null;
+  }
+
+  /**
+   * An attempt the checkpoint holds in flight but nothing runs (the process restarted): it is sent
+   * again, with the same Idempotency-Key. Empty when it runs, or the spec cannot render it (the
+   * task failed).
+   */
+  Optional<Attempt> resend(
+      TaskRef task,
+      AgentTaskStatus status,
+      int i,
+      UnitCheckpoint unit,
+      Set<String> running,
+      List<EngineEvent> events) {
+    Step step = task.spec().steps.get(i);
+    if (running.contains(AttemptRenderer.key(task, status, step, unit, unit.inFlight))) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(renderer.attempt(task, status, i, unit, unit.inFlight));
+    } catch (AttemptRenderer.Unrenderable e) {
+      Steps.failTask(task, status, e.failure(), clock.instant(), events);
+      return Optional.empty();
+    }
   }
 
   /** The attempt is under way: counted on the unit, the step and the task. */

@@ -3,6 +3,7 @@ package dev.steadfast.engine;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.Step;
 import dev.steadfast.api.StepPhase;
+import dev.steadfast.api.TaskPhase;
 import dev.steadfast.api.Tier;
 import dev.steadfast.api.UnitCheckpoint;
 import dev.steadfast.engine.exec.Failure;
@@ -19,6 +20,9 @@ import java.util.List;
  */
 final class Outcomes {
   private final Clock clock;
+  private final TaskRedactors redactors;
+  private final ToolCalls tools;
+  private final BreakerGate breakers;
   private final TransientRetry retries;
   private final LoopDetector loops;
   private final FallbackChain fallbacks;
@@ -26,11 +30,17 @@ final class Outcomes {
 
   Outcomes(
       Clock clock,
+      TaskRedactors redactors,
+      ToolCalls tools,
+      BreakerGate breakers,
       TransientRetry retries,
       LoopDetector loops,
       FallbackChain fallbacks,
       TaskPolicies policies) {
     this.clock = clock;
+    this.redactors = redactors;
+    this.tools = tools;
+    this.breakers = breakers;
     this.retries = retries;
     this.loops = loops;
     this.fallbacks = fallbacks;
@@ -38,10 +48,64 @@ final class Outcomes {
   }
 
   /**
+   * Folds an attempt's outcome into the checkpoint; false when it was stale (a newer attempt
+   * exists, or the task failed meanwhile) and nothing changed.
+   */
+  boolean fold(
+      TaskRef task,
+      AgentTaskStatus status,
+      Attempt attempt,
+      Outcome outcome,
+      Duration took,
+      List<EngineEvent> events) {
+    int i = indexOf(task, attempt.step());
+    if (i < 0 || status.phase == TaskPhase.Failed) {
+      return false;
+    }
+    Step step = task.spec().steps.get(i);
+    UnitCheckpoint unit = Units.find(status.checkpoint.steps.get(i), attempt.item());
+    if (unit == null
+        || unit.phase.isFinal()
+        || (attempt.request() != null
+            && !Integer.valueOf(attempt.number()).equals(unit.inFlight))) {
+      return false;
+    }
+    unit.inFlight = null;
+    // The one place an attempt's output, transcript or message enters the checkpoint, the response
+    // cache, events and logs: from here on none of them carries a value the task resolved.
+    outcome = redactors.forOutcome(task, attempt.request()).redact(outcome);
+    AgentTools.Pending tool = ToolCalls.ranBy(step, unit, attempt);
+    if (tool != null) {
+      tools.complete(task, step, unit, attempt, tool, outcome, took, events);
+      return true;
+    }
+    outcome = OutputLimit.check(outcome);
+    if (attempt.breakerKey() != null) {
+      breakers.record(task, step, attempt, outcome, took, events);
+    }
+    Failure fatal = apply(task, status, i, unit, attempt, outcome, events);
+    if (fatal != null) {
+      Steps.failTask(task, status, fatal, clock.instant(), events);
+    } else if (unit.phase.isFinal()) {
+      Steps.unitFinished(task, status, i, clock.instant(), events);
+    }
+    return true;
+  }
+
+  private static int indexOf(TaskRef task, String step) {
+    for (int i = 0; i < task.spec().steps.size(); i++) {
+      if (task.spec().steps.get(i).name.equals(step)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
    * Folds one outcome into unit {@code unit} of step {@code i}. Returns the failure that must fail
    * the whole task (a loop, the deadline), or null.
    */
-  Failure apply(
+  private Failure apply(
       TaskRef task,
       AgentTaskStatus status,
       int i,

@@ -30,12 +30,9 @@ import java.util.random.RandomGenerator;
  */
 public final class TaskEngine {
   private final Clock clock;
-  private final TaskRedactors redactors;
+  private final TaskRedactors redactors = new TaskRedactors();
   private final StepStart steps;
   private final NextAttempt next;
-  private final AttemptRenderer renderer;
-  private final ToolCalls tools;
-  private final BreakerGate breakers;
   private final Outcomes outcomes;
 
   /** With the default --max-items ({@link ItemLimit#DEFAULT}). */
@@ -64,15 +61,15 @@ public final class TaskEngine {
     Renderer templates = new Renderer();
     LoopDetector loops = new LoopDetector();
     TransientRetry retries = new TransientRetry(clock, random);
-    this.clock = clock;
-    this.redactors = new TaskRedactors();
-    this.steps = new StepStart(clock, templates, maxItems);
-    this.renderer = new AttemptRenderer(templates, redactors, policies);
-    this.breakers = new BreakerGate(breakers, policies);
-    this.tools = new ToolCalls(clock, this.breakers, retries, loops, policies);
+    BreakerGate gate = new BreakerGate(breakers, policies);
+    ToolCalls tools = new ToolCalls(clock, gate, retries, loops, policies);
+    AttemptRenderer renderer = new AttemptRenderer(templates, redactors, policies);
     FallbackChain fallbacks = new FallbackChain(cache, renderer);
-    this.outcomes = new Outcomes(clock, retries, loops, fallbacks, policies);
-    this.next = new NextAttempt(clock, loops, fallbacks, tools, renderer, this.breakers);
+    this.clock = clock;
+    this.steps = new StepStart(clock, templates, maxItems);
+    this.outcomes =
+        new Outcomes(clock, redactors, tools, gate, retries, loops, fallbacks, policies);
+    this.next = new NextAttempt(clock, loops, fallbacks, tools, renderer, gate, outcomes);
   }
 
   public Clock clock() {
@@ -177,9 +174,7 @@ public final class TaskEngine {
           continue;
         }
         if (unit.inFlight != null) {
-          if (!running.contains(AttemptRenderer.key(task, status, step, unit, unit.inFlight))) {
-            resend(task, status, i, unit, start, events);
-          }
+          next.resend(task, status, i, unit, running, events).ifPresent(start::add);
           continue;
         }
         if (busy >= concurrency) {
@@ -191,7 +186,7 @@ public final class TaskEngine {
           wake = min(wake, Instant.parse(unit.nextAttemptAt));
           continue;
         }
-        Attempt a = next.start(task, status, i, unit, events, this::settle);
+        Attempt a = next.start(task, status, i, unit, events);
         if (status.phase == TaskPhase.Failed) {
           return new Plan(List.of(), null, true);
         }
@@ -209,21 +204,6 @@ public final class TaskEngine {
     return new Plan(start, wake, false);
   }
 
-  /** An attempt the checkpoint holds in flight but nothing runs: sent again, same key. */
-  private void resend(
-      TaskRef task,
-      AgentTaskStatus status,
-      int i,
-      UnitCheckpoint unit,
-      List<Attempt> start,
-      List<EngineEvent> events) {
-    try {
-      start.add(renderer.attempt(task, status, i, unit, unit.inFlight));
-    } catch (AttemptRenderer.Unrenderable e) {
-      Steps.failTask(task, status, e.failure(), clock.instant(), events);
-    }
-  }
-
   /**
    * Folds an attempt's outcome into the checkpoint. Stale outcomes (a newer attempt exists) are
    * ignored.
@@ -235,51 +215,9 @@ public final class TaskEngine {
       Outcome outcome,
       Duration took,
       List<EngineEvent> events) {
-    if (settle(task, status, attempt, outcome, took, events)) {
+    if (outcomes.fold(task, status, attempt, outcome, took, events)) {
       Summary.update(task, status, clock.instant(), false);
     }
-  }
-
-  /** {@link #complete} without the summary; false when the outcome was stale. */
-  private boolean settle(
-      TaskRef task,
-      AgentTaskStatus status,
-      Attempt attempt,
-      Outcome outcome,
-      Duration took,
-      List<EngineEvent> events) {
-    int i = indexOf(task, attempt.step());
-    if (i < 0 || status.phase == TaskPhase.Failed) {
-      return false;
-    }
-    Step step = task.spec().steps.get(i);
-    UnitCheckpoint unit = Units.find(status.checkpoint.steps.get(i), attempt.item());
-    if (unit == null
-        || unit.phase.isFinal()
-        || (attempt.request() != null
-            && !Integer.valueOf(attempt.number()).equals(unit.inFlight))) {
-      return false;
-    }
-    unit.inFlight = null;
-    // The one place an attempt's output, transcript or message enters the checkpoint, the response
-    // cache, events and logs: from here on none of them carries a value the task resolved.
-    outcome = redactors.forOutcome(task, attempt.request()).redact(outcome);
-    AgentTools.Pending tool = ToolCalls.ranBy(step, unit, attempt);
-    if (tool != null) {
-      tools.complete(task, step, unit, attempt, tool, outcome, took, events);
-      return true;
-    }
-    outcome = OutputLimit.check(outcome);
-    if (attempt.breakerKey() != null) {
-      breakers.record(task, step, attempt, outcome, took, events);
-    }
-    Failure fatal = outcomes.apply(task, status, i, unit, attempt, outcome, events);
-    if (fatal != null) {
-      Steps.failTask(task, status, fatal, clock.instant(), events);
-    } else if (unit.phase.isFinal()) {
-      Steps.unitFinished(task, status, i, clock.instant(), events);
-    }
-    return true;
   }
 
   /**
@@ -304,15 +242,6 @@ public final class TaskEngine {
       TaskRef task, AgentTaskStatus status, Failure failure, List<EngineEvent> events) {
     Steps.failTask(task, status, failure, clock.instant(), events);
     Summary.update(task, status, clock.instant(), false);
-  }
-
-  private static int indexOf(TaskRef task, String step) {
-    for (int i = 0; i < task.spec().steps.size(); i++) {
-      if (task.spec().steps.get(i).name.equals(step)) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   private static Instant min(Instant a, Instant b) {
