@@ -1,6 +1,7 @@
 package dev.steadfast.engine.exec;
 
 import dev.steadfast.api.Tier;
+import dev.steadfast.engine.Reason;
 import java.util.Map;
 
 /** Routes each call to the executor for its kind; a kind without one fails as unsupported. */
@@ -18,7 +19,7 @@ public final class Dispatcher implements Executor {
       return new Outcome.Failed(
           Failure.of(
               Tier.Fatal,
-              "InvalidSpec",
+              Reason.InvalidSpec.name(),
               request.call().getClass().getSimpleName() + " is not supported here"));
     }
     try {
@@ -27,7 +28,9 @@ public final class Dispatcher implements Executor {
       // An executor bug must not kill the driver: it becomes a retryable failure.
       return new Outcome.Failed(
           Failure.of(
-              Tier.Transient, "NetworkError", "executor error: " + ex.getClass().getSimpleName()));
+              Tier.Transient,
+              Reason.NetworkError.name(),
+              "executor error: " + ex.getClass().getSimpleName()));
     }
   }
 }
