@@ -69,7 +69,7 @@ final class NextAttempt {
                 null,
                 null,
                 null);
-        outcomes.fold(task, status, settled, outcome, Duration.ZERO, events);
+        outcomes.fold(settled, outcome, Duration.ZERO, task, status, events);
         continue;
       }
       AgentTools.Pending tool = ToolCalls.pending(step, unit, fallback);

@@ -52,11 +52,11 @@ final class Outcomes {
    * exists, or the task failed meanwhile) and nothing changed.
    */
   boolean fold(
-      TaskRef task,
-      AgentTaskStatus status,
       Attempt attempt,
       Outcome outcome,
       Duration took,
+      TaskRef task,
+      AgentTaskStatus status,
       List<EngineEvent> events) {
     int i = indexOf(task, attempt.step());
     if (i < 0 || status.phase == TaskPhase.Failed) {

@@ -215,7 +215,7 @@ public final class TaskEngine {
       Outcome outcome,
       Duration took,
       List<EngineEvent> events) {
-    if (outcomes.fold(task, status, attempt, outcome, took, events)) {
+    if (outcomes.fold(attempt, outcome, took, task, status, events)) {
       Summary.update(task, status, clock.instant(), false);
     }
   }
