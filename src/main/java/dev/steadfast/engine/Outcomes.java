@@ -123,8 +123,7 @@ final class Outcomes {
     }
     if (outcome instanceof Outcome.Success s) {
       fallbacks.remember(task, step, attempt, s.output());
-      succeed(step, unit, attempt, s);
-      events.addAll(succeeded(step, unit, attempt));
+      succeed(step, unit, attempt, s, events);
       return null;
     }
     Outcome.Failed f = (Outcome.Failed) outcome;
@@ -135,28 +134,26 @@ final class Outcomes {
     return fail(step, unit, attempt, f, policies.of(task, step), events);
   }
 
-  private static void succeed(Step step, UnitCheckpoint unit, Attempt attempt, Outcome.Success s) {
+  /** The unit has its output; a fallback that produced it is news (SPEC §3 FallbackUsed). */
+  private static void succeed(
+      Step step,
+      UnitCheckpoint unit,
+      Attempt attempt,
+      Outcome.Success s,
+      List<EngineEvent> events) {
     unit.phase = StepPhase.Succeeded;
     unit.output = s.output();
     unit.fallback = attempt.fallback();
     unit.nextAttemptAt = null;
     unit.waitReason = null;
-  }
-
-  private static List<EngineEvent> succeeded(Step step, UnitCheckpoint unit, Attempt attempt) {
-    if (attempt.fallback() == null) {
-      return List.of();
+    if (attempt.fallback() != null) {
+      String produced = "fallback " + attempt.stage() + " (" + attempt.fallback() + ")";
+      events.add(
+          EngineEvent.warning(
+              EventType.FallbackUsed,
+              step.name,
+              Units.label(unit) + produced + " produced the output"));
     }
-    return List.of(
-        EngineEvent.warning(
-            EventType.FallbackUsed,
-            step.name,
-            Units.label(unit)
-                + "fallback "
-                + attempt.stage()
-                + " ("
-                + attempt.fallback()
-                + ") produced the output"));
   }
 
   /** An agent iteration: keep the transcript, start the next one at once. */
