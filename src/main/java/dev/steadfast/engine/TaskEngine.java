@@ -30,7 +30,7 @@ import java.util.random.RandomGenerator;
  */
 public final class TaskEngine {
   private final Clock clock;
-  private final TaskRedactors redactors = new TaskRedactors();
+  private final TaskRedactors redactors;
   private final StepStart steps;
   private final NextAttempt next;
   private final Outcomes outcomes;
@@ -46,8 +46,6 @@ public final class TaskEngine {
   }
 
   /**
-   * Wires the collaborators, each one rule of SPEC.md.
-   *
    * @param maxItems the most items a forEach step may have (--max-items)
    */
   public TaskEngine(
@@ -57,19 +55,16 @@ public final class TaskEngine {
       RandomGenerator random,
       Policy defaults,
       int maxItems) {
-    TaskPolicies policies = new TaskPolicies(defaults);
-    Renderer templates = new Renderer();
-    LoopDetector loops = new LoopDetector();
-    TransientRetry retries = new TransientRetry(clock, random);
-    BreakerGate gate = new BreakerGate(breakers, policies);
-    ToolCalls tools = new ToolCalls(clock, gate, retries, loops, policies);
-    AttemptRenderer renderer = new AttemptRenderer(templates, redactors, policies);
-    FallbackChain fallbacks = new FallbackChain(cache, renderer);
-    this.clock = clock;
-    this.steps = new StepStart(clock, templates, maxItems);
-    this.outcomes =
-        new Outcomes(clock, redactors, tools, gate, retries, loops, fallbacks, policies);
-    this.next = new NextAttempt(clock, loops, fallbacks, tools, renderer, gate, outcomes);
+    this(Collaborators.wire(clock, random, defaults, maxItems, breakers, cache));
+  }
+
+  /** With the collaborators {@link Collaborators#wire} built. */
+  TaskEngine(Collaborators parts) {
+    this.clock = parts.clock();
+    this.redactors = parts.redactors();
+    this.steps = parts.steps();
+    this.next = parts.next();
+    this.outcomes = parts.outcomes();
   }
 
   public Clock clock() {
