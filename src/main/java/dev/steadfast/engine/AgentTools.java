@@ -68,7 +68,7 @@ final class AgentTools {
         .put("toolCallId", call.id())
         .put("name", call.name())
         .put("content", content);
-    Outcomes.nextAction(unit);
+    Units.nextAction(unit);
   }
 
   /** A tool's output as the model reads it: text as is, JSON as JSON text, cut at 8 KiB. */

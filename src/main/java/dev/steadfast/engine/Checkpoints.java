@@ -36,7 +36,8 @@ public final class Checkpoints {
       boolean started = status.attempts != null && status.attempts > 0;
       if (started && status.phase != null && !status.phase.isFinal()) {
         events.add(
-            EngineEvent.normal("Resumed", status.currentStep, "resuming from the checkpoint"));
+            EngineEvent.normal(
+                EventType.Resumed, status.currentStep, "resuming from the checkpoint"));
       }
       return events;
     }
@@ -73,7 +74,7 @@ public final class Checkpoints {
       status.nextAttemptAt = null;
       events.add(
           EngineEvent.normal(
-              "SpecChanged",
+              EventType.SpecChanged,
               null,
               "spec changed; finished steps that did not change keep their outputs"));
     }
@@ -105,18 +106,7 @@ public final class Checkpoints {
         ss.phase = StepPhase.Pending;
         ss.completedAt = null;
         // Units keep their attempt count: the retry is a new attempt with a new Idempotency-Key.
-        status
-            .checkpoint
-            .steps
-            .get(i)
-            .units
-            .forEach(
-                u -> {
-                  if (u.phase == StepPhase.Failed) {
-                    Outcomes.nextStage(u);
-                    u.stage = 0;
-                  }
-                });
+        status.checkpoint.steps.get(i).units.forEach(Units::retry);
       }
     }
     status.phase = TaskPhase.Pending;

@@ -21,7 +21,7 @@ public final class ItemLimit {
     }
     return Failure.of(
         Tier.Fatal,
-        "InvalidSpec",
+        Reason.InvalidSpec.name(),
         step
             + ": forEach.items yields "
             + size

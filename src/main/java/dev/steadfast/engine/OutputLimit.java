@@ -18,7 +18,7 @@ public final class OutputLimit {
   /** 768 KiB of JSON: fits a ConfigMap with room for its metadata. */
   public static final int MAX_BYTES = 768 * 1024;
 
-  public static final String REASON = "OutputTooLarge";
+  public static final String REASON = Reason.OutputTooLarge.name();
 
   private OutputLimit() {}
 

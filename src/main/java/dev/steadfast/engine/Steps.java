@@ -70,7 +70,7 @@ final class Steps {
       if (u.phase == StepPhase.Succeeded) {
         events.add(
             EngineEvent.normal(
-                "StepSucceeded",
+                EventType.StepSucceeded,
                 step.name,
                 u.fallback == null ? "succeeded" : "succeeded through fallback " + u.fallback));
       } else {
@@ -101,7 +101,7 @@ final class Steps {
       ss.lastError =
           new ErrorInfo(
               Tier.Recoverable,
-              "PartialFailure",
+              Reason.PartialFailure.name(),
               failed
                   + " of "
                   + ss.items.total
@@ -120,7 +120,7 @@ final class Steps {
     ss.fallback = anyFallback ? "items" : null;
     events.add(
         EngineEvent.normal(
-            "StepSucceeded",
+            EventType.StepSucceeded,
             step.name,
             ss.items.succeeded
                 + "/"
@@ -133,9 +133,9 @@ final class Steps {
       TaskRef task, AgentTaskStatus status, Step step, StepStatus ss, List<EngineEvent> events) {
     ErrorInfo e = ss.lastError;
     String what = e == null ? "failed" : e.reason + ": " + e.message;
-    events.add(EngineEvent.warning("StepFailed", step.name, what));
+    events.add(EngineEvent.warning(EventType.StepFailed, step.name, what));
     if (e != null && e.tier == Tier.Fatal) {
-      events.add(EngineEvent.warning("FatalError", step.name, what));
+      events.add(EngineEvent.warning(EventType.FatalError, step.name, what));
     }
     if (!Boolean.TRUE.equals(step.continueOnFailure)) {
       status.phase = TaskPhase.Failed;
@@ -149,7 +149,6 @@ final class Steps {
       TaskRef task,
       AgentTaskStatus status,
       Failure failure,
-      ErrorInfo info,
       Instant now,
       List<EngineEvent> events) {
     for (int i = 0; i < status.steps.size(); i++) {
@@ -158,32 +157,36 @@ final class Steps {
         if (!ss.phase.isFinal()) {
           ss.phase = StepPhase.Failed;
           ss.completedAt = now.toString();
-          status
-              .checkpoint
-              .steps
-              .get(i)
-              .units
-              .forEach(
-                  u -> {
-                    u.inFlight = null;
-                    u.nextAttemptAt = null;
-                    if (!u.phase.isFinal()) {
-                      u.phase = StepPhase.Failed;
-                    }
-                  });
+          status.checkpoint.steps.get(i).units.forEach(Units::stop);
         }
-        ss.lastError = info;
-        String name = ss.name;
-        if ("LoopDetected".equals(failure.reason())
-            && events.stream().noneMatch(ev -> ev.reason().equals("LoopDetected"))) {
-          events.add(EngineEvent.warning("LoopDetected", name, failure.message()));
+        ss.lastError = Errors.info(failure, now);
+        if (LoopDetector.isLoop(failure)
+            && events.stream().noneMatch(ev -> ev.type() == EventType.LoopDetected)) {
+          events.add(EngineEvent.warning(EventType.LoopDetected, ss.name, failure.message()));
         }
         events.add(
-            EngineEvent.warning("FatalError", name, failure.reason() + ": " + failure.message()));
+            EngineEvent.warning(
+                EventType.FatalError, ss.name, failure.reason() + ": " + failure.message()));
         break;
       }
     }
     status.phase = TaskPhase.Failed;
+  }
+
+  /**
+   * The outputs of step {@code stepName} cannot be kept: they are dropped and the step is made the
+   * first unfinished one again, so {@link #failTask} records the failure there and a retry runs it.
+   */
+  static void discard(AgentTaskStatus status, String stepName) {
+    for (int i = 0; i < status.steps.size(); i++) {
+      StepStatus ss = status.steps.get(i);
+      if (ss.name.equals(stepName) && status.checkpoint != null) {
+        ss.output = null;
+        ss.outputRef = null;
+        status.checkpoint.steps.get(i).units.forEach(Units::discard);
+        ss.phase = StepPhase.Running;
+      }
+    }
   }
 
   static int tolerated(IntOrString spec, int total) {

@@ -80,7 +80,7 @@ final class Summary {
         status.phase = TaskPhase.Waiting;
         ErrorInfo e = current.lastError;
         String why =
-            "CircuitOpen".equals(waitReason) || e == null
+            Reason.CircuitOpen.is(waitReason) || e == null
                 ? String.valueOf(waitReason)
                 : e.reason + (e.code == null ? "" : " (" + e.code + ")");
         status.message =
@@ -113,6 +113,17 @@ final class Summary {
     String failure = status.phase == TaskPhase.Failed ? failureReason(status) : null;
     Conditions.aggregate(
         status, task.generation(), failure, degradedReason(status), waitReason, now);
+  }
+
+  /**
+   * The status of a task whose spec does not validate: Failed, Stalled with InvalidSpec, the
+   * problems as the message. Nothing of it runs, so nothing else of the status changes.
+   */
+  static void invalidSpec(AgentTaskStatus status, Long generation, String problems, Instant now) {
+    status.phase = TaskPhase.Failed;
+    status.message = Errors.truncate(Reason.InvalidSpec.name() + ": " + problems);
+    status.observedGeneration = generation;
+    Conditions.aggregate(status, generation, Reason.InvalidSpec.name(), null, now);
   }
 
   private static String itemText(StepStatus s) {
@@ -149,6 +160,8 @@ final class Summary {
     boolean continued =
         status.phase != TaskPhase.Failed
             && status.steps.stream().anyMatch(s -> s.phase == StepPhase.Failed);
-    return fallback ? "FallbackUsed" : partial || continued ? "PartialFailure" : null;
+    return fallback
+        ? Reason.FallbackUsed.name()
+        : partial || continued ? Reason.PartialFailure.name() : null;
   }
 }

@@ -2,6 +2,7 @@ package dev.steadfast.executors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.api.Tier;
+import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Executor;
@@ -106,13 +107,16 @@ public final class ChaosExecutor implements Executor {
     String msg = "injected by steadfast.dev/chaos: " + fault;
     Failure f =
         switch (fault) {
-          case "timeout" -> Failure.of(Tier.Transient, "Timeout", msg);
-          case "network" -> Failure.of(Tier.Transient, "NetworkError", msg);
-          case "429" -> new Failure(Tier.Transient, "RateLimited", msg, 429, Duration.ofSeconds(1));
-          case "500" -> new Failure(Tier.Transient, "ServerError", msg, 500, null);
-          case "401" -> new Failure(Tier.Fatal, "Unauthorized", msg, 401, null);
-          case "context" -> new Failure(Tier.Recoverable, "ContextOverflow", msg, 400, null);
-          default -> Failure.of(Tier.Recoverable, "InvalidOutput", msg);
+          case "timeout" -> Failure.of(Tier.Transient, Reason.Timeout.name(), msg);
+          case "network" -> Failure.of(Tier.Transient, Reason.NetworkError.name(), msg);
+          case "429" ->
+              new Failure(
+                  Tier.Transient, Reason.RateLimited.name(), msg, 429, Duration.ofSeconds(1));
+          case "500" -> new Failure(Tier.Transient, Reason.ServerError.name(), msg, 500, null);
+          case "401" -> new Failure(Tier.Fatal, Reason.Unauthorized.name(), msg, 401, null);
+          case "context" ->
+              new Failure(Tier.Recoverable, Reason.ContextOverflow.name(), msg, 400, null);
+          default -> Failure.of(Tier.Recoverable, Reason.InvalidOutput.name(), msg);
         };
     return new Outcome.Failed(f, "invalid-output".equals(fault) ? "{\"chaos\": " : null);
   }

@@ -1,6 +1,7 @@
 package dev.steadfast.executors;
 
 import dev.steadfast.api.Tier;
+import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Executor;
@@ -23,7 +24,7 @@ public final class Dispatcher implements Executor {
       return new Outcome.Failed(
           Failure.of(
               Tier.Fatal,
-              "InvalidSpec",
+              Reason.InvalidSpec.name(),
               request.call().getClass().getSimpleName() + " is not supported here"));
     }
     try {
@@ -32,7 +33,9 @@ public final class Dispatcher implements Executor {
       // An executor bug must not kill the driver: it becomes a retryable failure.
       return new Outcome.Failed(
           Failure.of(
-              Tier.Transient, "NetworkError", "executor error: " + ex.getClass().getSimpleName()));
+              Tier.Transient,
+              Reason.NetworkError.name(),
+              "executor error: " + ex.getClass().getSimpleName()));
     }
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.steadfast.api.Tier;
 import dev.steadfast.engine.OutputLimit;
+import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call.HttpCall;
 import dev.steadfast.engine.exec.Executor;
@@ -43,13 +44,14 @@ public record HttpExecutor(HttpTransport transport, Secrets secrets, Classifier 
   public Outcome execute(AttemptRequest request) {
     Redactor redactor = request.redactor();
     if (!(request.call() instanceof HttpCall call)) {
-      return fatal(redactor, "InvalidSpec", "the http executor cannot run " + request.call());
+      return fatal(
+          redactor, Reason.InvalidSpec.name(), "the http executor cannot run " + request.call());
     }
     URI uri;
     try {
       uri = Requests.uri(call.url());
     } catch (IllegalArgumentException e) {
-      return fatal(redactor, "InvalidSpec", e.getMessage());
+      return fatal(redactor, Reason.InvalidSpec.name(), e.getMessage());
     }
     Classifier classifier = this.classifier.with(redactor);
     try {
@@ -66,9 +68,9 @@ public record HttpExecutor(HttpTransport transport, Secrets secrets, Classifier 
       }
       return output(redactor, call, response, uri.getHost());
     } catch (SecretNotFoundException e) {
-      return fatal(redactor, "SecretNotFound", e.getMessage());
+      return fatal(redactor, Reason.SecretNotFound.name(), e.getMessage());
     } catch (SecretNotAllowedException e) {
-      return fatal(redactor, "SecretNotAllowed", e.getMessage());
+      return fatal(redactor, Reason.SecretNotAllowed.name(), e.getMessage());
     } catch (BoundedBody.TooLargeException e) {
       if (!successful(call, e.status())) {
         // An error page too long to read is still the error its status says.
@@ -85,7 +87,7 @@ public record HttpExecutor(HttpTransport transport, Secrets secrets, Classifier 
       return failed(redactor, classifier.classify(uri.getHost(), e, request.classify()));
     } catch (IllegalArgumentException e) {
       // Requests refuses invalid methods, header names and values, and headers the client sets.
-      return fatal(redactor, "InvalidSpec", "invalid http request: " + e.getMessage());
+      return fatal(redactor, Reason.InvalidSpec.name(), "invalid http request: " + e.getMessage());
     } catch (RuntimeException e) {
       return failed(redactor, classifier.classify(uri.getHost(), e, request.classify()));
     }
@@ -144,14 +146,16 @@ public record HttpExecutor(HttpTransport transport, Secrets secrets, Classifier 
                 redactor,
                 Failure.of(
                     Tier.Transient,
-                    "InvalidOutput",
+                    Reason.InvalidOutput.name(),
                     "response from " + host + " is not JSON: " + e.getOriginalMessage()));
           }
         }
       }
       default -> {
         return fatal(
-            redactor, "InvalidSpec", "unknown output.format \"" + call.outputFormat() + "\"");
+            redactor,
+            Reason.InvalidSpec.name(),
+            "unknown output.format \"" + call.outputFormat() + "\"");
       }
     }
     if (call.select() == null || call.select().isBlank()) {
@@ -165,7 +169,7 @@ public record HttpExecutor(HttpTransport transport, Secrets secrets, Classifier 
       return new Outcome.Success(
           CelValues.toJson(Cel.tasks().eval(call.select(), Map.of("response", vars))));
     } catch (ExpressionException e) {
-      return fatal(redactor, "InvalidSpec", "output.select: " + e.getMessage());
+      return fatal(redactor, Reason.InvalidSpec.name(), "output.select: " + e.getMessage());
     }
   }
 

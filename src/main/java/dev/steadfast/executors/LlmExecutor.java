@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.steadfast.api.Tier;
 import dev.steadfast.engine.OutputLimit;
+import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call.LlmCall;
 import dev.steadfast.engine.exec.Executor;
@@ -100,7 +101,9 @@ public record LlmExecutor(
   public Outcome execute(AttemptRequest request) {
     if (!(request.call() instanceof LlmCall call)) {
       return fatal(
-          request.redactor(), "InvalidSpec", "the llm executor cannot run " + request.call());
+          request.redactor(),
+          Reason.InvalidSpec.name(),
+          "the llm executor cannot run " + request.call());
     }
     String api = call.api() == null ? OPENAI : call.api().toLowerCase(Locale.ROOT);
     ObjectNode body = api.equals(ANTHROPIC) ? anthropicRequest(call) : openAiRequest(call);
@@ -123,7 +126,8 @@ public record LlmExecutor(
       return failure(
           redactor,
           fatalFailure(
-              "InvalidSpec", "unknown llm.api \"" + call.api() + "\" (openai or anthropic)"));
+              Reason.InvalidSpec.name(),
+              "unknown llm.api \"" + call.api() + "\" (openai or anthropic)"));
     }
     URI uri;
     try {
@@ -131,7 +135,8 @@ public record LlmExecutor(
           Requests.uri(
               endpoint(call.endpoint()) + (api.equals(OPENAI) ? "/chat/completions" : "/messages"));
     } catch (IllegalArgumentException e) {
-      return failure(redactor, fatalFailure("InvalidSpec", "llm.endpoint: " + e.getMessage()));
+      return failure(
+          redactor, fatalFailure(Reason.InvalidSpec.name(), "llm.endpoint: " + e.getMessage()));
     }
     String host = uri.getHost();
     // Azure-style gateways take the key in the endpoint's query (?api-key=...).
@@ -147,9 +152,9 @@ public record LlmExecutor(
       }
       return parse(redactor, api, response.body(), host);
     } catch (SecretNotFoundException e) {
-      return failure(redactor, fatalFailure("SecretNotFound", e.getMessage()));
+      return failure(redactor, fatalFailure(Reason.SecretNotFound.name(), e.getMessage()));
     } catch (SecretNotAllowedException e) {
-      return failure(redactor, fatalFailure("SecretNotAllowed", e.getMessage()));
+      return failure(redactor, fatalFailure(Reason.SecretNotAllowed.name(), e.getMessage()));
     } catch (BoundedBody.TooLargeException e) {
       if (e.status() < 200 || e.status() > 299) {
         // An error page too long to read is still the error its status says.
@@ -164,7 +169,8 @@ public record LlmExecutor(
       return failure(redactor, classifier.classify(host, e, request.classify()));
     } catch (IllegalArgumentException e) {
       return failure(
-          redactor, fatalFailure("InvalidSpec", "invalid llm request: " + e.getMessage()));
+          redactor,
+          fatalFailure(Reason.InvalidSpec.name(), "invalid llm request: " + e.getMessage()));
     } catch (RuntimeException e) {
       return failure(redactor, classifier.classify(host, e, request.classify()));
     }
@@ -212,7 +218,7 @@ public record LlmExecutor(
           redactor,
           Failure.of(
               Tier.Recoverable,
-              "InvalidOutput",
+              Reason.InvalidOutput.name(),
               "reply from "
                   + host
                   + " is not a "
@@ -231,14 +237,15 @@ public record LlmExecutor(
       result = validator.validate(reply.content(), wantsJson(call), call.schema(), reply.cutOff());
     } catch (IllegalArgumentException e) {
       // The schema itself is unusable: no repair of the output can fix that.
-      return fatal(redactor, "InvalidSpec", e.getMessage());
+      return fatal(redactor, Reason.InvalidSpec.name(), e.getMessage());
     }
     if (result.valid()) {
       return new Outcome.Success(result.value());
     }
     String problems =
         Redactor.capUtf8(String.join("; ", result.problems()), Redactor.MAX_EXCERPT_BYTES);
-    Failure failure = new Failure(Tier.Recoverable, "InvalidOutput", problems, null, null);
+    Failure failure =
+        new Failure(Tier.Recoverable, Reason.InvalidOutput.name(), problems, null, null);
     return new Outcome.Failed(redactor.redact(failure), redactor.redact(reply.content()));
   }
 

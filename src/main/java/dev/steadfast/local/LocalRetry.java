@@ -3,6 +3,7 @@ package dev.steadfast.local;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.EngineEvent;
+import dev.steadfast.engine.EventType;
 import dev.steadfast.engine.TaskEngine;
 import java.util.List;
 
@@ -20,13 +21,15 @@ final class LocalRetry {
       String phase = status.phase == null ? "new" : status.phase.name();
       return List.of(
           EngineEvent.normal(
-              "Retrying",
+              EventType.Retrying,
               null,
               "--retry: the task is " + phase + ", not Failed; nothing to retry"));
     }
     engine.retryFailed(status);
     return List.of(
         EngineEvent.normal(
-            "Retrying", status.currentStep, "retry requested by --retry, from the checkpoint"));
+            EventType.Retrying,
+            status.currentStep,
+            "retry requested by --retry, from the checkpoint"));
   }
 }

@@ -5,6 +5,8 @@ import dev.steadfast.api.StepCheckpoint;
 import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.UnitCheckpoint;
 import dev.steadfast.engine.EngineEvent;
+import dev.steadfast.engine.EventType;
+import dev.steadfast.engine.Reason;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,10 +34,10 @@ final class UnitWatch {
           continue;
         }
         String item = u.index == null ? "" : "item " + u.index + ": ";
-        if (u.phase == StepPhase.Waiting && "CircuitOpen".equals(u.waitReason)) {
+        if (u.phase == StepPhase.Waiting && Reason.CircuitOpen.is(u.waitReason)) {
           events.add(
               EngineEvent.warning(
-                  "CircuitOpen",
+                  EventType.CircuitOpen,
                   step.name,
                   item
                       + "the breaker is open; waiting until "
@@ -44,7 +46,7 @@ final class UnitWatch {
         } else if (u.phase == StepPhase.Failed && u.index != null) {
           String why =
               u.lastError == null ? "failed" : u.lastError.reason + ": " + u.lastError.message;
-          events.add(EngineEvent.warning("ItemFailed", step.name, item + why));
+          events.add(EngineEvent.warning(EventType.ItemFailed, step.name, item + why));
         }
       }
     }

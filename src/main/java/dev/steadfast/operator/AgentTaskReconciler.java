@@ -6,7 +6,9 @@ import dev.steadfast.api.Checkpoint;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.api.Tier;
 import dev.steadfast.engine.EngineEvent;
+import dev.steadfast.engine.EventType;
 import dev.steadfast.engine.Plan;
+import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.exec.Failure;
@@ -48,7 +50,11 @@ import java.util.stream.Collectors;
     informer = @Informer(onUpdateFilter = MeaningfulChange.class))
 public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
   private static final Set<String> SECRET_REASONS =
-      Set.of("Unauthorized", "Forbidden", "SecretNotFound", "SecretNotAllowed");
+      Set.of(
+          Reason.Unauthorized.name(),
+          Reason.Forbidden.name(),
+          Reason.SecretNotFound.name(),
+          Reason.SecretNotAllowed.name());
 
   private final TaskValidator validator;
   private final TaskEngine engine;
@@ -102,7 +108,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     boolean firstInThisProcess = seen.add(id);
     // "Resumed" is news once per operator process, not on every reconcile.
     prepared.stream()
-        .filter(e -> firstInThisProcess || !e.reason().equals("Resumed"))
+        .filter(e -> firstInThisProcess || e.type() != EventType.Resumed)
         .forEach(events::add);
     humanIntervention(task, status, events);
     AttemptPool.Snapshot attempts = pool.take(id);
@@ -156,7 +162,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
           ref(task),
           status,
           e.step(),
-          Failure.of(Tier.Fatal, "OutputConflict", e.getMessage()),
+          Failure.of(Tier.Fatal, Reason.OutputConflict.name(), e.getMessage()),
           events);
       return write(task, context, status, events, folded);
     } catch (StatusTooLargeException e) {
@@ -171,7 +177,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
         recorder.record(
             task,
             EngineEvent.warning(
-                "CheckpointFailed",
+                EventType.CheckpointFailed,
                 status.currentStep,
                 "cannot save the status (HTTP " + e.getCode() + "): " + brief(e)));
         throw e;
@@ -184,15 +190,14 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     events.forEach(e -> recorder.record(task, e));
     // The task's own outcome (SPEC §3 Succeeded/Failed), once, when the phase turns final.
     if (status.phase != null && status.phase.isFinal() && status.phase != before) {
-      String reason = status.phase.name();
       recorder.record(
           task,
           status.phase == TaskPhase.Succeeded
-              ? EngineEvent.normal(reason, null, status.message)
-              : EngineEvent.warning(reason, null, status.message));
+              ? EngineEvent.normal(EventType.Succeeded, null, status.message)
+              : EngineEvent.warning(EventType.Failed, null, status.message));
     }
     events.stream()
-        .filter(e -> e.reason().equals("LoopDetected"))
+        .filter(e -> e.type() == EventType.LoopDetected)
         .forEach(e -> metrics.loopDetected());
     return true;
   }
@@ -210,7 +215,8 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       // Nothing left to drop: the spec itself leaves no room for a status. JOSDK's retry gives up
       // after its few attempts; nothing is sent meanwhile.
       recorder.record(
-          task, EngineEvent.warning("CheckpointFailed", status.currentStep, e.getMessage()));
+          task,
+          EngineEvent.warning(EventType.CheckpointFailed, status.currentStep, e.getMessage()));
       throw e;
     }
     StatusTooLargeException.shrink(status, unitsGone);
@@ -220,11 +226,10 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
           status,
           Failure.of(Tier.Fatal, StatusTooLargeException.REASON, e.getMessage()),
           events);
-    } else if (events.stream().noneMatch(ev -> ev.reason().equals(StatusTooLargeException.REASON))
+    } else if (events.stream().noneMatch(ev -> ev.type() == EventType.StatusTooLarge)
         && !StatusTooLargeException.REASON.equals(reason(status))) {
       // Failed already, for its own reason, which stays; say why its checkpoints are gone.
-      events.add(
-          EngineEvent.warning(StatusTooLargeException.REASON, status.currentStep, e.getMessage()));
+      events.add(EngineEvent.warning(EventType.StatusTooLarge, status.currentStep, e.getMessage()));
     }
   }
 
@@ -266,7 +271,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
         engine.retryFailed(status);
         events.add(
             EngineEvent.normal(
-                "Retrying",
+                EventType.Retrying,
                 status.currentStep,
                 "retry requested by " + AgentTask.RETRY_ANNOTATION + "=" + token));
         return;
@@ -278,7 +283,9 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
         && !cp.secretsVersion.equals(secrets.fingerprint(task))) {
       cp.secretsVersion = null;
       engine.retryFailed(status);
-      events.add(EngineEvent.normal("Retrying", status.currentStep, "a referenced Secret changed"));
+      events.add(
+          EngineEvent.normal(
+              EventType.Retrying, status.currentStep, "a referenced Secret changed"));
     }
   }
 
@@ -290,13 +297,10 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
   }
 
   private void invalid(AgentTask task, AgentTaskStatus status, List<Problem> problems) {
-    String message =
-        "InvalidSpec: "
-            + problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
-    status.phase = TaskPhase.Failed;
-    status.message = message.length() > 1024 ? message.substring(0, 1021) + "..." : message;
-    status.observedGeneration = task.getMetadata().getGeneration();
-    Conditions.aggregate(status, status.observedGeneration, "InvalidSpec", null, clock.instant());
+    engine.invalidSpec(
+        ref(task),
+        status,
+        problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
   }
 
   @Override

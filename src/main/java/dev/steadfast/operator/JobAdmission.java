@@ -3,6 +3,7 @@ package dev.steadfast.operator;
 import dev.steadfast.api.JobEnvVar;
 import dev.steadfast.api.JobStep;
 import dev.steadfast.api.Tier;
+import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.executors.PlainHttpHosts;
 import dev.steadfast.executors.Secrets.SecretNotAllowedException;
@@ -45,7 +46,7 @@ final class JobAdmission {
       return Optional.of(
           Failure.of(
               Tier.Fatal,
-              "ServiceAccountNotAllowed",
+              Reason.ServiceAccountNotAllowed.name(),
               "job.serviceAccountName \""
                   + account
                   + "\" is not allowed: the operator's "
@@ -60,9 +61,9 @@ final class JobAdmission {
       try {
         secrets.checkJobUse(namespace, env.valueFrom.secretKeyRef);
       } catch (SecretNotAllowedException e) {
-        return Optional.of(Failure.of(Tier.Fatal, "SecretNotAllowed", e.getMessage()));
+        return Optional.of(Failure.of(Tier.Fatal, Reason.SecretNotAllowed.name(), e.getMessage()));
       } catch (SecretNotFoundException e) {
-        return Optional.of(Failure.of(Tier.Fatal, "SecretNotFound", e.getMessage()));
+        return Optional.of(Failure.of(Tier.Fatal, Reason.SecretNotFound.name(), e.getMessage()));
       }
     }
     return Optional.empty();

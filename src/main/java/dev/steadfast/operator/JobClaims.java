@@ -1,6 +1,7 @@
 package dev.steadfast.operator;
 
 import dev.steadfast.api.Tier;
+import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Redactor;
@@ -156,15 +157,20 @@ final class JobClaims {
     String message = Redactor.capUtf8("Kubernetes API: " + said, Redactor.MAX_EXCERPT_BYTES);
     int code = e.getCode();
     return switch (code) {
-      case 400, 422 -> new Failure(Tier.Fatal, "InvalidSpec", message, code, null);
-      case 401 -> new Failure(Tier.Fatal, "Unauthorized", message, code, null);
-      case 403 -> new Failure(Tier.Fatal, "Forbidden", message, code, null);
-      case 404 -> new Failure(Tier.Fatal, "NotFound", message, code, null);
-      case 429 -> new Failure(Tier.Transient, "RateLimited", message, code, null);
+      case 400, 422 -> new Failure(Tier.Fatal, Reason.InvalidSpec.name(), message, code, null);
+      case 401 -> new Failure(Tier.Fatal, Reason.Unauthorized.name(), message, code, null);
+      case 403 -> new Failure(Tier.Fatal, Reason.Forbidden.name(), message, code, null);
+      case 404 -> new Failure(Tier.Fatal, Reason.NotFound.name(), message, code, null);
+      case 429 -> new Failure(Tier.Transient, Reason.RateLimited.name(), message, code, null);
       default ->
           code >= 500
-              ? new Failure(Tier.Transient, "ServerError", message, code, null)
-              : new Failure(Tier.Transient, "NetworkError", message, code == 0 ? null : code, null);
+              ? new Failure(Tier.Transient, Reason.ServerError.name(), message, code, null)
+              : new Failure(
+                  Tier.Transient,
+                  Reason.NetworkError.name(),
+                  message,
+                  code == 0 ? null : code,
+                  null);
     };
   }
 }

@@ -2,6 +2,7 @@ package dev.steadfast.operator;
 
 import dev.steadfast.api.JobEnvVar;
 import dev.steadfast.api.Tier;
+import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Executor;
@@ -55,13 +56,13 @@ public final class JobExecutor implements Executor {
   @Override
   public Outcome execute(AttemptRequest request) {
     if (!(request.call() instanceof Call.JobCall call)) {
-      return failed(Tier.Fatal, "InvalidSpec", "not a job call");
+      return failed(Tier.Fatal, Reason.InvalidSpec.name(), "not a job call");
     }
     JobNames.AttemptKey key;
     try {
       key = JobNames.AttemptKey.parse(request.idempotencyKey());
     } catch (IllegalArgumentException e) {
-      return failed(Tier.Fatal, "InvalidSpec", e.getMessage());
+      return failed(Tier.Fatal, Reason.InvalidSpec.name(), e.getMessage());
     }
     Instant deadline = request.timeout() == null ? null : clock.instant().plus(request.timeout());
     String namespace = request.namespace();
@@ -72,7 +73,8 @@ public final class JobExecutor implements Executor {
       }
       Optional<String> name = claims.claim(namespace, call, key);
       if (name.isEmpty()) {
-        return failed(Tier.Transient, "NetworkError", "the Job names of this attempt are taken");
+        return failed(
+            Tier.Transient, Reason.NetworkError.name(), "the Job names of this attempt are taken");
       }
       try {
         Outcome outcome = await(namespace, name.get(), call, key, deadline, request.timeout());
@@ -121,14 +123,15 @@ public final class JobExecutor implements Executor {
         }
         if (watch.broken()) {
           claims.deleteQuietly(namespace, name, key);
-          return failed(Tier.Transient, "NetworkError", "lost the watch on Job " + name);
+          return failed(
+              Tier.Transient, Reason.NetworkError.name(), "lost the watch on Job " + name);
         }
         Duration left = deadline == null ? null : Duration.between(clock.instant(), deadline);
         if (left != null && (left.isNegative() || left.isZero())) {
           claims.deleteQuietly(namespace, name, key);
           return failed(
               Tier.Transient,
-              "Timeout",
+              Reason.Timeout.name(),
               "Job " + name + " did not finish within " + GoDuration.format(timeout));
         }
         watch.awaitChange(left);
@@ -150,7 +153,7 @@ public final class JobExecutor implements Executor {
     } finally {
       Thread.currentThread().interrupt();
     }
-    return failed(Tier.Transient, "NetworkError", "cancelled");
+    return failed(Tier.Transient, Reason.NetworkError.name(), "cancelled");
   }
 
   /**

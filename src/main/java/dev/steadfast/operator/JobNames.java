@@ -1,5 +1,6 @@
 package dev.steadfast.operator;
 
+import dev.steadfast.engine.IdempotencyKey;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,19 +19,15 @@ final class JobNames {
   private static final int HASH_CHARS = 10;
 
   /**
-   * The parts of an Idempotency-Key, {@code <task uid>/<step>/<item or ->/<attempt>}.
+   * The parts of an Idempotency-Key, read by the engine's one function for it ({@link
+   * IdempotencyKey}).
    *
    * @param item the forEach index, or "-" outside a forEach
    */
   record AttemptKey(String key, String taskUid, String step, String item, String attempt) {
     static AttemptKey parse(String key) {
-      String[] parts = key == null ? new String[0] : key.split("/", -1);
-      if (parts.length < 4 || parts[0].isEmpty()) {
-        throw new IllegalArgumentException("malformed Idempotency-Key: " + key);
-      }
-      // Step names are DNS labels and never hold a '/', but be lenient about the middle anyway.
-      String step = String.join("/", java.util.Arrays.copyOfRange(parts, 1, parts.length - 2));
-      return new AttemptKey(key, parts[0], step, parts[parts.length - 2], parts[parts.length - 1]);
+      IdempotencyKey parts = IdempotencyKey.parse(key);
+      return new AttemptKey(key, parts.taskUid(), parts.step(), parts.item(), parts.attempt());
     }
   }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.steadfast.api.ExitCodes;
 import dev.steadfast.api.Tier;
+import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
 import dev.steadfast.engine.format.Json;
@@ -49,7 +50,8 @@ final class JobVerdict {
    */
   static Optional<Outcome> judge(Job job, List<Pod> pods, boolean podLost, ExitCodes codes) {
     if (job == null) {
-      return failed(Tier.Transient, "Evicted", "the Job was deleted before it finished", null);
+      return failed(
+          Tier.Transient, Reason.Evicted.name(), "the Job was deleted before it finished", null);
     }
     if (condition(job, "Complete").isPresent()) {
       String message =
@@ -75,22 +77,27 @@ final class JobVerdict {
             .findFirst();
     if (exit.isPresent() && "OOMKilled".equals(exit.get().getReason())) {
       return failed(
-          Tier.Recoverable, "OutOfMemory", "the container was OOMKilled", exit.get().getExitCode());
+          Tier.Recoverable,
+          Reason.OutOfMemory.name(),
+          "the container was OOMKilled",
+          exit.get().getExitCode());
     }
     Optional<Outcome> pull = waiting(pods);
     if (pull.isPresent()) {
       return pull;
     }
-    if ("DeadlineExceeded".equals(failed.get().getReason())) {
-      return failed(Tier.Transient, "Timeout", "the Job exceeded activeDeadlineSeconds", null);
+    if (Reason.DeadlineExceeded.name().equals(failed.get().getReason())) {
+      return failed(
+          Tier.Transient, Reason.Timeout.name(), "the Job exceeded activeDeadlineSeconds", null);
     }
     Optional<String> evicted =
         pods.stream().map(JobVerdict::evicted).flatMap(Optional::stream).findFirst();
     if (evicted.isPresent()) {
-      return failed(Tier.Transient, "Evicted", "the pod was " + evicted.get(), null);
+      return failed(Tier.Transient, Reason.Evicted.name(), "the pod was " + evicted.get(), null);
     }
     if (podLost || pods.isEmpty()) {
-      return failed(Tier.Transient, "Evicted", "the pod was lost (its node went away)", null);
+      return failed(
+          Tier.Transient, Reason.Evicted.name(), "the pod was lost (its node went away)", null);
     }
     if (exit.isPresent()) {
       return exitCode(exit.get(), codes);
@@ -98,7 +105,7 @@ final class JobVerdict {
     // Failed without a non-zero exit or a known cause: treat it like a lost pod, worth a retry.
     return failed(
         Tier.Transient,
-        "Evicted",
+        Reason.Evicted.name(),
         "the Job failed (" + failed.get().getReason() + "): " + failed.get().getMessage(),
         null);
   }
@@ -122,13 +129,14 @@ final class JobVerdict {
       if (reason != null && IMAGE_PULL.contains(reason)) {
         return failed(
             Tier.Fatal,
-            "ImagePullFailed",
+            Reason.ImagePullFailed.name(),
             "the image cannot be pulled (" + reason + ")" + detail,
             null);
       }
       if ("CreateContainerConfigError".equals(reason)
           && detail.toLowerCase(java.util.Locale.ROOT).contains("secret")) {
-        return failed(Tier.Fatal, "SecretNotFound", "the container cannot start" + detail, null);
+        return failed(
+            Tier.Fatal, Reason.SecretNotFound.name(), "the container cannot start" + detail, null);
       }
     }
     return Optional.empty();

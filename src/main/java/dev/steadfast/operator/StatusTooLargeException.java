@@ -3,6 +3,7 @@ package dev.steadfast.operator;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.StepCheckpoint;
 import dev.steadfast.api.StepStatus;
+import dev.steadfast.engine.Reason;
 
 /**
  * The task with its new status would be larger than the API server stores (etcd refuses objects
@@ -12,7 +13,7 @@ import dev.steadfast.api.StepStatus;
  * (up to 4 KiB each stays inline), so that is what shrinking drops.
  */
 final class StatusTooLargeException extends RuntimeException {
-  static final String REASON = "StatusTooLarge";
+  static final String REASON = Reason.StatusTooLarge.name();
 
   /**
    * The largest task object (metadata, spec and status, as JSON) this operator writes: 1 MiB,

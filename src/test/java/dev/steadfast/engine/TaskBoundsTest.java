@@ -81,8 +81,8 @@ class TaskBoundsTest {
   void aBudgetOverTheMaximumThatBypassedAdmissionIsCapped() {
     var t = EngineHarness.task("  maxTotalAttempts: 2000000000\n  steps:\n    - name: a\n" + HTTP);
 
-    assertThat(TaskEngine.totalAttempts(t)).isEqualTo(100_000);
-    assertThat(TaskEngine.totalAttempts(EngineHarness.task("  steps:\n    - name: a\n" + HTTP)))
+    assertThat(LoopDetector.totalAttempts(t)).isEqualTo(100_000);
+    assertThat(LoopDetector.totalAttempts(EngineHarness.task("  steps:\n    - name: a\n" + HTTP)))
         .isEqualTo(100);
   }
 }

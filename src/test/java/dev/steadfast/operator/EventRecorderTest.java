@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.engine.EngineEvent;
+import dev.steadfast.engine.EventType;
 import dev.steadfast.engine.MutableClock;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -50,7 +51,8 @@ class EventRecorderTest {
 
   @Test
   void createsAnEventAboutTheTask() {
-    recorder.record(task("digest"), EngineEvent.normal("StepStarted", "fetch", "attempt 1"));
+    recorder.record(
+        task("digest"), EngineEvent.normal(EventType.StepStarted, "fetch", "attempt 1"));
 
     assertThat(events()).hasSize(1);
     Event e = events().get(0);
@@ -72,8 +74,10 @@ class EventRecorderTest {
 
   @Test
   void failuresAreWarningsAndTaskLevelEventsHaveNoStepPrefix() {
-    recorder.record(task("t"), EngineEvent.warning("StepFailed", "call", "Unauthorized (401)"));
-    recorder.record(task("t"), EngineEvent.normal("Succeeded", null, "all 3 steps succeeded"));
+    recorder.record(
+        task("t"), EngineEvent.warning(EventType.StepFailed, "call", "Unauthorized (401)"));
+    recorder.record(
+        task("t"), EngineEvent.normal(EventType.Succeeded, null, "all 3 steps succeeded"));
 
     assertThat(events())
         .extracting(Event::getType, Event::getReason, Event::getMessage)
@@ -85,10 +89,12 @@ class EventRecorderTest {
   @Test
   void retriesThatDifferOnlyInNumbersShareOneEventWithTheLatestMessage() {
     recorder.record(
-        task("t"), EngineEvent.warning("StepRetrying", "s", "RateLimited (429), retry 2/5 in 1s"));
+        task("t"),
+        EngineEvent.warning(EventType.StepRetrying, "s", "RateLimited (429), retry 2/5 in 1s"));
     clock.advance(Duration.ofSeconds(5));
     recorder.record(
-        task("t"), EngineEvent.warning("StepRetrying", "s", "RateLimited (429), retry 3/5 in 2s"));
+        task("t"),
+        EngineEvent.warning(EventType.StepRetrying, "s", "RateLimited (429), retry 3/5 in 2s"));
 
     assertThat(events())
         .singleElement()
@@ -101,7 +107,7 @@ class EventRecorderTest {
 
   @Test
   void aRepeatBumpsCountAndLastTimestamp() {
-    EngineEvent retrying = EngineEvent.warning("StepRetrying", "s", "RateLimited (429)");
+    EngineEvent retrying = EngineEvent.warning(EventType.StepRetrying, "s", "RateLimited (429)");
     recorder.record(task("t"), retrying);
     clock.advance(Duration.ofSeconds(30));
     recorder.record(task("t"), retrying);
@@ -117,17 +123,21 @@ class EventRecorderTest {
 
   @Test
   void differentMessagesTypesOrTasksAreDifferentEvents() {
-    recorder.record(task("t"), EngineEvent.warning("StepRetrying", "s", "RateLimited (429)"));
-    recorder.record(task("t"), EngineEvent.warning("StepRetrying", "s", "ServerError (500)"));
-    recorder.record(task("t"), EngineEvent.normal("StepRetrying", "s", "RateLimited (429)"));
-    recorder.record(task("u"), EngineEvent.warning("StepRetrying", "s", "RateLimited (429)"));
+    recorder.record(
+        task("t"), EngineEvent.warning(EventType.StepRetrying, "s", "RateLimited (429)"));
+    recorder.record(
+        task("t"), EngineEvent.warning(EventType.StepRetrying, "s", "ServerError (500)"));
+    recorder.record(
+        task("t"), EngineEvent.normal(EventType.StepRetrying, "s", "RateLimited (429)"));
+    recorder.record(
+        task("u"), EngineEvent.warning(EventType.StepRetrying, "s", "RateLimited (429)"));
 
     assertThat(events()).hasSize(4).allSatisfy(e -> assertThat(e.getCount()).isEqualTo(1));
   }
 
   @Test
   void anExpiredEventIsWrittenAgain() {
-    EngineEvent e = EngineEvent.normal("StepStarted", "s", "attempt 1");
+    EngineEvent e = EngineEvent.normal(EventType.StepStarted, "s", "attempt 1");
     recorder.record(task("t"), e);
     client.v1().events().inNamespace("team-a").delete();
     clock.advance(Duration.ofHours(2));
@@ -138,7 +148,7 @@ class EventRecorderTest {
 
   @Test
   void aRestartedRecorderTreatsANameClashAsARepeat() {
-    EngineEvent e = EngineEvent.normal("StepStarted", "s", "attempt 1");
+    EngineEvent e = EngineEvent.normal(EventType.StepStarted, "s", "attempt 1");
     recorder.record(task("t"), e);
     new EventRecorder(client, clock).record(task("t"), e);
 
@@ -148,7 +158,7 @@ class EventRecorderTest {
   @Test
   void messagesAreCutToOneKibOfUtf8WithoutSplittingACharacter() {
     String body = "é€😀".repeat(200); // 2 + 3 + 4 bytes each, 1800 bytes in all
-    recorder.record(task("t"), EngineEvent.warning("StepFailed", "step", body));
+    recorder.record(task("t"), EngineEvent.warning(EventType.StepFailed, "step", body));
 
     String message = events().get(0).getMessage();
     byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
@@ -183,7 +193,8 @@ class EventRecorderTest {
                     .build())
             .build()) {
       EventRecorder broken = new EventRecorder(unreachable, clock);
-      assertThatCode(() -> broken.record(task("t"), EngineEvent.normal("StepStarted", "s", "m")))
+      assertThatCode(
+              () -> broken.record(task("t"), EngineEvent.normal(EventType.StepStarted, "s", "m")))
           .doesNotThrowAnyException();
       assertThatCode(() -> broken.record(new AgentTask(), null)).doesNotThrowAnyException();
     }

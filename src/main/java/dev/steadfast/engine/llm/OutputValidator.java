@@ -50,16 +50,7 @@ public final class OutputValidator {
     }
   }
 
-  // A schema comes from the user's AgentTask; resolving a remote $ref would let any task make the
-  // operator fetch arbitrary URLs. Only the bundled meta-schemas (classpath) may be loaded.
-  private final JsonSchemaFactory factory =
-      JsonSchemaFactory.getInstance(
-          SpecVersion.VersionFlag.V202012,
-          builder ->
-              builder.schemaLoaders(
-                  loaders ->
-                      loaders.add(
-                          new AllowSchemaLoader(iri -> iri.toString().startsWith("classpath:")))));
+  private final JsonSchemaFactory factory = schemaFactory();
 
   // Access-ordered, so the least recently used schema is evicted first.
   private final Map<String, JsonSchema> schemas =
@@ -71,6 +62,21 @@ public final class OutputValidator {
       };
 
   public OutputValidator() {}
+
+  /**
+   * The draft 2020-12 schema factory for a user's schemas, here and where the spec is validated. A
+   * schema comes from the user's AgentTask; resolving a remote $ref would let any task make the
+   * operator fetch arbitrary URLs. Only the bundled meta-schemas (classpath) may be loaded.
+   */
+  public static JsonSchemaFactory schemaFactory() {
+    return JsonSchemaFactory.getInstance(
+        SpecVersion.VersionFlag.V202012,
+        builder ->
+            builder.schemaLoaders(
+                loaders ->
+                    loaders.add(
+                        new AllowSchemaLoader(iri -> iri.toString().startsWith("classpath:")))));
+  }
 
   /**
    * Validates one reply.

@@ -5,9 +5,8 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaException;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import com.networknt.schema.resource.AllowSchemaLoader;
+import dev.steadfast.engine.llm.OutputValidator;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,15 +19,8 @@ import java.util.List;
 final class SchemaCheck {
   private static final int MAX_PROBLEMS = 3;
 
-  // As in OutputValidator: only the bundled meta-schemas may be loaded, never a remote $ref.
-  private final JsonSchemaFactory factory =
-      JsonSchemaFactory.getInstance(
-          SpecVersion.VersionFlag.V202012,
-          builder ->
-              builder.schemaLoaders(
-                  loaders ->
-                      loaders.add(
-                          new AllowSchemaLoader(iri -> iri.toString().startsWith("classpath:")))));
+  // The factory that applies outputSchema, so a schema that passes here is one the step can use.
+  private final JsonSchemaFactory factory = OutputValidator.schemaFactory();
 
   private final JsonSchema meta =
       factory.getSchema(SchemaLocation.of("classpath:draft/2020-12/schema"));

@@ -2,6 +2,7 @@ package dev.steadfast.executors.classify;
 
 import dev.steadfast.api.ClassifyRule;
 import dev.steadfast.api.Tier;
+import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Redactor;
 import dev.steadfast.engine.expr.Cel;
@@ -112,7 +113,7 @@ public final class Classifier {
       // SPEC §6: a refusal of the operator's, not the network's; no user rule may turn it into a
       // retry, and the same request would be refused again.
       return redactor.redact(
-          new Failure(Tier.Fatal, "EgressDenied", denied.getMessage(), null, null));
+          new Failure(Tier.Fatal, Reason.EgressDenied.name(), denied.getMessage(), null, null));
     }
     boolean timeout =
         has(error, HttpTimeoutException.class) || has(error, SocketTimeoutException.class);
@@ -131,7 +132,8 @@ public final class Classifier {
     Verdict verdict =
         rule != null
             ? new Verdict(rule.tier, rule.reason)
-            : new Verdict(Tier.Transient, timeout ? "Timeout" : "NetworkError");
+            : new Verdict(
+                Tier.Transient, timeout ? Reason.Timeout.name() : Reason.NetworkError.name());
     String message =
         (timeout ? "timeout" : "network error")
             + " calling"
@@ -175,31 +177,36 @@ public final class Classifier {
 
   private Failure tooExpensive(CostLimitException e, Integer status) {
     return redactor.redact(
-        new Failure(Tier.Fatal, "InvalidSpec", "classify rule: " + e.getMessage(), status, null));
+        new Failure(
+            Tier.Fatal,
+            Reason.InvalidSpec.name(),
+            "classify rule: " + e.getMessage(),
+            status,
+            null));
   }
 
   /** The built-in table of SPEC §2 for a status that was not a success. */
   static Verdict table(int status, String body) {
     return switch (status) {
-      case 408, 500, 502, 504 -> new Verdict(Tier.Transient, "ServerError");
-      case 503, 529 -> new Verdict(Tier.Transient, "Overloaded");
+      case 408, 500, 502, 504 -> new Verdict(Tier.Transient, Reason.ServerError.name());
+      case 503, 529 -> new Verdict(Tier.Transient, Reason.Overloaded.name());
       case 429 ->
           says(body, QUOTA_SIGNS)
-              ? new Verdict(Tier.Fatal, "QuotaExhausted")
-              : new Verdict(Tier.Transient, "RateLimited");
-      case 401 -> new Verdict(Tier.Fatal, "Unauthorized");
-      case 403 -> new Verdict(Tier.Fatal, "Forbidden");
-      case 404, 410 -> new Verdict(Tier.Fatal, "NotFound");
+              ? new Verdict(Tier.Fatal, Reason.QuotaExhausted.name())
+              : new Verdict(Tier.Transient, Reason.RateLimited.name());
+      case 401 -> new Verdict(Tier.Fatal, Reason.Unauthorized.name());
+      case 403 -> new Verdict(Tier.Fatal, Reason.Forbidden.name());
+      case 404, 410 -> new Verdict(Tier.Fatal, Reason.NotFound.name());
       case 400, 413 ->
           says(body, CONTEXT_SIGNS)
-              ? new Verdict(Tier.Recoverable, "ContextOverflow")
-              : new Verdict(Tier.Recoverable, "InvalidRequest");
+              ? new Verdict(Tier.Recoverable, Reason.ContextOverflow.name())
+              : new Verdict(Tier.Recoverable, Reason.InvalidRequest.name());
       default ->
           status >= 500
-              ? new Verdict(Tier.Transient, "ServerError")
+              ? new Verdict(Tier.Transient, Reason.ServerError.name())
               // Other 4xx, and a 1xx-3xx the step did not list as success: the same request would
               // get the same answer, so no identical retry (fallbacks, else fail).
-              : new Verdict(Tier.Recoverable, "InvalidRequest");
+              : new Verdict(Tier.Recoverable, Reason.InvalidRequest.name());
     };
   }
 

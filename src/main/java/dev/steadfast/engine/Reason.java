@@ -1,0 +1,52 @@
+package dev.steadfast.engine;
+
+/**
+ * Why an attempt, a step or a task failed or waits: the reasons of the error taxonomy (SPEC §2) and
+ * the few the engine and its drivers add. The constant's name is the spelling in status, events and
+ * metrics, so {@code name()} is what a user reads.
+ */
+public enum Reason {
+  // SPEC §2, Transient
+  NetworkError,
+  Timeout,
+  ServerError,
+  Overloaded,
+  RateLimited,
+  Evicted,
+  // SPEC §2, Recoverable
+  ContextOverflow,
+  InvalidRequest,
+  InvalidOutput,
+  PartialFailure,
+  OutOfMemory,
+  // SPEC §2, Fatal
+  QuotaExhausted,
+  Unauthorized,
+  Forbidden,
+  NotFound,
+  SecretNotFound,
+  ImagePullFailed,
+  LoopDetected,
+  DeadlineExceeded,
+  InvalidSpec,
+  // Tenancy and safety (SPEC §6)
+  SecretNotAllowed,
+  ServiceAccountNotAllowed,
+  EgressDenied,
+  // The Degraded condition (SPEC §1): a fallback produced an output
+  FallbackUsed,
+  // What the engine and drivers add
+  /** A unit waits because its circuit breaker is open. */
+  CircuitOpen,
+  /** A cache fallback found no stored output for the request. */
+  CacheMiss,
+  OutputTooLarge,
+  OutputConflict,
+  StatusTooLarge,
+  CheckpointFailed;
+
+  /** True when {@code reason} (a status or failure string) is this reason. */
+  public boolean is(String reason) {
+    return name().equals(reason);
+  }
+}
