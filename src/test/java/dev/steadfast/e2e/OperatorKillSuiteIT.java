@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
+import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.Json;
 import dev.steadfast.operator.LoopbackEgress;
@@ -21,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -32,16 +34,21 @@ import org.junit.jupiter.api.Test;
 /**
  * The operator half of the kill suite (issue 12): `steadfast operator` as its own JVM, SIGKILLed
  * {@link #KILLS} times at random moments while at least {@link #IN_FLIGHT} tasks are unfinished
- * (tasks are topped up before each start, so the count never depends on machine speed), then left
- * to finish. The simulator's request log proves that no finished step or forEach item ran again
- * (one successful Idempotency-Key per unit), that attempts cut off by a kill were re-sent with
- * their original key, and that every task reached Succeeded.
+ * (tasks are topped up while the operator runs, right before each kill, and counted after it, so
+ * the count never depends on machine speed), then left to finish. The simulator's request log
+ * proves that no finished step or forEach item ran again (one successful Idempotency-Key per unit),
+ * that attempts cut off by a kill were re-sent with their original key, and that every task reached
+ * Succeeded.
  */
 @RealApiServer
 class OperatorKillSuiteIT {
   static final String NS = "kill-e2e";
   static final int KILLS = Integer.getInteger("kills.operator", 20);
   static final int IN_FLIGHT = 50;
+
+  /** Tasks created above {@link #IN_FLIGHT} right before a kill, for those that finish first. */
+  static final int MARGIN = 5;
+
   static final int ITEMS = 3;
   static final Path JAR = Path.of("target", "steadfast.jar");
 
@@ -70,12 +77,13 @@ class OperatorKillSuiteIT {
                 .addToStringData("api-key", "sk-kill")
                 .build())
         .serverSideApply();
-    // Slow calls keep many attempts in flight at each kill; some 500s add retries to the mix.
+    // Slow calls keep many attempts in flight at each kill, and a task that has not begun its last
+    // step a second or more from its end (see farFromDone); some 500s add retries to the mix.
     sim =
         LlmSimulator.builder()
             .port(0)
             .seed(20261130)
-            .latency(Duration.ofMillis(700))
+            .latency(Duration.ofMillis(1000))
             .faults(FaultPlan.parse("500:0.1"))
             .build()
             .start();
@@ -146,11 +154,18 @@ class OperatorKillSuiteIT {
     }
   }
 
-  static void create(String name) throws Exception {
-    client
-        .resource(
-            Json.YAML.readValue(
-                """
+  static void create(String name) {
+    AgentTask task;
+    try {
+      task = Json.YAML.readValue(yaml(name), AgentTask.class);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    client.resource(task).create();
+  }
+
+  static String yaml(String name) {
+    return """
                 apiVersion: steadfast.dev/v1alpha1
                 kind: AgentTask
                 metadata: {name: NAME, namespace: NS}
@@ -179,12 +194,10 @@ class OperatorKillSuiteIT {
                         apiKeySecretRef: {name: llm-credentials, key: api-key}
                         messages: [{role: user, content: 'Summarise {{ steps.each.output }}'}]
                 """
-                    .replace("NAME", name)
-                    .replace("NS", NS)
-                    .replace("ITEMS", String.valueOf(ITEMS))
-                    .replace("SIM", sim.baseUrl()),
-                AgentTask.class))
-        .create();
+        .replace("NAME", name)
+        .replace("NS", NS)
+        .replace("ITEMS", String.valueOf(ITEMS))
+        .replace("SIM", sim.baseUrl());
   }
 
   static List<AgentTask> tasks() {
@@ -194,6 +207,18 @@ class OperatorKillSuiteIT {
   static boolean done(AgentTask t) {
     return t.getStatus() != null
         && (t.getStatus().phase == TaskPhase.Succeeded || t.getStatus().phase == TaskPhase.Failed);
+  }
+
+  /** Unfinished and not yet in its last step, so at least one slow call from the end. */
+  static boolean farFromDone(AgentTask t) {
+    if (done(t)) {
+      return false;
+    }
+    if (t.getStatus() == null || t.getStatus().steps == null) {
+      return true;
+    }
+    return t.getStatus().steps.stream()
+        .noneMatch(s -> "summary".equals(s.name) && s.phase != StepPhase.Pending);
   }
 
   static Map<String, Long> phases() {
@@ -221,11 +246,37 @@ class OperatorKillSuiteIT {
       await().atMost(Duration.ofSeconds(120)).until(() -> readyz() == 200);
       // a random moment after start-up: mid-reconcile, mid-request, mid-checkpoint
       Thread.sleep(500 + random.nextInt(3500));
-      int inFlight = (int) tasks().stream().filter(t -> !done(t)).count();
+      // Top up while the operator runs. Tasks run in lockstep (all fit in the operator's
+      // concurrency), so a whole wave in its last step can finish between this count and the
+      // kill: only tasks that have not begun their last step (a full slow call away from the
+      // end) count towards the top-up.
+      long topUp = System.nanoTime();
+      long far = tasks().stream().filter(OperatorKillSuiteIT::farFromDone).count();
+      List<String> names = new ArrayList<>();
+      for (long i = far; i < IN_FLIGHT + MARGIN; i++) {
+        names.add("task-" + created++);
+      }
+      names.parallelStream().forEach(OperatorKillSuiteIT::create);
       operator.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL on Linux
+      long window = (System.nanoTime() - topUp) / 1_000_000;
+      // Counted after the kill: with the operator dead no status changes, so this is the count the
+      // kill met.
+      int inFlight = (int) tasks().stream().filter(t -> !done(t)).count();
       kills++;
       System.out.println(
-          "kill " + kills + ": phases " + phases() + ", " + sim.requests().size() + " requests");
+          "kill "
+              + kills
+              + ": "
+              + inFlight
+              + " unfinished ("
+              + names.size()
+              + " created "
+              + window
+              + " ms before the kill), phases "
+              + phases()
+              + ", "
+              + sim.requests().size()
+              + " requests");
       minInFlightAtKill = Math.min(minInFlightAtKill, inFlight);
     }
     operator = launch();
@@ -270,6 +321,9 @@ class OperatorKillSuiteIT {
         (System.nanoTime() - start) / 1e9);
 
     assertThat(kills).isGreaterThanOrEqualTo(KILLS);
+    assertThat(minInFlightAtKill)
+        .as("tasks unfinished at the emptiest kill")
+        .isGreaterThanOrEqualTo(IN_FLIGHT);
     assertThat(all).hasSize(total);
     assertThat(succeeded).isEqualTo(total);
     assertThat(audit.succeeded).hasSize(total * (1 + ITEMS + 1));
