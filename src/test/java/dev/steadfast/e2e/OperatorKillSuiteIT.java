@@ -247,18 +247,27 @@ class OperatorKillSuiteIT {
       // a random moment after start-up: mid-reconcile, mid-request, mid-checkpoint
       Thread.sleep(500 + random.nextInt(3500));
       // Top up while the operator runs. Tasks run in lockstep (all fit in the operator's
-      // concurrency), so a whole wave in its last step can finish between this count and the
-      // kill: only tasks that have not begun their last step (a full slow call away from the
-      // end) count towards the top-up.
-      long topUp = System.nanoTime();
-      long far = tasks().stream().filter(OperatorKillSuiteIT::farFromDone).count();
+      // concurrency), so a whole wave in its last step can finish between a count and the kill:
+      // only tasks that have not begun their last step (a full slow call away from the end) count
+      // towards the top-up, and the count is taken again after creating, so the kill follows the
+      // last count by one list call however slowly the creates went.
       List<String> names = new ArrayList<>();
-      for (long i = far; i < IN_FLIGHT + MARGIN; i++) {
-        names.add("task-" + created++);
+      long window;
+      while (true) {
+        long count = System.nanoTime();
+        long far = tasks().stream().filter(OperatorKillSuiteIT::farFromDone).count();
+        if (far >= IN_FLIGHT + MARGIN) {
+          operator.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL on Linux
+          window = (System.nanoTime() - count) / 1_000_000;
+          break;
+        }
+        List<String> more = new ArrayList<>();
+        for (long i = far; i < IN_FLIGHT + MARGIN; i++) {
+          more.add("task-" + created++);
+        }
+        more.parallelStream().forEach(OperatorKillSuiteIT::create);
+        names.addAll(more);
       }
-      names.parallelStream().forEach(OperatorKillSuiteIT::create);
-      operator.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL on Linux
-      long window = (System.nanoTime() - topUp) / 1_000_000;
       // Counted after the kill: with the operator dead no status changes, so this is the count the
       // kill met.
       int inFlight = (int) tasks().stream().filter(t -> !done(t)).count();
@@ -270,7 +279,7 @@ class OperatorKillSuiteIT {
               + inFlight
               + " unfinished ("
               + names.size()
-              + " created "
+              + " created, last count "
               + window
               + " ms before the kill), phases "
               + phases()
