@@ -48,6 +48,7 @@ class OperatorKillSuiteIT {
 
   /** Tasks created above {@link #IN_FLIGHT} right before a kill, for those that finish first. */
   static final int MARGIN = 5;
+  static final int MAX_TASKS = 1500;
 
   static final int ITEMS = 3;
   static final Path JAR = Path.of("target", "steadfast.jar");
@@ -83,7 +84,7 @@ class OperatorKillSuiteIT {
         LlmSimulator.builder()
             .port(0)
             .seed(20261130)
-            .latency(Duration.ofMillis(1000))
+            .latency(Duration.ofMillis(2000))
             .faults(FaultPlan.parse("500:0.1"))
             .build()
             .start();
@@ -242,10 +243,13 @@ class OperatorKillSuiteIT {
       for (long i = unfinished; i < IN_FLIGHT; i++) {
         create("task-" + created++);
       }
+      int sentBefore = sim.requests().size();
       operator = launch();
       await().atMost(Duration.ofSeconds(120)).until(() -> readyz() == 200);
-      // a random moment after start-up: mid-reconcile, mid-request, mid-checkpoint
-      Thread.sleep(500 + random.nextInt(3500));
+      // The operator is working again (a kill before its first request tests only start-up), then
+      // a random moment: mid-reconcile, mid-request, mid-checkpoint.
+      await().atMost(Duration.ofSeconds(120)).until(() -> sim.requests().size() > sentBefore);
+      Thread.sleep(random.nextInt(3000));
       // Top up while the operator runs. Tasks run in lockstep (all fit in the operator's
       // concurrency), so a whole wave in its last step can finish between a count and the kill:
       // only tasks that have not begun their last step (a full slow call away from the end) count
@@ -261,6 +265,10 @@ class OperatorKillSuiteIT {
           window = (System.nanoTime() - count) / 1_000_000;
           break;
         }
+        // A machine too slow to list the tasks within a task's lifetime would top up for ever.
+        assertThat(created)
+            .as("tasks created: the top-up cannot keep %d in flight on this machine", IN_FLIGHT)
+            .isLessThan(MAX_TASKS);
         List<String> more = new ArrayList<>();
         for (long i = far; i < IN_FLIGHT + MARGIN; i++) {
           more.add("task-" + created++);
