@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
+import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
 import dev.steadfast.operator.LoopbackEgress;
@@ -21,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -32,16 +34,22 @@ import org.junit.jupiter.api.Test;
 /**
  * The operator half of the kill suite (issue 12): `steadfast operator` as its own JVM, SIGKILLed
  * {@link #KILLS} times at random moments while at least {@link #IN_FLIGHT} tasks are unfinished
- * (tasks are topped up before each start, so the count never depends on machine speed), then left
- * to finish. The simulator's request log proves that no finished step or forEach item ran again
- * (one successful Idempotency-Key per unit), that attempts cut off by a kill were re-sent with
- * their original key, and that every task reached Succeeded.
+ * (tasks are topped up while the operator runs, right before each kill, and counted after it, so
+ * the count never depends on machine speed), then left to finish. The simulator's request log
+ * proves that no finished step or forEach item ran again (one successful Idempotency-Key per unit),
+ * that attempts cut off by a kill were re-sent with their original key, and that every task reached
+ * Succeeded.
  */
 @RealApiServer
 class OperatorKillSuiteIT {
   static final String NS = "kill-e2e";
   static final int KILLS = Integer.getInteger("kills.operator", 20);
   static final int IN_FLIGHT = 50;
+
+  /** Tasks created above {@link #IN_FLIGHT} right before a kill, for those that finish first. */
+  static final int MARGIN = 5;
+  static final int MAX_TASKS = 1500;
+
   static final int ITEMS = 3;
   static final Path JAR = Path.of("target", "steadfast.jar");
 
@@ -70,12 +78,13 @@ class OperatorKillSuiteIT {
                 .addToStringData("api-key", "sk-kill")
                 .build())
         .serverSideApply();
-    // Slow calls keep many attempts in flight at each kill; some 500s add retries to the mix.
+    // Slow calls keep many attempts in flight at each kill, and a task that has not begun its last
+    // step a second or more from its end (see farFromDone); some 500s add retries to the mix.
     sim =
         LlmSimulator.builder()
             .port(0)
             .seed(20261130)
-            .latency(Duration.ofMillis(700))
+            .latency(Duration.ofMillis(2000))
             .faults(FaultPlan.parse("500:0.1"))
             .build()
             .start();
@@ -146,11 +155,18 @@ class OperatorKillSuiteIT {
     }
   }
 
-  static void create(String name) throws Exception {
-    client
-        .resource(
-            Json.YAML.readValue(
-                """
+  static void create(String name) {
+    AgentTask task;
+    try {
+      task = Json.YAML.readValue(yaml(name), AgentTask.class);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    client.resource(task).create();
+  }
+
+  static String yaml(String name) {
+    return """
                 apiVersion: steadfast.dev/v1alpha1
                 kind: AgentTask
                 metadata: {name: NAME, namespace: NS}
@@ -179,12 +195,10 @@ class OperatorKillSuiteIT {
                         apiKeySecretRef: {name: llm-credentials, key: api-key}
                         messages: [{role: user, content: 'Summarise {{ steps.each.output }}'}]
                 """
-                    .replace("NAME", name)
-                    .replace("NS", NS)
-                    .replace("ITEMS", String.valueOf(ITEMS))
-                    .replace("SIM", sim.baseUrl()),
-                AgentTask.class))
-        .create();
+        .replace("NAME", name)
+        .replace("NS", NS)
+        .replace("ITEMS", String.valueOf(ITEMS))
+        .replace("SIM", sim.baseUrl());
   }
 
   static List<AgentTask> tasks() {
@@ -194,6 +208,18 @@ class OperatorKillSuiteIT {
   static boolean done(AgentTask t) {
     return t.getStatus() != null
         && (t.getStatus().phase == TaskPhase.Succeeded || t.getStatus().phase == TaskPhase.Failed);
+  }
+
+  /** Unfinished and not yet in its last step, so at least one slow call from the end. */
+  static boolean farFromDone(AgentTask t) {
+    if (done(t)) {
+      return false;
+    }
+    if (t.getStatus() == null || t.getStatus().steps == null) {
+      return true;
+    }
+    return t.getStatus().steps.stream()
+        .noneMatch(s -> "summary".equals(s.name) && s.phase != StepPhase.Pending);
   }
 
   static Map<String, Long> phases() {
@@ -217,19 +243,62 @@ class OperatorKillSuiteIT {
       for (long i = unfinished; i < IN_FLIGHT; i++) {
         create("task-" + created++);
       }
+      int sentBefore = sim.requests().size();
       operator = launch();
       await().atMost(Duration.ofSeconds(120)).until(() -> readyz() == 200);
-      // a random moment after start-up: mid-reconcile, mid-request, mid-checkpoint
-      Thread.sleep(500 + random.nextInt(3500));
+      // The operator is working again (a kill before its first request tests only start-up), then
+      // a random moment: mid-reconcile, mid-request, mid-checkpoint.
+      await().atMost(Duration.ofSeconds(120)).until(() -> sim.requests().size() > sentBefore);
+      Thread.sleep(random.nextInt(3000));
+      // Top up while the operator runs. Tasks run in lockstep (all fit in the operator's
+      // concurrency), so a whole wave in its last step can finish between a count and the kill:
+      // only tasks that have not begun their last step (a full slow call away from the end) count
+      // towards the top-up, and the count is taken again after creating, so the kill follows the
+      // last count by one list call however slowly the creates went.
+      List<String> names = new ArrayList<>();
+      long window;
+      while (true) {
+        long count = System.nanoTime();
+        long far = tasks().stream().filter(OperatorKillSuiteIT::farFromDone).count();
+        if (far >= IN_FLIGHT + MARGIN) {
+          operator.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL on Linux
+          window = (System.nanoTime() - count) / 1_000_000;
+          break;
+        }
+        // A machine too slow to list the tasks within a task's lifetime would top up for ever.
+        assertThat(created)
+            .as("tasks created: the top-up cannot keep %d in flight on this machine", IN_FLIGHT)
+            .isLessThan(MAX_TASKS);
+        List<String> more = new ArrayList<>();
+        for (long i = far; i < IN_FLIGHT + MARGIN; i++) {
+          more.add("task-" + created++);
+        }
+        more.parallelStream().forEach(OperatorKillSuiteIT::create);
+        names.addAll(more);
+      }
+      // Counted after the kill: with the operator dead no status changes, so this is the count the
+      // kill met.
       int inFlight = (int) tasks().stream().filter(t -> !done(t)).count();
-      operator.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL on Linux
       kills++;
       System.out.println(
-          "kill " + kills + ": phases " + phases() + ", " + sim.requests().size() + " requests");
+          "kill "
+              + kills
+              + ": "
+              + inFlight
+              + " unfinished ("
+              + names.size()
+              + " created, last count "
+              + window
+              + " ms before the kill), phases "
+              + phases()
+              + ", "
+              + sim.requests().size()
+              + " requests");
       minInFlightAtKill = Math.min(minInFlightAtKill, inFlight);
     }
     operator = launch();
     int total = created;
+    long drain = System.nanoTime();
     try {
       await()
           .atMost(Duration.ofMinutes(3))
@@ -250,6 +319,7 @@ class OperatorKillSuiteIT {
                           + Json.write(t.getStatus())));
     }
 
+    long drainEnd = System.nanoTime();
     IdempotencyAudit audit = new IdempotencyAudit(sim.requests());
     audit.reRun.forEach(u -> System.out.println("re-run: " + u));
     List<AgentTask> all = tasks();
@@ -257,7 +327,7 @@ class OperatorKillSuiteIT {
     System.out.printf(
         "kill suite (operator): %d SIGKILL-restarts, at least %d tasks unfinished at each kill,"
             + " %d tasks, %d units, %d finished units re-run, %d requests re-sent with their"
-            + " original Idempotency-Key, %d of %d tasks Succeeded (%d lost), %.1f s%n",
+            + " original Idempotency-Key, %d of %d tasks Succeeded (%d lost), %.1f s (%.1f s of it draining after the last kill)%n",
         kills,
         minInFlightAtKill,
         total,
@@ -267,9 +337,13 @@ class OperatorKillSuiteIT {
         succeeded,
         total,
         total - succeeded,
-        (System.nanoTime() - start) / 1e9);
+        (System.nanoTime() - start) / 1e9,
+        (drainEnd - drain) / 1e9);
 
     assertThat(kills).isGreaterThanOrEqualTo(KILLS);
+    assertThat(minInFlightAtKill)
+        .as("tasks unfinished at the emptiest kill")
+        .isGreaterThanOrEqualTo(IN_FLIGHT);
     assertThat(all).hasSize(total);
     assertThat(succeeded).isEqualTo(total);
     assertThat(audit.succeeded).hasSize(total * (1 + ITEMS + 1));
