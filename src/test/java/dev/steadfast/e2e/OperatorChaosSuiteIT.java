@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.local.ChaosCases;
 import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.operator.SteadfastOperator;

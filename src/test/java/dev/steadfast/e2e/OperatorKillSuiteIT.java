@@ -48,6 +48,7 @@ class OperatorKillSuiteIT {
 
   /** Tasks created above {@link #IN_FLIGHT} right before a kill, for those that finish first. */
   static final int MARGIN = 5;
+
   static final int MAX_TASKS = 1500;
 
   static final int ITEMS = 3;
