@@ -4,6 +4,7 @@ import dev.steadfast.api.Policy;
 import dev.steadfast.engine.egress.EgressPolicy;
 import dev.steadfast.operator.ConfigMapBreakerStore;
 import dev.steadfast.operator.HealthServer;
+import dev.steadfast.operator.OperatorConfig;
 import dev.steadfast.operator.SecretPolicy;
 import dev.steadfast.operator.SteadfastOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -170,9 +171,9 @@ public final class OperatorCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(e.getMessage());
       return Main.EXIT_INVALID;
     }
-    SteadfastOperator.BodyLimits bodies;
+    OperatorConfig.BodyLimits bodies;
     try {
-      bodies = new SteadfastOperator.BodyLimits((int) maxResponseBytes, maxBytesInFlight);
+      bodies = new OperatorConfig.BodyLimits((int) maxResponseBytes, maxBytesInFlight);
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println(e.getMessage());
       return Main.EXIT_INVALID;
@@ -183,22 +184,25 @@ public final class OperatorCommand implements Callable<Integer> {
             .getOrDefault(
                 "POD_NAMESPACE", client.getNamespace() == null ? "default" : client.getNamespace());
     var config =
-        new SteadfastOperator.Config(
-            namespaces,
-            maxConcurrentSteps,
-            leaderElection,
-            leaseName,
-            namespace,
-            egressAllow,
-            enableChaos,
-            System.getenv().getOrDefault("POD_NAME", java.util.UUID.randomUUID().toString()),
-            true,
-            breakersConfigMap,
-            defaults.get(),
-            secretPolicy,
-            jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList(),
-            bodies,
-            maxItems);
+        OperatorConfig.builder()
+            .namespaces(namespaces)
+            .maxConcurrentSteps(maxConcurrentSteps)
+            .leaderElection(leaderElection)
+            .leaseName(leaseName)
+            .operatorNamespace(namespace)
+            .egressAllow(egressAllow)
+            .enableChaos(enableChaos)
+            .identity(
+                System.getenv().getOrDefault("POD_NAME", java.util.UUID.randomUUID().toString()))
+            .exitOnLostLease(true)
+            .breakersConfigMap(breakersConfigMap)
+            .defaultPolicy(defaults.get())
+            .secretPolicy(secretPolicy)
+            .jobServiceAccounts(
+                jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList())
+            .bodyLimits(bodies)
+            .maxItems(maxItems)
+            .build();
     SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
     HealthServer health =
         new HealthServer(metricsPort, healthPort, operator.metrics()::scrape, operator::ready)

@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -157,18 +156,14 @@ class ApiAccessIT {
   }
 
   private SteadfastOperator start(List<String> namespaces) {
-    var config =
-        new SteadfastOperator.Config(
-            namespaces,
-            4,
-            true,
-            "steadfast-operator",
-            OPERATOR_NS,
-            LoopbackEgress.ALLOW,
-            false,
-            "recorder",
-            false);
-    return new SteadfastOperator(operatorClient, config, Clock.systemUTC()).start();
+    return OperatorHarness.start(
+        operatorClient,
+        c ->
+            c.namespaces(namespaces)
+                .maxConcurrentSteps(4)
+                .leaderElection(true)
+                .operatorNamespace(OPERATOR_NS)
+                .identity("recorder"));
   }
 
   /**
