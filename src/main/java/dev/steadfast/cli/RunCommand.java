@@ -19,7 +19,6 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -147,16 +146,7 @@ public final class RunCommand implements Callable<Integer> {
       return Main.EXIT_INVALID;
     }
     var meta = task.getMetadata();
-    Map<String, String> annotations =
-        meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
-    TaskRef ref =
-        new TaskRef(
-            meta.getName(),
-            meta.getNamespace() == null ? "default" : meta.getNamespace(),
-            null,
-            1L,
-            task.getSpec(),
-            annotations);
+    TaskRef ref = TaskRef.of(task, "default");
     boolean chaos =
         System.getenv("STEADFAST_CHAOS") != null && !System.getenv("STEADFAST_CHAOS").isBlank();
     LocalSession.Options options =

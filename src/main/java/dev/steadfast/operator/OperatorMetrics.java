@@ -131,6 +131,17 @@ public final class OperatorMetrics {
         .increment();
   }
 
+  /** Counts an attempt that ended, by outcome, and how long it took, by step kind. */
+  void attemptEnded(AttemptPool.Completed c) {
+    if (c.outcome() instanceof dev.steadfast.engine.exec.Outcome.Failed f) {
+      attempt(f.failure().tier().name(), f.failure().reason());
+    } else {
+      attempt("Succeeded", "");
+    }
+    var call = c.attempt().request() == null ? null : c.attempt().request().call();
+    stepDuration(call == null ? "fallback" : call.getClass().getSimpleName(), c.took());
+  }
+
   /** Records how long a step took, by step kind (http, llm, agent, job). */
   public void stepDuration(String kind, Duration d) {
     Timer.builder("steadfast.step.duration")
