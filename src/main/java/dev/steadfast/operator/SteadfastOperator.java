@@ -16,6 +16,7 @@ import dev.steadfast.engine.exec.HttpTransport;
 import dev.steadfast.engine.exec.LlmExecutor;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.engine.validation.TaskValidator;
+import dev.steadfast.operator.jobs.JobExecutor;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.operator.ApiAccess.Scope;
+import dev.steadfast.operator.jobs.FakeKubelet;
 import dev.steadfast.simulator.FaultPlan;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;

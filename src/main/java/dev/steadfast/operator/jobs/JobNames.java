@@ -1,4 +1,4 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.jobs;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
