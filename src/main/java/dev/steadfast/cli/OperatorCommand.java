@@ -9,7 +9,6 @@ import dev.steadfast.operator.SecretPolicy;
 import dev.steadfast.operator.SteadfastOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -43,16 +43,6 @@ public final class OperatorCommand implements Callable<Integer> {
   int maxConcurrentSteps;
 
   @Option(
-      names = "--max-response-bytes",
-      defaultValue = "786432",
-      converter = ByteSizeConverter.class,
-      description =
-          "Longest response body an http, llm or agent call may return, in bytes or as a quantity"
-              + " (768Ki); read only up to it, a longer one fails the attempt OutputTooLarge"
-              + " (default ${DEFAULT-VALUE}, 768 KiB).")
-  long maxResponseBytes;
-
-  @Option(
       names = "--max-bytes-in-flight",
       defaultValue = "67108864",
       converter = ByteSizeConverter.class,
@@ -61,13 +51,7 @@ public final class OperatorCommand implements Callable<Integer> {
               + " for others to finish, up to its deadline (default ${DEFAULT-VALUE}, 64 MiB).")
   long maxBytesInFlight;
 
-  @Option(
-      names = "--max-items",
-      defaultValue = "10000",
-      description =
-          "The most items a forEach step may have; a longer list fails the step InvalidSpec"
-              + " (default ${DEFAULT-VALUE}).")
-  int maxItems;
+  @Mixin TaskDefaultsOptions taskDefaults;
 
   @Option(names = "--leader-election", description = "Use a Lease so only one replica runs steps.")
   boolean leaderElection;
@@ -115,14 +99,6 @@ public final class OperatorCommand implements Callable<Integer> {
   boolean enableChaos;
 
   @Option(
-      names = "--default-policy",
-      paramLabel = "FILE",
-      description =
-          "YAML Policy (the shape of spec.policy) merged over the built-in defaults; every task's"
-              + " policy is merged over it.")
-  Path defaultPolicy;
-
-  @Option(
       names = "--lease-name",
       defaultValue = "steadfast-operator",
       description =
@@ -152,16 +128,16 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    if (maxItems < 1 || maxConcurrentSteps < 1) {
-      spec.commandLine()
-          .getErr()
-          .println(
-              (maxItems < 1 ? "--max-items" : "--max-concurrent-steps")
-                  + " must be at least 1, got "
-                  + (maxItems < 1 ? maxItems : maxConcurrentSteps));
+    if (!taskDefaults.itemsValid(spec.commandLine().getErr())) {
       return Main.EXIT_INVALID;
     }
-    Optional<Policy> defaults = DefaultPolicyFile.load(defaultPolicy, spec.commandLine().getErr());
+    if (maxConcurrentSteps < 1) {
+      spec.commandLine()
+          .getErr()
+          .println("--max-concurrent-steps must be at least 1, got " + maxConcurrentSteps);
+      return Main.EXIT_INVALID;
+    }
+    Optional<Policy> defaults = taskDefaults.defaultPolicy(spec.commandLine().getErr());
     if (defaults.isEmpty()) {
       return Main.EXIT_INVALID;
     }
@@ -173,7 +149,7 @@ public final class OperatorCommand implements Callable<Integer> {
     }
     OperatorConfig.BodyLimits bodies;
     try {
-      bodies = new OperatorConfig.BodyLimits((int) maxResponseBytes, maxBytesInFlight);
+      bodies = new OperatorConfig.BodyLimits((int) taskDefaults.maxResponseBytes, maxBytesInFlight);
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println(e.getMessage());
       return Main.EXIT_INVALID;
@@ -201,7 +177,7 @@ public final class OperatorCommand implements Callable<Integer> {
             .jobServiceAccounts(
                 jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList())
             .bodyLimits(bodies)
-            .maxItems(maxItems)
+            .maxItems(taskDefaults.maxItems)
             .build();
     SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
     HealthServer health =
