@@ -89,20 +89,16 @@ public final class OperatorMetrics {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    tasks =
-        MultiGauge.builder("steadfast.tasks").description("AgentTasks by phase").register(registry);
-    breakers =
-        MultiGauge.builder("steadfast.breakers")
-            .description("Circuit breakers by namespace and state")
-            .register(registry);
+    tasks = multiGauge("steadfast.tasks", "AgentTasks by phase");
+    breakers = multiGauge("steadfast.breakers", "Circuit breakers by namespace and state");
     slotsInUse =
-        MultiGauge.builder("steadfast.slots.in.use")
-            .description("Slots of --max-concurrent-steps running an attempt, by namespace")
-            .register(registry);
+        multiGauge(
+            "steadfast.slots.in.use",
+            "Slots of --max-concurrent-steps running an attempt, by namespace");
     slotsWaiting =
-        MultiGauge.builder("steadfast.slots.waiting")
-            .description("Attempts waiting for a slot of --max-concurrent-steps, by namespace")
-            .register(registry);
+        multiGauge(
+            "steadfast.slots.waiting",
+            "Attempts waiting for a slot of --max-concurrent-steps, by namespace");
     loopDetections =
         Counter.builder("steadfast.loop.detections")
             .description("Steps stopped as LoopDetected")
@@ -115,6 +111,10 @@ public final class OperatorMetrics {
       checkpointCounter(result);
     }
     refreshGauges();
+  }
+
+  private MultiGauge multiGauge(String name, String description) {
+    return MultiGauge.builder(name).description(description).register(registry);
   }
 
   /**
