@@ -16,7 +16,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,8 +59,7 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("Steadfast demo: " + QUICKSTART + " against the simulator at " + sim.baseUrl());
       out.println("Injected faults: " + faults);
       out.println();
-      TaskRef ref =
-          new TaskRef(task.getMetadata().getName(), "default", null, 1L, task.getSpec(), Map.of());
+      TaskRef ref = TaskRef.local(task);
       AgentTaskStatus status =
           LocalSession.run(
               ref,

@@ -4,11 +4,11 @@ import dev.steadfast.api.Policy;
 import dev.steadfast.executors.egress.EgressPolicy;
 import dev.steadfast.operator.ConfigMapBreakerStore;
 import dev.steadfast.operator.HealthServer;
+import dev.steadfast.operator.OperatorConfig;
 import dev.steadfast.operator.SecretPolicy;
 import dev.steadfast.operator.SteadfastOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,16 +43,6 @@ public final class OperatorCommand implements Callable<Integer> {
   int maxConcurrentSteps;
 
   @Option(
-      names = "--max-response-bytes",
-      defaultValue = "786432",
-      converter = ByteSizeConverter.class,
-      description =
-          "Longest response body an http, llm or agent call may return, in bytes or as a quantity"
-              + " (768Ki); read only up to it, a longer one fails the attempt OutputTooLarge"
-              + " (default ${DEFAULT-VALUE}, 768 KiB).")
-  long maxResponseBytes;
-
-  @Option(
       names = "--max-bytes-in-flight",
       defaultValue = "67108864",
       converter = ByteSizeConverter.class,
@@ -60,13 +51,7 @@ public final class OperatorCommand implements Callable<Integer> {
               + " for others to finish, up to its deadline (default ${DEFAULT-VALUE}, 64 MiB).")
   long maxBytesInFlight;
 
-  @Option(
-      names = "--max-items",
-      defaultValue = "10000",
-      description =
-          "The most items a forEach step may have; a longer list fails the step InvalidSpec"
-              + " (default ${DEFAULT-VALUE}).")
-  int maxItems;
+  @Mixin TaskDefaultsOptions taskDefaults;
 
   @Option(names = "--leader-election", description = "Use a Lease so only one replica runs steps.")
   boolean leaderElection;
@@ -114,14 +99,6 @@ public final class OperatorCommand implements Callable<Integer> {
   boolean enableChaos;
 
   @Option(
-      names = "--default-policy",
-      paramLabel = "FILE",
-      description =
-          "YAML Policy (the shape of spec.policy) merged over the built-in defaults; every task's"
-              + " policy is merged over it.")
-  Path defaultPolicy;
-
-  @Option(
       names = "--lease-name",
       defaultValue = "steadfast-operator",
       description =
@@ -151,16 +128,16 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    if (maxItems < 1 || maxConcurrentSteps < 1) {
-      spec.commandLine()
-          .getErr()
-          .println(
-              (maxItems < 1 ? "--max-items" : "--max-concurrent-steps")
-                  + " must be at least 1, got "
-                  + (maxItems < 1 ? maxItems : maxConcurrentSteps));
+    if (!taskDefaults.itemsValid(spec.commandLine().getErr())) {
       return Main.EXIT_INVALID;
     }
-    Optional<Policy> defaults = DefaultPolicyFile.load(defaultPolicy, spec.commandLine().getErr());
+    if (maxConcurrentSteps < 1) {
+      spec.commandLine()
+          .getErr()
+          .println("--max-concurrent-steps must be at least 1, got " + maxConcurrentSteps);
+      return Main.EXIT_INVALID;
+    }
+    Optional<Policy> defaults = taskDefaults.defaultPolicy(spec.commandLine().getErr());
     if (defaults.isEmpty()) {
       return Main.EXIT_INVALID;
     }
@@ -170,9 +147,9 @@ public final class OperatorCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(e.getMessage());
       return Main.EXIT_INVALID;
     }
-    SteadfastOperator.BodyLimits bodies;
+    OperatorConfig.BodyLimits bodies;
     try {
-      bodies = new SteadfastOperator.BodyLimits((int) maxResponseBytes, maxBytesInFlight);
+      bodies = new OperatorConfig.BodyLimits((int) taskDefaults.maxResponseBytes, maxBytesInFlight);
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println(e.getMessage());
       return Main.EXIT_INVALID;
@@ -183,22 +160,25 @@ public final class OperatorCommand implements Callable<Integer> {
             .getOrDefault(
                 "POD_NAMESPACE", client.getNamespace() == null ? "default" : client.getNamespace());
     var config =
-        new SteadfastOperator.Config(
-            namespaces,
-            maxConcurrentSteps,
-            leaderElection,
-            leaseName,
-            namespace,
-            egressAllow,
-            enableChaos,
-            System.getenv().getOrDefault("POD_NAME", java.util.UUID.randomUUID().toString()),
-            true,
-            breakersConfigMap,
-            defaults.get(),
-            secretPolicy,
-            jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList(),
-            bodies,
-            maxItems);
+        OperatorConfig.builder()
+            .namespaces(namespaces)
+            .maxConcurrentSteps(maxConcurrentSteps)
+            .leaderElection(leaderElection)
+            .leaseName(leaseName)
+            .operatorNamespace(namespace)
+            .egressAllow(egressAllow)
+            .enableChaos(enableChaos)
+            .identity(
+                System.getenv().getOrDefault("POD_NAME", java.util.UUID.randomUUID().toString()))
+            .exitOnLostLease(true)
+            .breakersConfigMap(breakersConfigMap)
+            .defaultPolicy(defaults.get())
+            .secretPolicy(secretPolicy)
+            .jobServiceAccounts(
+                jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList())
+            .bodyLimits(bodies)
+            .maxItems(taskDefaults.maxItems)
+            .build();
     SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
     HealthServer health =
         new HealthServer(metricsPort, healthPort, operator.metrics()::scrape, operator::ready)

@@ -19,10 +19,10 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -60,15 +60,6 @@ public final class RunCommand implements Callable<Integer> {
   Path statusOut;
 
   @Option(
-      names = "--max-response-bytes",
-      defaultValue = "786432",
-      converter = ByteSizeConverter.class,
-      description =
-          "Longest response body a call may return, in bytes or as a quantity (768Ki); a longer"
-              + " one fails the attempt OutputTooLarge (default ${DEFAULT-VALUE}, 768 KiB).")
-  long maxResponseBytes;
-
-  @Option(
       names = "--retry",
       description =
           "Run a Failed task again from its checkpoint, as the steadfast.dev/retry annotation does"
@@ -78,33 +69,17 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "Print only the final line.")
   boolean quiet;
 
-  @Option(
-      names = "--default-policy",
-      paramLabel = "FILE",
-      description =
-          "YAML Policy merged over the built-in defaults, as the operator's --default-policy: run"
-              + " a task locally under the same defaults as in the cluster.")
-  Path defaultPolicy;
-
-  @Option(
-      names = "--max-items",
-      defaultValue = "10000",
-      description =
-          "The most items a forEach step may have, as the operator's flag; a longer list fails"
-              + " the step InvalidSpec (default ${DEFAULT-VALUE}).")
-  int maxItems;
+  @Mixin TaskDefaultsOptions taskDefaults;
 
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException, IOException {
     PrintWriter err = spec.commandLine().getErr();
-    if (maxItems < 1) {
-      err.println("--max-items must be at least 1, got " + maxItems);
-      err.flush();
+    if (!taskDefaults.itemsValid(err)) {
       return Main.EXIT_INVALID;
     }
-    Optional<Policy> defaults = DefaultPolicyFile.load(defaultPolicy, spec.commandLine().getErr());
+    Optional<Policy> defaults = taskDefaults.defaultPolicy(err);
     if (defaults.isEmpty()) {
       return Main.EXIT_INVALID;
     }
@@ -147,16 +122,7 @@ public final class RunCommand implements Callable<Integer> {
       return Main.EXIT_INVALID;
     }
     var meta = task.getMetadata();
-    Map<String, String> annotations =
-        meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
-    TaskRef ref =
-        new TaskRef(
-            meta.getName(),
-            meta.getNamespace() == null ? "default" : meta.getNamespace(),
-            null,
-            1L,
-            task.getSpec(),
-            annotations);
+    TaskRef ref = TaskRef.local(task);
     boolean chaos =
         System.getenv("STEADFAST_CHAOS") != null && !System.getenv("STEADFAST_CHAOS").isBlank();
     LocalSession.Options options =
@@ -166,8 +132,8 @@ public final class RunCommand implements Callable<Integer> {
             quiet,
             chaos,
             defaults.get(),
-            (int) maxResponseBytes,
-            maxItems,
+            (int) taskDefaults.maxResponseBytes,
+            taskDefaults.maxItems,
             retry);
     AgentTaskStatus status;
     // Every file-system problem is found before the first call and told in one line (exit 2).

@@ -2,7 +2,6 @@ package dev.steadfast.operator;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
-import dev.steadfast.api.Checkpoint;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.api.Tier;
 import dev.steadfast.engine.EngineEvent;
@@ -13,7 +12,6 @@ import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.format.Json;
-import dev.steadfast.engine.status.Conditions;
 import dev.steadfast.engine.validation.Problem;
 import dev.steadfast.engine.validation.TaskValidator;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -49,20 +47,14 @@ import java.util.stream.Collectors;
     generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = MeaningfulChange.class))
 public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
-  private static final Set<String> SECRET_REASONS =
-      Set.of(
-          Reason.Unauthorized.name(),
-          Reason.Forbidden.name(),
-          Reason.SecretNotFound.name(),
-          Reason.SecretNotAllowed.name());
-
   private final TaskValidator validator;
   private final TaskEngine engine;
   private final AttemptPool pool;
   private final TaskExecutors executors;
   private final StatusCheckpointStore store;
   private final EventRecorder recorder;
-  private final SecretVersions secrets;
+  private final HumanIntervention people;
+  private final OversizedStatus oversized;
   private final Clock clock;
   private final OperatorMetrics metrics;
   private final Map<ResourceID, String> phases;
@@ -87,7 +79,8 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     this.executors = executors;
     this.store = store;
     this.recorder = recorder;
-    this.secrets = secrets;
+    this.people = new HumanIntervention(engine, secrets);
+    this.oversized = new OversizedStatus(engine, recorder);
     this.clock = clock;
   }
 
@@ -103,27 +96,21 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       write(task, context, status, events, List.of());
       return UpdateControl.noUpdate();
     }
-    TaskRef ref = ref(task);
+    TaskRef ref = TaskRef.of(task, null); // a stored task always has its namespace
     List<EngineEvent> prepared = engine.prepare(ref, status);
     boolean firstInThisProcess = seen.add(id);
     // "Resumed" is news once per operator process, not on every reconcile.
     prepared.stream()
         .filter(e -> firstInThisProcess || e.type() != EventType.Resumed)
         .forEach(events::add);
-    humanIntervention(task, status, events);
+    people.apply(task, status, events);
     AttemptPool.Snapshot attempts = pool.take(id);
     for (AttemptPool.Completed c : attempts.completed()) {
       engine.complete(ref, status, c.attempt(), c.outcome(), c.took(), events);
-      observe(c);
+      metrics.attemptEnded(c);
     }
     Plan plan = engine.plan(ref, status, attempts.running(), events);
-    // Recorded once, when the task stalls: recomputing it on every reconcile could record a fix
-    // made meanwhile as the failing version, and the fix would never be noticed.
-    if (status.phase == TaskPhase.Failed
-        && stalledOnSecret(status)
-        && status.checkpoint.secretsVersion == null) {
-      status.checkpoint.secretsVersion = secrets.fingerprint(task);
-    }
+    people.rememberSecrets(task, status);
     if (!write(task, context, status, events, attempts.completed())) {
       // Someone wrote a newer checkpoint: start nothing, fold again on the fresh status.
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(Duration.ofMillis(200));
@@ -159,14 +146,14 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
         throw e; // cannot happen: the output came from one of these steps
       }
       engine.failStep(
-          ref(task),
+          TaskRef.of(task, null),
           status,
           e.step(),
           Failure.of(Tier.Fatal, Reason.OutputConflict.name(), e.getMessage()),
           events);
       return write(task, context, status, events, folded);
     } catch (StatusTooLargeException e) {
-      shrinkFailed(task, status, events, e);
+      oversized.shrinkAndFail(task, status, events, e);
       return write(task, context, status, events, folded);
     } catch (KubernetesClientException e) {
       // Nothing folded is lost: the outcomes are folded again next time, never re-run.
@@ -202,42 +189,6 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     return true;
   }
 
-  /**
-   * The status is too large to store: drops the per-item checkpoints (then, if that was not enough,
-   * the inline outputs) and fails the task StatusTooLarge, keeping a reason it had already.
-   */
-  private void shrinkFailed(
-      AgentTask task, AgentTaskStatus status, List<EngineEvent> events, StatusTooLargeException e) {
-    boolean unitsGone =
-        status.checkpoint == null
-            || status.checkpoint.steps.stream().allMatch(cp -> cp.units.isEmpty());
-    if (unitsGone && status.steps.stream().allMatch(s -> s.output == null)) {
-      // Nothing left to drop: the spec itself leaves no room for a status. JOSDK's retry gives up
-      // after its few attempts; nothing is sent meanwhile.
-      recorder.record(
-          task,
-          EngineEvent.warning(EventType.CheckpointFailed, status.currentStep, e.getMessage()));
-      throw e;
-    }
-    StatusTooLargeException.shrink(status, unitsGone);
-    if (status.phase != TaskPhase.Failed) {
-      engine.fail(
-          ref(task),
-          status,
-          Failure.of(Tier.Fatal, StatusTooLargeException.REASON, e.getMessage()),
-          events);
-    } else if (events.stream().noneMatch(ev -> ev.type() == EventType.StatusTooLarge)
-        && !StatusTooLargeException.REASON.equals(reason(status))) {
-      // Failed already, for its own reason, which stays; say why its checkpoints are gone.
-      events.add(EngineEvent.warning(EventType.StatusTooLarge, status.currentStep, e.getMessage()));
-    }
-  }
-
-  private static String reason(AgentTaskStatus status) {
-    var stalled = Conditions.find(status.conditions, Conditions.STALLED);
-    return stalled == null ? null : stalled.reason;
-  }
-
   private static String brief(KubernetesClientException e) {
     String message =
         e.getStatus() != null && e.getStatus().getMessage() != null
@@ -246,59 +197,9 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     return message.length() > 300 ? message.substring(0, 300) + "…" : message;
   }
 
-  private void observe(AttemptPool.Completed c) {
-    if (c.outcome() instanceof dev.steadfast.engine.exec.Outcome.Failed f) {
-      metrics.attempt(f.failure().tier().name(), f.failure().reason());
-    } else {
-      metrics.attempt("Succeeded", "");
-    }
-    var call = c.attempt().request() == null ? null : c.attempt().request().call();
-    metrics.stepDuration(call == null ? "fallback" : call.getClass().getSimpleName(), c.took());
-  }
-
-  /**
-   * The retry annotation, or a changed Secret after Unauthorized/Forbidden/SecretNotFound/
-   * SecretNotAllowed (adding an annotation changes the Secret's resourceVersion too).
-   */
-  private void humanIntervention(AgentTask task, AgentTaskStatus status, List<EngineEvent> events) {
-    Checkpoint cp = status.checkpoint;
-    Map<String, String> annotations = task.getMetadata().getAnnotations();
-    String token = annotations == null ? null : annotations.get(AgentTask.RETRY_ANNOTATION);
-    if (token != null && !token.equals(cp.retryToken)) {
-      cp.retryToken = token;
-      if (status.phase == TaskPhase.Failed) {
-        cp.secretsVersion = null;
-        engine.retryFailed(status);
-        events.add(
-            EngineEvent.normal(
-                EventType.Retrying,
-                status.currentStep,
-                "retry requested by " + AgentTask.RETRY_ANNOTATION + "=" + token));
-        return;
-      }
-    }
-    if (status.phase == TaskPhase.Failed
-        && stalledOnSecret(status)
-        && cp.secretsVersion != null
-        && !cp.secretsVersion.equals(secrets.fingerprint(task))) {
-      cp.secretsVersion = null;
-      engine.retryFailed(status);
-      events.add(
-          EngineEvent.normal(
-              EventType.Retrying, status.currentStep, "a referenced Secret changed"));
-    }
-  }
-
-  private static boolean stalledOnSecret(AgentTaskStatus status) {
-    var stalled = Conditions.find(status.conditions, Conditions.STALLED);
-    return stalled != null
-        && "True".equals(stalled.status)
-        && SECRET_REASONS.contains(stalled.reason);
-  }
-
   private void invalid(AgentTask task, AgentTaskStatus status, List<Problem> problems) {
     engine.invalidSpec(
-        ref(task),
+        TaskRef.of(task, null),
         status,
         problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
   }
@@ -306,7 +207,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
   @Override
   public DeleteControl cleanup(AgentTask task, Context<AgentTask> context) {
     pool.cancel(ResourceID.fromResource(task));
-    engine.forget(ref(task));
+    engine.forget(TaskRef.of(task, null));
     seen.remove(ResourceID.fromResource(task));
     phases.remove(ResourceID.fromResource(task));
     return DeleteControl.defaultDelete();
@@ -323,16 +224,5 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
             InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : namespaces,
             s -> SecretVersions.tasksReferencing(context.getPrimaryCache(), s));
     return List.of(pool.eventSource(), secretsSource);
-  }
-
-  static TaskRef ref(AgentTask task) {
-    var m = task.getMetadata();
-    return new TaskRef(
-        m.getName(),
-        m.getNamespace(),
-        m.getUid(),
-        m.getGeneration(),
-        task.getSpec(),
-        m.getAnnotations() == null ? Map.of() : m.getAnnotations());
   }
 }

@@ -54,7 +54,7 @@ public final class KubernetesSecrets implements Secrets {
    * @throws SecretNotFoundException when the Secret does not exist
    * @throws SecretNotAllowedException when it lacks steadfast.dev/allowed-in-jobs: "true"
    */
-  void checkJobUse(String namespace, SecretKeyRef ref)
+  public void checkJobUse(String namespace, SecretKeyRef ref)
       throws SecretNotFoundException, SecretNotAllowedException {
     if (policy == SecretPolicy.ANNOTATED) {
       SecretBinding.checkJob(

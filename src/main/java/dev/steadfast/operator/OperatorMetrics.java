@@ -89,20 +89,16 @@ public final class OperatorMetrics {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    tasks =
-        MultiGauge.builder("steadfast.tasks").description("AgentTasks by phase").register(registry);
-    breakers =
-        MultiGauge.builder("steadfast.breakers")
-            .description("Circuit breakers by namespace and state")
-            .register(registry);
+    tasks = multiGauge("steadfast.tasks", "AgentTasks by phase");
+    breakers = multiGauge("steadfast.breakers", "Circuit breakers by namespace and state");
     slotsInUse =
-        MultiGauge.builder("steadfast.slots.in.use")
-            .description("Slots of --max-concurrent-steps running an attempt, by namespace")
-            .register(registry);
+        multiGauge(
+            "steadfast.slots.in.use",
+            "Slots of --max-concurrent-steps running an attempt, by namespace");
     slotsWaiting =
-        MultiGauge.builder("steadfast.slots.waiting")
-            .description("Attempts waiting for a slot of --max-concurrent-steps, by namespace")
-            .register(registry);
+        multiGauge(
+            "steadfast.slots.waiting",
+            "Attempts waiting for a slot of --max-concurrent-steps, by namespace");
     loopDetections =
         Counter.builder("steadfast.loop.detections")
             .description("Steps stopped as LoopDetected")
@@ -117,6 +113,10 @@ public final class OperatorMetrics {
     refreshGauges();
   }
 
+  private MultiGauge multiGauge(String name, String description) {
+    return MultiGauge.builder(name).description(description).register(registry);
+  }
+
   /**
    * Counts one finished attempt.
    *
@@ -129,6 +129,17 @@ public final class OperatorMetrics {
         .tags("tier", orNone(tier), "reason", orNone(reason))
         .register(registry)
         .increment();
+  }
+
+  /** Counts an attempt that ended, by outcome, and how long it took, by step kind. */
+  void attemptEnded(AttemptPool.Completed c) {
+    if (c.outcome() instanceof dev.steadfast.engine.exec.Outcome.Failed f) {
+      attempt(f.failure().tier().name(), f.failure().reason());
+    } else {
+      attempt("Succeeded", "");
+    }
+    var call = c.attempt().request() == null ? null : c.attempt().request().call();
+    stepDuration(call == null ? "fallback" : call.getClass().getSimpleName(), c.took());
   }
 
   /** Records how long a step took, by step kind (http, llm, agent, job). */

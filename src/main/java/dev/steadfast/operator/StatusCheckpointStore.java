@@ -7,6 +7,7 @@ import dev.steadfast.api.OutputRef;
 import dev.steadfast.api.StepCheckpoint;
 import dev.steadfast.api.StepStatus;
 import dev.steadfast.api.UnitCheckpoint;
+import dev.steadfast.engine.ResponseCache;
 import dev.steadfast.engine.format.Json;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -16,7 +17,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -37,15 +37,11 @@ public final class StatusCheckpointStore {
   static final int INLINE_LIMIT = 4096;
   static final String OUTPUT_KEY = "output.json";
 
-  /** Outputs read back or written recently, by SHA-256; bounded by their size. */
-  private static final long CACHE_BYTES = 64L * 1024 * 1024;
-
   private final KubernetesClient client;
   private final OperatorMetrics metrics;
-  private final Map<String, Cached> outputsBySha = new LinkedHashMap<>(64, 0.75f, true);
-  private long cachedBytes;
 
-  private record Cached(JsonNode value, int bytes) {}
+  /** Outputs read back or written recently, by namespace and SHA-256; bounded by their size. */
+  private final ResponseCache outputs = ResponseCache.inMemory(64L * 1024 * 1024);
 
   public StatusCheckpointStore(KubernetesClient client, OperatorMetrics metrics) {
     this.client = client;
@@ -182,13 +178,14 @@ public final class StatusCheckpointStore {
       return null;
     }
     String sha = Json.sha256Hex(json);
-    remember(sha, value, bytes);
     if (current != null && sha.equals(current.sha256)) {
       return current;
     }
     if (shared != null && sha.equals(shared.sha256)) {
       return shared;
     }
+    // Cached once, when written: a value already stored was cached when it was read back.
+    outputs.put(task.getMetadata().getNamespace(), sha, value);
     return write(task, step, configMapName(task.getMetadata().getName(), suffix), json, sha);
   }
 
@@ -247,16 +244,12 @@ public final class StatusCheckpointStore {
   }
 
   private JsonNode read(AgentTask task, OutputRef ref) {
-    JsonNode cached = ref.sha256 == null ? null : recall(ref.sha256);
+    String namespace = task.getMetadata().getNamespace();
+    var cached = ref.sha256 == null ? null : outputs.get(namespace, ref.sha256).orElse(null);
     if (cached != null) {
       return cached;
     }
-    ConfigMap cm =
-        client
-            .configMaps()
-            .inNamespace(task.getMetadata().getNamespace())
-            .withName(ref.configMap)
-            .get();
+    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(ref.configMap).get();
     if (cm == null || cm.getData() == null || cm.getData().get(ref.key) == null) {
       return null;
     }
@@ -267,26 +260,11 @@ public final class StatusCheckpointStore {
       }
       JsonNode value = Json.MAPPER.readTree(json);
       if (ref.sha256 != null) {
-        remember(ref.sha256, value, json.length());
+        outputs.put(namespace, ref.sha256, value);
       }
       return value;
     } catch (Exception e) {
       return null;
-    }
-  }
-
-  private synchronized JsonNode recall(String sha) {
-    Cached c = outputsBySha.get(sha);
-    return c == null ? null : c.value();
-  }
-
-  private synchronized void remember(String sha, JsonNode value, int bytes) {
-    Cached old = outputsBySha.put(sha, new Cached(value, bytes));
-    cachedBytes += bytes - (old == null ? 0 : old.bytes());
-    var eldest = outputsBySha.entrySet().iterator();
-    while (cachedBytes > CACHE_BYTES && eldest.hasNext()) {
-      cachedBytes -= eldest.next().getValue().bytes();
-      eldest.remove();
     }
   }
 

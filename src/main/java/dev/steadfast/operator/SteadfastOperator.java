@@ -1,18 +1,14 @@
 package dev.steadfast.operator;
 
-import dev.steadfast.api.Policy;
-import dev.steadfast.engine.ItemLimit;
 import dev.steadfast.engine.ResponseCache;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Executor;
-import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.engine.validation.TaskValidator;
-import dev.steadfast.executors.BytesInFlight;
 import dev.steadfast.executors.ExecutorWiring;
-import dev.steadfast.executors.HttpTransport;
 import dev.steadfast.executors.egress.EgressPolicy;
+import dev.steadfast.operator.jobs.JobExecutor;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
@@ -26,223 +22,26 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /** Wires the operator by hand (no DI container): one place to see every collaborator. */
 public final class SteadfastOperator implements AutoCloseable {
-  /** Settings of `steadfast operator`. */
-  public record Config(
-      List<String> namespaces,
-      int maxConcurrentSteps,
-      boolean leaderElection,
-      String leaseName,
-      String operatorNamespace,
-      List<String> egressAllow,
-      boolean enableChaos,
-      String identity,
-      boolean exitOnLostLease,
-      String breakersConfigMap,
-      Policy defaultPolicy,
-      SecretPolicy secretPolicy,
-      List<String> jobServiceAccounts,
-      BodyLimits bodyLimits,
-      int maxItems) {
-    /** With the default --max-items. */
-    public Config(
-        List<String> namespaces,
-        int maxConcurrentSteps,
-        boolean leaderElection,
-        String leaseName,
-        String operatorNamespace,
-        List<String> egressAllow,
-        boolean enableChaos,
-        String identity,
-        boolean exitOnLostLease,
-        String breakersConfigMap,
-        Policy defaultPolicy,
-        SecretPolicy secretPolicy,
-        List<String> jobServiceAccounts,
-        BodyLimits bodyLimits) {
-      this(
-          namespaces,
-          maxConcurrentSteps,
-          leaderElection,
-          leaseName,
-          operatorNamespace,
-          egressAllow,
-          enableChaos,
-          identity,
-          exitOnLostLease,
-          breakersConfigMap,
-          defaultPolicy,
-          secretPolicy,
-          jobServiceAccounts,
-          bodyLimits,
-          ItemLimit.DEFAULT);
-    }
-
-    /** With the defaults of --max-response-bytes and --max-bytes-in-flight. */
-    public Config(
-        List<String> namespaces,
-        int maxConcurrentSteps,
-        boolean leaderElection,
-        String leaseName,
-        String operatorNamespace,
-        List<String> egressAllow,
-        boolean enableChaos,
-        String identity,
-        boolean exitOnLostLease,
-        String breakersConfigMap,
-        Policy defaultPolicy,
-        SecretPolicy secretPolicy,
-        List<String> jobServiceAccounts,
-        int maxItems) {
-      this(
-          namespaces,
-          maxConcurrentSteps,
-          leaderElection,
-          leaseName,
-          operatorNamespace,
-          egressAllow,
-          enableChaos,
-          identity,
-          exitOnLostLease,
-          breakersConfigMap,
-          defaultPolicy,
-          secretPolicy,
-          jobServiceAccounts,
-          BodyLimits.DEFAULTS,
-          maxItems);
-    }
-
-    /** With the defaults of --max-response-bytes, --max-bytes-in-flight and --max-items. */
-    public Config(
-        List<String> namespaces,
-        int maxConcurrentSteps,
-        boolean leaderElection,
-        String leaseName,
-        String operatorNamespace,
-        List<String> egressAllow,
-        boolean enableChaos,
-        String identity,
-        boolean exitOnLostLease,
-        String breakersConfigMap,
-        Policy defaultPolicy,
-        SecretPolicy secretPolicy,
-        List<String> jobServiceAccounts) {
-      this(
-          namespaces,
-          maxConcurrentSteps,
-          leaderElection,
-          leaseName,
-          operatorNamespace,
-          egressAllow,
-          enableChaos,
-          identity,
-          exitOnLostLease,
-          breakersConfigMap,
-          defaultPolicy,
-          secretPolicy,
-          jobServiceAccounts,
-          BodyLimits.DEFAULTS,
-          ItemLimit.DEFAULT);
-    }
-
-    /** With the defaults of --secret-policy (annotated) and --job-service-accounts (none). */
-    public Config(
-        List<String> namespaces,
-        int maxConcurrentSteps,
-        boolean leaderElection,
-        String leaseName,
-        String operatorNamespace,
-        List<String> egressAllow,
-        boolean enableChaos,
-        String identity,
-        boolean exitOnLostLease,
-        String breakersConfigMap,
-        Policy defaultPolicy) {
-      this(
-          namespaces,
-          maxConcurrentSteps,
-          leaderElection,
-          leaseName,
-          operatorNamespace,
-          egressAllow,
-          enableChaos,
-          identity,
-          exitOnLostLease,
-          breakersConfigMap,
-          defaultPolicy,
-          SecretPolicy.ANNOTATED,
-          List.of());
-    }
-
-    public Config(
-        List<String> namespaces,
-        int maxConcurrentSteps,
-        boolean leaderElection,
-        String leaseName,
-        String operatorNamespace,
-        List<String> egressAllow,
-        boolean enableChaos,
-        String identity,
-        boolean exitOnLostLease) {
-      this(
-          namespaces,
-          maxConcurrentSteps,
-          leaderElection,
-          leaseName,
-          operatorNamespace,
-          egressAllow,
-          enableChaos,
-          identity,
-          exitOnLostLease,
-          ConfigMapBreakerStore.DEFAULT_NAME,
-          EffectivePolicy.defaults());
-    }
-  }
-
-  /**
-   * --max-response-bytes and --max-bytes-in-flight (SPEC §6 "Bounded work").
-   *
-   * @throws IllegalArgumentException when one body could be larger than the whole budget
-   */
-  public record BodyLimits(int maxResponseBytes, long maxBytesInFlight) {
-    public static final BodyLimits DEFAULTS =
-        new BodyLimits(HttpTransport.DEFAULT_MAX_RESPONSE_BYTES, BytesInFlight.DEFAULT_BYTES);
-
-    public BodyLimits {
-      if (maxResponseBytes < 1) {
-        throw new IllegalArgumentException("--max-response-bytes must be at least 1 byte");
-      }
-      if (maxResponseBytes > maxBytesInFlight) {
-        throw new IllegalArgumentException(
-            "--max-response-bytes ("
-                + maxResponseBytes
-                + ") must not be larger than --max-bytes-in-flight ("
-                + maxBytesInFlight
-                + "): one body could never be read");
-      }
-    }
-  }
-
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(SteadfastOperator.class);
   // How long a clean shutdown waits for interrupted attempts to return before giving up the Lease.
   private static final Duration ATTEMPTS_STOP = Duration.ofSeconds(5);
 
   private final KubernetesClient client;
-  private final Config config;
+  private final OperatorConfig config;
   private final Operator operator;
   private final AttemptPool pool;
   private final Breakers breakers;
   private final OperatorMetrics metrics;
   private final AtomicBoolean closing = new AtomicBoolean();
 
-  public SteadfastOperator(KubernetesClient client, Config config, Clock clock) {
+  public SteadfastOperator(KubernetesClient client, OperatorConfig config, Clock clock) {
     this.client = client;
     this.config = config;
     this.pool = new AttemptPool(config.maxConcurrentSteps());
@@ -324,7 +123,7 @@ public final class SteadfastOperator implements AutoCloseable {
    *
    * @throws IllegalArgumentException naming --egress-allow and an entry it cannot read
    */
-  static ExecutorWiring executors(KubernetesClient client, Clock clock, Config config) {
+  static ExecutorWiring executors(KubernetesClient client, Clock clock, OperatorConfig config) {
     EgressPolicy egress = EgressPolicy.denyInternal(config.egressAllow());
     // Plain http may carry a Secret-bound value only to a host --egress-allow names (SPEC §6).
     KubernetesSecrets secrets =

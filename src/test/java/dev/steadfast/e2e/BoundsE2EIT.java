@@ -6,14 +6,12 @@ import static org.awaitility.Awaitility.await;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
-import dev.steadfast.operator.LoopbackEgress;
+import dev.steadfast.operator.OperatorHarness;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -36,18 +34,14 @@ class BoundsE2EIT {
     server.namespace(OTHER);
     server.installCrd();
     try (LlmSimulator sim = LlmSimulator.builder().port(0).build().start()) {
-      var config =
-          new SteadfastOperator.Config(
-              List.of(HOSTILE, OTHER),
-              16,
-              false,
-              "steadfast-operator",
-              OTHER,
-              LoopbackEgress.ALLOW,
-              false,
-              "bounds",
-              false);
-      SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
+      SteadfastOperator operator =
+          OperatorHarness.start(
+              client,
+              c ->
+                  c.namespaces(HOSTILE, OTHER)
+                      .maxConcurrentSteps(16)
+                      .operatorNamespace(OTHER)
+                      .identity("bounds"));
       try {
         String echo =
             "      http: {method: POST, url: '"

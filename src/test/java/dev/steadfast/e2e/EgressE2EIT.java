@@ -8,10 +8,10 @@ import dev.steadfast.api.ErrorInfo;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
 import dev.steadfast.operator.LoopbackEgress;
+import dev.steadfast.operator.OperatorHarness;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -47,10 +47,14 @@ class EgressE2EIT {
   }
 
   static SteadfastOperator operator(List<String> egressAllow) {
-    var config =
-        new SteadfastOperator.Config(
-            List.of(NS), 8, false, "steadfast-operator", NS, egressAllow, false, "egress", false);
-    return new SteadfastOperator(client, config, Clock.systemUTC()).start();
+    return OperatorHarness.start(
+        client,
+        c ->
+            c.namespaces(NS)
+                .maxConcurrentSteps(8)
+                .operatorNamespace(NS)
+                .egressAllow(egressAllow)
+                .identity("egress"));
   }
 
   @Test

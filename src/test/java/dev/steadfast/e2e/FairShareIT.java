@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
-import dev.steadfast.operator.LoopbackEgress;
+import dev.steadfast.operator.OperatorHarness;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -40,21 +38,17 @@ class FairShareIT {
     server.namespace(B);
     server.installCrd();
     for (String ns : List.of(A, B)) {
-      secret(client, ns);
+      OperatorHarness.boundSecret(client, ns, "llm-credentials", "api-key", "sk-fair");
     }
     try (LlmSimulator sim = LlmSimulator.builder().port(0).latency(LATENCY).build().start()) {
-      var config =
-          new SteadfastOperator.Config(
-              List.of(A, B),
-              SLOTS,
-              false,
-              "steadfast-operator",
-              A,
-              LoopbackEgress.ALLOW,
-              false,
-              "fair",
-              false);
-      SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
+      SteadfastOperator operator =
+          OperatorHarness.start(
+              client,
+              c ->
+                  c.namespaces(A, B)
+                      .maxConcurrentSteps(SLOTS)
+                      .operatorNamespace(A)
+                      .identity("fair"));
       try {
         for (int i = 0; i < FLOOD; i++) {
           create(client, A, "a" + i, sim);
@@ -87,21 +81,6 @@ class FairShareIT {
         operator.close();
       }
     }
-  }
-
-  static void secret(KubernetesClient client, String ns) {
-    client
-        .secrets()
-        .inNamespace(ns)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("llm-credentials")
-                .addToAnnotations("steadfast.dev/allowed-hosts", "127.0.0.1,localhost")
-                .endMetadata()
-                .addToStringData("api-key", "sk-fair")
-                .build())
-        .create();
   }
 
   static void create(KubernetesClient client, String ns, String name, LlmSimulator sim)

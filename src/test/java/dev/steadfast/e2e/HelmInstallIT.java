@@ -9,7 +9,8 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
 import dev.steadfast.operator.ApiAccess;
-import dev.steadfast.operator.LoopbackEgress;
+import dev.steadfast.operator.OperatorConfig;
+import dev.steadfast.operator.OperatorHarness;
 import dev.steadfast.operator.SecretPolicy;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
@@ -374,21 +375,17 @@ class HelmInstallIT {
             ? List.of(onlyNamespace)
             : List.of(arg(args, "--namespaces").split(","));
     String taskNs = namespaces.get(0);
-    var config =
-        new SteadfastOperator.Config(
-            namespaces,
-            Integer.parseInt(arg(args, "--max-concurrent-steps")),
-            args.contains("--leader-election"),
-            arg(args, "--lease-name"),
-            release.namespace(),
-            LoopbackEgress.ALLOW,
-            false,
-            release.name() + "-replica",
-            false,
-            arg(args, "--breakers-configmap"),
-            dev.steadfast.engine.policy.EffectivePolicy.defaults(),
-            SecretPolicy.parse(arg(args, "--secret-policy")),
-            List.of());
+    OperatorConfig config =
+        OperatorHarness.config()
+            .namespaces(namespaces)
+            .maxConcurrentSteps(Integer.parseInt(arg(args, "--max-concurrent-steps")))
+            .leaderElection(args.contains("--leader-election"))
+            .leaseName(arg(args, "--lease-name"))
+            .operatorNamespace(release.namespace())
+            .identity(release.name() + "-replica")
+            .breakersConfigMap(arg(args, "--breakers-configmap"))
+            .secretPolicy(SecretPolicy.parse(arg(args, "--secret-policy")))
+            .build();
     // Named after the release, so two releases could share a namespace.
     assertThat(config.leaseName()).isEqualTo(release.name() + "-steadfast");
     assertThat(config.breakersConfigMap()).isEqualTo(config.leaseName() + "-breakers");

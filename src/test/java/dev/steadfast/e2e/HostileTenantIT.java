@@ -1,5 +1,6 @@
 package dev.steadfast.e2e;
 
+import static dev.steadfast.e2e.OperatorProcess.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,13 +9,11 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.StepStatus;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
-import dev.steadfast.operator.LoopbackEgress;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,7 +49,6 @@ class HostileTenantIT {
   static final String B = "calm-b";
   static final int ITEMS = 16;
   static final int BODY = 15 * 1024 * 1024;
-  static final Path JAR = Path.of("target", "steadfast.jar");
 
   static KubernetesClient client;
   static HttpServer big;
@@ -138,15 +136,13 @@ class HostileTenantIT {
     metricsPort = freePort();
     healthPort = freePort();
     log = Files.createTempFile("steadfast-hostile", ".log");
-    List<String> cmd =
+    return OperatorProcess.start(
+        apiServer,
+        A,
+        "hostile",
+        log,
+        List.of("-Xmx384m", "-XX:+ExitOnOutOfMemoryError"),
         List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx384m",
-            "-XX:+ExitOnOutOfMemoryError",
-            "-XX:TieredStopAtLevel=1",
-            "-jar",
-            JAR.toAbsolutePath().toString(),
-            "operator",
             "--namespaces",
             A + "," + B,
             "--max-concurrent-steps",
@@ -154,16 +150,7 @@ class HostileTenantIT {
             "--metrics-port",
             String.valueOf(metricsPort),
             "--health-port",
-            String.valueOf(healthPort),
-            LoopbackEgress.ARG);
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("KUBECONFIG", apiServer.kubeconfig().toString());
-    pb.environment().put("POD_NAMESPACE", A);
-    pb.environment().put("POD_NAME", "hostile");
-    pb.environment().remove("STEADFAST_CHAOS");
-    pb.environment().remove("JAVA_TOOL_OPTIONS");
-    return pb.start();
+            String.valueOf(healthPort)));
   }
 
   @Test
@@ -313,12 +300,6 @@ class HostileTenantIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 0;
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

@@ -1,18 +1,17 @@
 package dev.steadfast.e2e;
 
+import static dev.steadfast.e2e.OperatorProcess.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
-import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +38,6 @@ import org.junit.jupiter.api.Test;
 class LeaderElectionIT {
   static final String NS = "leader-e2e";
   static final String LEASE = "steadfast-operator";
-  static final Path JAR = Path.of("target", "steadfast.jar");
 
   static KubeApiServer server;
   static KubernetesClient client;
@@ -113,35 +110,22 @@ class LeaderElectionIT {
     int metrics = freePort();
     int health = freePort();
     Path log = Files.createTempFile("steadfast-" + name, ".log");
-    List<String> cmd =
-        new ArrayList<>(
+    Process process =
+        OperatorProcess.start(
+            server,
+            NS,
+            name,
+            log,
+            List.of(),
             List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-jar",
-                JAR.toAbsolutePath().toString(),
-                "operator",
                 "--leader-election",
                 "--namespaces",
                 NS,
                 "--metrics-port",
                 String.valueOf(metrics),
                 "--health-port",
-                String.valueOf(health),
-                LoopbackEgress.ARG));
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("KUBECONFIG", server.kubeconfig().toString());
-    pb.environment().put("POD_NAMESPACE", NS);
-    pb.environment().put("POD_NAME", name);
-    pb.environment().remove("STEADFAST_CHAOS");
-    return new Replica(name, pb.start(), metrics, log);
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+                String.valueOf(health)));
+    return new Replica(name, process, metrics, log);
   }
 
   static String holder() {

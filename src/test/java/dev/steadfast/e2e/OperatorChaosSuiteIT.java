@@ -7,14 +7,12 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
 import dev.steadfast.local.ChaosCases;
-import dev.steadfast.operator.LoopbackEgress;
+import dev.steadfast.operator.OperatorHarness;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.FaultKind;
 import dev.steadfast.simulator.LlmSimulator;
 import dev.steadfast.simulator.RecordedRequest;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,30 +58,15 @@ class OperatorChaosSuiteIT {
     client = apiServer.client();
     apiServer.namespace(NS);
     apiServer.installCrd();
-    client
-        .secrets()
-        .inNamespace(NS)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("llm-credentials")
-                .addToAnnotations("steadfast.dev/allowed-hosts", "127.0.0.1,localhost")
-                .endMetadata()
-                .addToStringData("api-key", "sk-chaos")
-                .build())
-        .serverSideApply();
-    var config =
-        new SteadfastOperator.Config(
-            List.of(NS),
-            16,
-            false,
-            "steadfast-operator",
-            NS,
-            LoopbackEgress.ALLOW,
-            false,
-            "chaos-suite",
-            false);
-    operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
+    OperatorHarness.boundSecret(client, NS, "llm-credentials", "api-key", "sk-chaos");
+    operator =
+        OperatorHarness.start(
+            client,
+            c ->
+                c.namespaces(NS)
+                    .maxConcurrentSteps(16)
+                    .operatorNamespace(NS)
+                    .identity("chaos-suite"));
   }
 
   @AfterAll

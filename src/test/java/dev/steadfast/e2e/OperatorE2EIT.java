@@ -8,18 +8,15 @@ import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
-import dev.steadfast.operator.LoopbackEgress;
+import dev.steadfast.operator.OperatorHarness;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
 import dev.steadfast.simulator.RecordedRequest;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,18 +31,8 @@ class OperatorE2EIT {
   static SteadfastOperator operator;
 
   static SteadfastOperator startOperator() {
-    var config =
-        new SteadfastOperator.Config(
-            List.of(NS),
-            8,
-            false,
-            "steadfast-operator",
-            NS,
-            LoopbackEgress.ALLOW,
-            false,
-            "e2e",
-            false);
-    return new SteadfastOperator(client, config, Clock.systemUTC()).start();
+    return OperatorHarness.start(
+        client, c -> c.namespaces(NS).maxConcurrentSteps(8).operatorNamespace(NS).identity("e2e"));
   }
 
   @BeforeAll
@@ -54,19 +41,7 @@ class OperatorE2EIT {
     client = apiServer.client();
     apiServer.namespace(NS);
     apiServer.installCrd();
-    client
-        .secrets()
-        .inNamespace(NS)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("llm-credentials")
-                // SPEC §6: bound to the simulator's hosts on loopback.
-                .addToAnnotations("steadfast.dev/allowed-hosts", "127.0.0.1,localhost")
-                .endMetadata()
-                .addToStringData("api-key", "sk-e2e")
-                .build())
-        .create();
+    OperatorHarness.boundSecret(client, NS, "llm-credentials", "api-key", "sk-e2e");
     sim = LlmSimulator.builder().port(0).latency(Duration.ofMillis(300)).build().start();
     operator = startOperator();
   }

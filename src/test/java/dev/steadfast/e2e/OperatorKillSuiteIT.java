@@ -1,5 +1,6 @@
 package dev.steadfast.e2e;
 
+import static dev.steadfast.e2e.OperatorProcess.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,14 +8,12 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
-import dev.steadfast.operator.LoopbackEgress;
 import dev.steadfast.simulator.FaultPlan;
 import dev.steadfast.simulator.IdempotencyAudit;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,7 +51,6 @@ class OperatorKillSuiteIT {
   static final int MAX_TASKS = 1500;
 
   static final int ITEMS = 3;
-  static final Path JAR = Path.of("target", "steadfast.jar");
 
   static KubeApiServer server;
   static KubernetesClient client;
@@ -109,34 +107,19 @@ class OperatorKillSuiteIT {
 
   static Process launch() throws IOException {
     healthPort = freePort();
-    List<String> cmd =
+    return OperatorProcess.start(
+        server,
+        NS,
+        null,
+        log,
+        List.of(),
         List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-XX:TieredStopAtLevel=1",
-            "-jar",
-            JAR.toAbsolutePath().toString(),
-            "operator",
             "--namespaces",
             NS,
             "--metrics-port",
             String.valueOf(freePort()),
             "--health-port",
-            String.valueOf(healthPort),
-            LoopbackEgress.ARG);
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    pb.environment().put("KUBECONFIG", server.kubeconfig().toString());
-    pb.environment().put("POD_NAMESPACE", NS);
-    pb.environment().remove("STEADFAST_CHAOS");
-    return pb.start();
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+            String.valueOf(healthPort)));
   }
 
   static int readyz() {

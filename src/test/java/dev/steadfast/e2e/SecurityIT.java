@@ -8,6 +8,7 @@ import dev.steadfast.api.Condition;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.status.Conditions;
+import dev.steadfast.operator.OperatorHarness;
 import dev.steadfast.operator.SteadfastOperator;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -18,7 +19,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -84,18 +84,15 @@ class SecurityIT {
   }
 
   static void startOperator(List<String> egressAllow) {
-    var config =
-        new SteadfastOperator.Config(
-            List.of(A, B),
-            8,
-            false,
-            "steadfast-operator",
-            OPERATOR_NS,
-            egressAllow,
-            false,
-            "security",
-            false);
-    operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
+    operator =
+        OperatorHarness.start(
+            client,
+            c ->
+                c.namespaces(A, B)
+                    .maxConcurrentSteps(8)
+                    .operatorNamespace(OPERATOR_NS)
+                    .egressAllow(egressAllow)
+                    .identity("security"));
   }
 
   static List<String> baseAllow() {

@@ -6,15 +6,12 @@ import static org.awaitility.Awaitility.await;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
-import dev.steadfast.operator.LoopbackEgress;
+import dev.steadfast.operator.OperatorHarness;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.simulator.LlmSimulator;
 import dev.steadfast.simulator.RecordedRequest;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -34,33 +31,13 @@ class ThroughputIT {
     KubernetesClient client = server.client();
     server.namespace(NS);
     server.installCrd();
-    client
-        .secrets()
-        .inNamespace(NS)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("llm-credentials")
-                // SPEC §6: bound to the simulator's hosts on loopback.
-                .addToAnnotations("steadfast.dev/allowed-hosts", "127.0.0.1,localhost")
-                .endMetadata()
-                .addToStringData("api-key", "sk-throughput")
-                .build())
-        .create();
+    OperatorHarness.boundSecret(client, NS, "llm-credentials", "api-key", "sk-throughput");
     try (LlmSimulator sim =
         LlmSimulator.builder().port(0).latency(Duration.ofMillis(50)).build().start()) {
-      var config =
-          new SteadfastOperator.Config(
-              List.of(NS),
-              64,
-              false,
-              "steadfast-operator",
-              NS,
-              LoopbackEgress.ALLOW,
-              false,
-              "bench",
-              false);
-      SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
+      SteadfastOperator operator =
+          OperatorHarness.start(
+              client,
+              c -> c.namespaces(NS).maxConcurrentSteps(64).operatorNamespace(NS).identity("bench"));
       try {
         String step =
             "      llm: {endpoint: '"

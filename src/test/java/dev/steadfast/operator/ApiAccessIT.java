@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.operator.ApiAccess.Scope;
+import dev.steadfast.operator.jobs.FakeKubelet;
 import dev.steadfast.simulator.FaultPlan;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
@@ -15,7 +16,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -157,18 +157,14 @@ class ApiAccessIT {
   }
 
   private SteadfastOperator start(List<String> namespaces) {
-    var config =
-        new SteadfastOperator.Config(
-            namespaces,
-            4,
-            true,
-            "steadfast-operator",
-            OPERATOR_NS,
-            LoopbackEgress.ALLOW,
-            false,
-            "recorder",
-            false);
-    return new SteadfastOperator(operatorClient, config, Clock.systemUTC()).start();
+    return OperatorHarness.start(
+        operatorClient,
+        c ->
+            c.namespaces(namespaces)
+                .maxConcurrentSteps(4)
+                .leaderElection(true)
+                .operatorNamespace(OPERATOR_NS)
+                .identity("recorder"));
   }
 
   /**

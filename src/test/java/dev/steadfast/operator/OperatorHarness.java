@@ -10,10 +10,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
-/** An operator on a (mock or real) API server plus the LLM simulator, and helpers to drive them. */
-final class OperatorHarness implements AutoCloseable {
-  static final String NS = "default";
+/**
+ * Starts operators for tests, on a (mock or real) API server, with the LLM simulator, and helpers
+ * to drive them. The statics serve the e2e suites, which own their API server and namespaces; an
+ * instance serves one test on the mock server's "default" namespace.
+ */
+public final class OperatorHarness implements AutoCloseable {
+  public static final String NS = "default";
 
   /**
    * The simulator's hosts. Passed as --egress-allow by default: SPEC §6 sends a Secret-bound value
@@ -21,7 +26,7 @@ final class OperatorHarness implements AutoCloseable {
    */
   static final List<String> LOOPBACK = List.of("127.0.0.1", "localhost");
 
-  static final String ALLOWED_HOSTS = "steadfast.dev/allowed-hosts";
+  public static final String ALLOWED_HOSTS = "steadfast.dev/allowed-hosts";
   SecretPolicy secretPolicy = SecretPolicy.ANNOTATED;
   List<String> jobServiceAccounts = List.of();
 
@@ -38,6 +43,55 @@ final class OperatorHarness implements AutoCloseable {
     secret("llm", "key", "sk-test");
   }
 
+  /**
+   * The operator's defaults as tests want them: simulators on loopback are reachable
+   * (--egress-allow names this machine), and no lost Lease halts the JVM running the tests.
+   */
+  public static OperatorConfig.Builder config() {
+    return OperatorConfig.builder().egressAllow(LoopbackEgress.ALLOW).exitOnLostLease(false);
+  }
+
+  /** An operator on this client with {@link #config()} changed by {@code options}, started. */
+  public static SteadfastOperator start(
+      KubernetesClient client, UnaryOperator<OperatorConfig.Builder> options) {
+    return new SteadfastOperator(client, options.apply(config()).build(), Clock.systemUTC())
+        .start();
+  }
+
+  /**
+   * A Secret holding {@code key: value}, bound by its annotation to the simulator's hosts on
+   * loopback (SPEC §6), so that llm steps on the simulator may send it.
+   */
+  public static void boundSecret(
+      KubernetesClient client, String namespace, String name, String key, String value) {
+    secret(client, namespace, name, key, value, Map.of(ALLOWED_HOSTS, String.join(",", LOOPBACK)));
+  }
+
+  /** Creates or replaces a Secret holding {@code key: value} with these annotations. */
+  public static void secret(
+      KubernetesClient client,
+      String namespace,
+      String name,
+      String key,
+      String value,
+      Map<String, String> annotations) {
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .withAnnotations(annotations)
+                .endMetadata()
+                // Both: the mock server keeps stringData as it is; a real one merges it into data.
+                .addToStringData(key, value)
+                .addToData(key, java.util.Base64.getEncoder().encodeToString(value.getBytes()))
+                .build())
+        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+  }
+
   SteadfastOperator startOperator() {
     return startOperator(false, List.of());
   }
@@ -48,22 +102,19 @@ final class OperatorHarness implements AutoCloseable {
 
   SteadfastOperator startOperator(
       boolean leaderElection, List<String> namespaces, List<String> egressAllow) {
-    var config =
-        new SteadfastOperator.Config(
-            namespaces,
-            16,
-            leaderElection,
-            "steadfast-operator",
-            NS,
-            egressAllow,
-            enableChaos,
-            "test-" + java.util.UUID.randomUUID(),
-            false,
-            ConfigMapBreakerStore.DEFAULT_NAME,
-            dev.steadfast.engine.policy.EffectivePolicy.defaults(),
-            secretPolicy,
-            jobServiceAccounts);
-    operator = new SteadfastOperator(client, config, Clock.systemUTC()).start();
+    operator =
+        start(
+            client,
+            c ->
+                c.namespaces(namespaces)
+                    .maxConcurrentSteps(16)
+                    .leaderElection(leaderElection)
+                    .operatorNamespace(NS)
+                    .egressAllow(egressAllow)
+                    .enableChaos(enableChaos)
+                    .identity("test-" + java.util.UUID.randomUUID())
+                    .secretPolicy(secretPolicy)
+                    .jobServiceAccounts(jobServiceAccounts));
     return operator;
   }
 
@@ -76,24 +127,11 @@ final class OperatorHarness implements AutoCloseable {
 
   /** A Secret bound to the simulator's hosts (SPEC §6), as every test but the binding's needs. */
   void secret(String name, String key, String value) {
-    secret(name, key, value, Map.of(ALLOWED_HOSTS, String.join(",", LOOPBACK)));
+    boundSecret(client, NS, name, key, value);
   }
 
   void secret(String name, String key, String value, Map<String, String> annotations) {
-    client
-        .secrets()
-        .inNamespace(NS)
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(NS)
-                .withAnnotations(annotations)
-                .endMetadata()
-                .addToStringData(key, value)
-                .addToData(key, java.util.Base64.getEncoder().encodeToString(value.getBytes()))
-                .build())
-        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    secret(client, NS, name, key, value, annotations);
   }
 
   AgentTask apply(String name, String specYaml) {

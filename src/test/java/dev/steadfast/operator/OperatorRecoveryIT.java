@@ -11,7 +11,6 @@ import dev.steadfast.simulator.RecordedRequest;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -270,19 +269,9 @@ class OperatorRecoveryIT {
             () ->
                 client.leases().inNamespace("default").withName("steadfast-operator").get()
                     != null);
-    var config =
-        new SteadfastOperator.Config(
-            List.of(),
-            4,
-            true,
-            "steadfast-operator",
-            "default",
-            LoopbackEgress.ALLOW,
-            false,
-            "second",
-            false);
     try (SteadfastOperator second =
-        new SteadfastOperator(client, config, Clock.systemUTC()).start()) {
+        OperatorHarness.start(
+            client, c -> c.maxConcurrentSteps(4).leaderElection(true).identity("second"))) {
       h.apply(
           "led",
           OperatorHarness.fastPolicy()

@@ -9,6 +9,7 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.engine.format.Json;
 import dev.steadfast.executors.CanaryEcho;
+import dev.steadfast.operator.jobs.FakeKubelet;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;

@@ -1,4 +1,4 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.jobs;
 
 import dev.steadfast.engine.IdempotencyKey;
 import java.nio.charset.StandardCharsets;

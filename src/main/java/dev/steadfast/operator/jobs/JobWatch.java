@@ -1,4 +1,4 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.jobs;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -25,14 +25,7 @@ final class JobWatch implements AutoCloseable {
   private JobWatch(KubernetesClient client, String namespace, String name) {
     // Each inform() returns after its initial list, so the first look sees the current state:
     // an adopted Job that already finished is judged at once.
-    this.job =
-        client
-            .batch()
-            .v1()
-            .jobs()
-            .inNamespace(namespace)
-            .withName(name)
-            .inform(new Signal<>(false), 0);
+    this.job = JobClaims.job(client, namespace, name).inform(new Signal<>(false), 0);
     try {
       this.pods =
           client

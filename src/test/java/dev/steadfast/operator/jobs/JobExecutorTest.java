@@ -1,11 +1,11 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.jobs;
 
-import static dev.steadfast.operator.JobHarness.JOB;
-import static dev.steadfast.operator.JobHarness.KEY;
-import static dev.steadfast.operator.JobHarness.NS;
-import static dev.steadfast.operator.JobHarness.assertFailure;
-import static dev.steadfast.operator.JobHarness.failure;
-import static dev.steadfast.operator.JobHarness.request;
+import static dev.steadfast.operator.jobs.JobHarness.JOB;
+import static dev.steadfast.operator.jobs.JobHarness.KEY;
+import static dev.steadfast.operator.jobs.JobHarness.NS;
+import static dev.steadfast.operator.jobs.JobHarness.assertFailure;
+import static dev.steadfast.operator.jobs.JobHarness.failure;
+import static dev.steadfast.operator.jobs.JobHarness.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,6 +14,7 @@ import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
 import dev.steadfast.engine.format.Json;
+import dev.steadfast.operator.SecretPolicy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;

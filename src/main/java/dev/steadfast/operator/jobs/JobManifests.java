@@ -1,4 +1,4 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.api.JobEnvVar;

@@ -1,4 +1,4 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.jobs;
 
 import dev.steadfast.api.JobEnvVar;
 import dev.steadfast.api.JobStep;
@@ -8,6 +8,8 @@ import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.executors.PlainHttpHosts;
 import dev.steadfast.executors.Secrets.SecretNotAllowedException;
 import dev.steadfast.executors.Secrets.SecretNotFoundException;
+import dev.steadfast.operator.KubernetesSecrets;
+import dev.steadfast.operator.SecretPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
 import java.util.Optional;

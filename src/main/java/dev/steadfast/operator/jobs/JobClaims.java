@@ -1,4 +1,4 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.jobs;
 
 import dev.steadfast.api.Tier;
 import dev.steadfast.engine.Reason;
@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.ScalableResource;
 import java.net.HttpURLConnection;
 import java.util.List;
 import java.util.Optional;
@@ -42,7 +43,7 @@ final class JobClaims {
   }
 
   private boolean claim(String namespace, String name, Call.JobCall call, JobNames.AttemptKey key) {
-    Job existing = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+    Job existing = job(client, namespace, name).get();
     if (existing != null) {
       boolean ours = JobManifests.ownedBy(existing.getMetadata(), key);
       if (ours) {
@@ -79,9 +80,14 @@ final class JobClaims {
         throw e;
       }
       // Created between our get and create: another replica or a retried request.
-      Job found = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+      Job found = job(client, namespace, name).get();
       return found != null && JobManifests.ownedBy(found.getMetadata(), key);
     }
+  }
+
+  /** The Job of that name, to read, delete or watch. */
+  static ScalableResource<Job> job(KubernetesClient client, String namespace, String name) {
+    return client.batch().v1().jobs().inNamespace(namespace).withName(name);
   }
 
   private static List<String> candidates(Call.JobCall call, JobNames.AttemptKey key) {
@@ -93,16 +99,9 @@ final class JobClaims {
    * an object of the same name put there by anyone else is left alone.
    */
   void delete(String namespace, String name, JobNames.AttemptKey key) {
-    Job job = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+    Job job = job(client, namespace, name).get();
     if (job != null && JobManifests.ownedBy(job.getMetadata(), key)) {
-      client
-          .batch()
-          .v1()
-          .jobs()
-          .inNamespace(namespace)
-          .withName(name)
-          .withPropagationPolicy(DeletionPropagation.BACKGROUND)
-          .delete();
+      job(client, namespace, name).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
     } else if (job != null) {
       LOG.warn("Job {}/{} is not attempt {}'s; not deleting it", namespace, name, key.key());
     }

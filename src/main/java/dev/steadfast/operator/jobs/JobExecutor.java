@@ -1,4 +1,4 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.jobs;
 
 import dev.steadfast.api.JobEnvVar;
 import dev.steadfast.api.Tier;
@@ -11,6 +11,8 @@ import dev.steadfast.engine.exec.Outcome;
 import dev.steadfast.engine.exec.Redactor;
 import dev.steadfast.engine.format.GoDuration;
 import dev.steadfast.executors.Secrets;
+import dev.steadfast.operator.KubernetesSecrets;
+import dev.steadfast.operator.SecretPolicy;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,4 +1,4 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.jobs;
 
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
@@ -17,17 +17,17 @@ import java.time.Instant;
  * Plays the kubelet and the Job controller on the mock API server, which has neither: it gives a
  * Job a pod and moves pod and Job through the states a real cluster would.
  */
-final class FakeKubelet {
+public final class FakeKubelet {
   private final KubernetesClient client;
   private final String namespace;
 
-  FakeKubelet(KubernetesClient client, String namespace) {
+  public FakeKubelet(KubernetesClient client, String namespace) {
     this.client = client;
     this.namespace = namespace;
   }
 
   /** Creates the Job's pod in the given state (its status as the kubelet would report it). */
-  Pod pod(String job, PodStatus status) {
+  public Pod pod(String job, PodStatus status) {
     Pod pod =
         new PodBuilder()
             .withNewMetadata()
@@ -48,14 +48,14 @@ final class FakeKubelet {
   }
 
   /** Moves the Job's pod to a new state. */
-  void update(String job, PodStatus status) {
+  public void update(String job, PodStatus status) {
     Pod pod = client.pods().inNamespace(namespace).withName(job + "-x7k2p").get();
     pod.setStatus(status);
     client.pods().inNamespace(namespace).resource(pod).updateStatus();
   }
 
   /** Sets a Job condition (Complete or Failed) with the reason the Job controller would give. */
-  void finish(String job, String type, String reason) {
+  public void finish(String job, String type, String reason) {
     Job current = client.batch().v1().jobs().inNamespace(namespace).withName(job).get();
     current.setStatus(
         new JobStatusBuilder()
@@ -71,7 +71,7 @@ final class FakeKubelet {
     client.batch().v1().jobs().inNamespace(namespace).resource(current).updateStatus();
   }
 
-  static PodStatus terminated(String phase, int exitCode, String reason, String message) {
+  public static PodStatus terminated(String phase, int exitCode, String reason, String message) {
     return status(
         phase,
         new ContainerStateBuilder()
@@ -83,7 +83,7 @@ final class FakeKubelet {
             .build());
   }
 
-  static PodStatus waiting(String reason, String message) {
+  public static PodStatus waiting(String reason, String message) {
     return status(
         "Pending",
         new ContainerStateBuilder()
@@ -94,7 +94,7 @@ final class FakeKubelet {
             .build());
   }
 
-  static PodStatus evicted() {
+  public static PodStatus evicted() {
     PodStatus status = terminated("Failed", 137, "Error", null);
     status.setReason("Evicted");
     status.setMessage("The node was low on resource: memory.");

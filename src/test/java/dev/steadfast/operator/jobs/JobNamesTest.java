@@ -1,9 +1,9 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.steadfast.operator.JobNames.AttemptKey;
+import dev.steadfast.operator.jobs.JobNames.AttemptKey;
 import org.junit.jupiter.api.Test;
 
 class JobNamesTest {
