@@ -226,13 +226,16 @@ public final class ReferenceDoc {
     String description = field.path("description").asText("");
     Matcher m = DEFAULT.matcher(description);
     if (m.find()) {
-      return escape(m.group(1));
+      // "Default 100, at most 100000": the limit is in the type column already.
+      String value = m.group(1);
+      return escape(value.matches("\\d+, .*") ? value.substring(0, value.indexOf(',')) : value);
     }
     Matcher first = DEFAULT_FIRST.matcher(description);
     if (first.find()) {
       return "`" + first.group(1) + "`";
     }
-    return "—";
+    // A flag left out is off: "When true, ..." describes the other case.
+    return field.path("type").asText().equals("boolean") ? "false" : "—";
   }
 
   /** Table cells: a `|` would end the cell, a newline the row. */
