@@ -19,16 +19,18 @@ public class Backoff {
     None
   }
 
-  @JsonPropertyDescription("Delay before the first retry (for example 1s).")
+  @JsonPropertyDescription(
+      "Delay before the first retry. Default 1s for backoff, 10s for rateLimit.")
   @Pattern(Durations.PATTERN)
   public String initialDelay;
 
-  @JsonPropertyDescription("Factor applied to the delay after each retry, 1 to 10.")
+  @JsonPropertyDescription("Factor applied to the delay after each retry, 1 to 10. Default 2.")
   @Min(1)
   @Max(10)
   public Double multiplier;
 
-  @JsonPropertyDescription("Largest delay; Retry-After headers are honoured up to it.")
+  @JsonPropertyDescription(
+      "Largest delay; Retry-After headers are honoured up to it. Default 5m for backoff, 10m for rateLimit.")
   @Pattern(Durations.PATTERN)
   public String maxDelay;
 
