@@ -3,7 +3,7 @@ package dev.steadfast.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The `steadfast` executable: one jar, one picocli command with the subcommands of SPEC §4. */
+/** The `steadfast` executable: one jar, one picocli command with the subcommands of docs/cli.md. */
 @Command(
     name = "steadfast",
     mixinStandardHelpOptions = true,

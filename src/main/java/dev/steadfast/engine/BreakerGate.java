@@ -10,9 +10,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The circuit breakers in front of calls (SPEC §1 policy.breaker): an attempt asks for permission
- * before it starts, and its outcome is recorded when it ends. Only Transient failures count against
- * a breaker; the opening and closing of one is news (CircuitOpened, CircuitClosed).
+ * The circuit breakers in front of calls (docs/tasks.md policy.breaker): an attempt asks for
+ * permission before it starts, and its outcome is recorded when it ends. Only Transient failures
+ * count against a breaker; the opening and closing of one is news (CircuitOpened, CircuitClosed).
  */
 final class BreakerGate {
   private final Breakers breakers;

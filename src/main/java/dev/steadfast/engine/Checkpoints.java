@@ -91,7 +91,7 @@ public final class Checkpoints {
   /**
    * After a person fixed the cause of a failure: the failed steps get a fresh attempt budget, and
    * so does the task (maxTotalAttempts counts attempts from now, the deadline runs from {@code
-   * now}: SPEC §4), and it runs again from its checkpoint (finished steps are kept).
+   * now}: docs/cli.md), and it runs again from its checkpoint (finished steps are kept).
    */
   static void retryFailed(AgentTaskStatus status, Instant now) {
     if (status.checkpoint == null) {

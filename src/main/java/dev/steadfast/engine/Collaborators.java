@@ -7,7 +7,7 @@ import java.util.random.RandomGenerator;
 
 /**
  * What {@link TaskEngine} works with, wired by hand in one place: each collaborator is one rule of
- * SPEC.md (loop guards, fallbacks, breakers, tool calls, retries, rendering an attempt).
+ * docs/tasks.md (loop guards, fallbacks, breakers, tool calls, retries, rendering an attempt).
  */
 record Collaborators(
     Clock clock, TaskRedactors redactors, StepStart steps, NextAttempt next, Outcomes outcomes) {

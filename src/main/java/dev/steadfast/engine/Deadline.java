@@ -6,8 +6,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * SPEC §1 deadline: the task fails DeadlineExceeded once it passed. It counts from the task's
- * start, or from the last requested retry, which gives the task its time afresh (SPEC §4).
+ * docs/tasks.md deadline: the task fails DeadlineExceeded once it passed. It counts from the task's
+ * start, or from the last requested retry, which gives the task its time afresh (docs/cli.md).
  */
 final class Deadline {
   private Deadline() {}

@@ -1,9 +1,9 @@
 package dev.steadfast.engine;
 
 /**
- * Something a person may want to know, in SPEC §3's vocabulary (StepStarted, StepRetrying,
- * FallbackUsed, CircuitOpened, ...). The operator records them as Kubernetes events; `steadfast
- * run` prints one progress line each.
+ * Something a person may want to know, in the vocabulary of docs/events.md (StepStarted,
+ * StepRetrying, FallbackUsed, CircuitOpened, ...). The operator records them as Kubernetes events;
+ * `steadfast run` prints one progress line each.
  */
 public record EngineEvent(boolean warning, EventType type, String step, String message) {
   public static EngineEvent normal(EventType type, String step, String message) {

@@ -7,7 +7,7 @@ import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.expr.ExpressionException;
 import java.time.Instant;
 
-/** How a failure is written into status (lastError) and messages: SPEC §2, at most 1 KiB. */
+/** How a failure is written into status (lastError) and messages: docs/errors.md, at most 1 KiB. */
 final class Errors {
   private Errors() {}
 

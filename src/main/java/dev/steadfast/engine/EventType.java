@@ -1,8 +1,8 @@
 package dev.steadfast.engine;
 
 /**
- * The reasons of the events the engine and its drivers emit (SPEC §3 and the few they add). The
- * constant's name is the Kubernetes event reason and the word `steadfast run` prints, so {@code
+ * The reasons of the events the engine and its drivers emit (docs/status.md and the few they add).
+ * The constant's name is the Kubernetes event reason and the word `steadfast run` prints, so {@code
  * name()} is the exact spelling.
  */
 public enum EventType {

@@ -12,9 +12,9 @@ import dev.steadfast.engine.exec.Outcome;
 import java.util.List;
 
 /**
- * SPEC §1 fallbacks: when a step's own handling runs out, its fallbacks are tried in order (stage n
- * is the n-th fallback). A value or cache fallback answers at once, without a call. A Fatal failure
- * is not masked: only a fallback whose onFatal lists the reason runs after one.
+ * docs/tasks.md fallbacks: when a step's own handling runs out, its fallbacks are tried in order
+ * (stage n is the n-th fallback). A value or cache fallback answers at once, without a call. A
+ * Fatal failure is not masked: only a fallback whose onFatal lists the reason runs after one.
  */
 final class FallbackChain {
   private final ResponseCache cache;
@@ -72,7 +72,8 @@ final class FallbackChain {
     if (f.tier() == Tier.Fatal) {
       int next = onFatal(step, unit.stage, f.reason());
       if (next < 0) {
-        // SPEC §1: a fatal error is not masked. A fallback with the same key would fail the same
+        // docs/tasks.md: a fatal error is not masked. A fallback with the same key would fail the
+        // same
         // way and a value would hide a revoked key: the step fails and the task stalls, so the
         // Secret-change retry (or a person) can act.
         failed(unit);

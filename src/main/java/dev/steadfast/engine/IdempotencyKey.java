@@ -3,9 +3,10 @@ package dev.steadfast.engine;
 import java.util.Arrays;
 
 /**
- * The Idempotency-Key of an attempt, {@code <task uid>/<step>/<item or ->/<attempt>} (SPEC §3): the
- * same for every re-send of one attempt, so a server (or the operator, naming a Job) sees a re-sent
- * attempt as the one it already has. The one place the key is spelled and read.
+ * The Idempotency-Key of an attempt, {@code <task uid>/<step>/<item or ->/<attempt>}
+ * (docs/status.md): the same for every re-send of one attempt, so a server (or the operator, naming
+ * a Job) sees a re-sent attempt as the one it already has. The one place the key is spelled and
+ * read.
  *
  * @param item the forEach index, or "-" outside a forEach
  */

@@ -10,9 +10,9 @@ import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.policy.EffectivePolicy;
 
 /**
- * SPEC §2 LoopDetected: work that goes round without getting anywhere is stopped, Fatal, by three
- * guards — the same request failing the same way maxIdenticalFailures times in a row, an agent that
- * does not answer within maxIterations, and a task that spent maxTotalAttempts.
+ * docs/errors.md LoopDetected: work that goes round without getting anywhere is stopped, Fatal, by
+ * three guards — the same request failing the same way maxIdenticalFailures times in a row, an
+ * agent that does not answer within maxIterations, and a task that spent maxTotalAttempts.
  */
 final class LoopDetector {
   /** An agent's maxIterations when the spec leaves it out. */

@@ -134,7 +134,7 @@ final class Outcomes {
     return fail(step, unit, attempt, f, policies.of(task, step), events);
   }
 
-  /** The unit has its output; a fallback that produced it is news (SPEC §3 FallbackUsed). */
+  /** The unit has its output; a fallback that produced it is news (docs/status.md FallbackUsed). */
   private static void succeed(
       Step step,
       UnitCheckpoint unit,

@@ -1,25 +1,25 @@
 package dev.steadfast.engine;
 
 /**
- * Why an attempt, a step or a task failed or waits: the reasons of the error taxonomy (SPEC §2) and
- * the few the engine and its drivers add. The constant's name is the spelling in status, events and
- * metrics, so {@code name()} is what a user reads.
+ * Why an attempt, a step or a task failed or waits: the reasons of the error taxonomy
+ * (docs/errors.md) and the few the engine and its drivers add. The constant's name is the spelling
+ * in status, events and metrics, so {@code name()} is what a user reads.
  */
 public enum Reason {
-  // SPEC §2, Transient
+  // docs/errors.md, Transient
   NetworkError,
   Timeout,
   ServerError,
   Overloaded,
   RateLimited,
   Evicted,
-  // SPEC §2, Recoverable
+  // docs/errors.md, Recoverable
   ContextOverflow,
   InvalidRequest,
   InvalidOutput,
   PartialFailure,
   OutOfMemory,
-  // SPEC §2, Fatal
+  // docs/errors.md, Fatal
   QuotaExhausted,
   Unauthorized,
   Forbidden,
@@ -29,11 +29,11 @@ public enum Reason {
   LoopDetected,
   DeadlineExceeded,
   InvalidSpec,
-  // Tenancy and safety (SPEC §6)
+  // Tenancy and safety (docs/security.md)
   SecretNotAllowed,
   ServiceAccountNotAllowed,
   EgressDenied,
-  // The Degraded condition (SPEC §1): a fallback produced an output
+  // The Degraded condition (docs/tasks.md): a fallback produced an output
   FallbackUsed,
   // What the engine and drivers add
   /** A unit waits because its circuit breaker is open. */

@@ -13,9 +13,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The specific handling of a Recoverable failure (SPEC §2) before the fallbacks: ContextOverflow
- * truncates the conversation, InvalidOutput asks the model again with the validation errors. When
- * the handling runs out, the failure goes on to the fallback chain.
+ * The specific handling of a Recoverable failure (docs/errors.md) before the fallbacks:
+ * ContextOverflow truncates the conversation, InvalidOutput asks the model again with the
+ * validation errors. When the handling runs out, the failure goes on to the fallback chain.
  */
 final class Recovery {
   private static final int MAX_TRUNCATIONS = 8;
@@ -36,7 +36,7 @@ final class Recovery {
       boolean truncate = llm == null || llm.onContextOverflow != LlmStep.ContextOverflow.Fail;
       // When the last round sent the very request that overflowed before, nothing is left to cut:
       // the handling has run out, so the step goes to its fallbacks or fails with ContextOverflow
-      // (SPEC §2) instead of resending it until the loop guard calls it LoopDetected.
+      // (docs/errors.md) instead of resending it until the loop guard calls it LoopDetected.
       boolean shrank = !LoopDetector.repeats(unit, attempt, f);
       if (truncate && shrank && Units.inc(unit.truncations) <= MAX_TRUNCATIONS) {
         unit.truncations = Units.inc(unit.truncations);

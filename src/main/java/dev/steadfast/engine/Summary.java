@@ -146,7 +146,8 @@ final class Summary {
   }
 
   static String degradedReason(AgentTaskStatus status) {
-    // A forEach step whose items used fallbacks says fallback "items": SPEC §1, any fallback used
+    // A forEach step whose items used fallbacks says fallback "items": docs/tasks.md, any fallback
+    // used
     // makes the task Degraded with FallbackUsed; tolerated failed items make it PartialFailure.
     boolean fallback = status.steps.stream().anyMatch(s -> s.fallback != null);
     boolean partial =

@@ -79,8 +79,8 @@ public final class TaskEngine {
   /**
    * "Retry requested" — the steadfast.dev/retry annotation, a changed Secret, or `steadfast run
    * --retry`: failed steps get a fresh attempt budget, and so does the task (maxTotalAttempts and
-   * deadline count from now, SPEC §4); the task runs again from its checkpoint. Both drivers call
-   * this one method, so the two agree.
+   * deadline count from now, docs/cli.md); the task runs again from its checkpoint. Both drivers
+   * call this one method, so the two agree.
    */
   public void retryFailed(AgentTaskStatus status) {
     Checkpoints.retryFailed(status, clock.instant());
@@ -102,7 +102,8 @@ public final class TaskEngine {
       return new Plan(List.of(), null, true);
     }
     boolean suspended = Boolean.TRUE.equals(task.spec().suspend);
-    // SPEC §6: however many expressions the spec holds, one decision spends a bounded CEL budget.
+    // docs/security.md: however many expressions the spec holds, one decision spends a bounded CEL
+    // budget.
     Plan plan =
         CelBudget.scope(CelCost.DECISION_LIMIT, () -> decide(task, status, running, events));
     Summary.update(task, status, clock.instant(), suspended);

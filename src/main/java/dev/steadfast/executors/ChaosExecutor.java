@@ -20,8 +20,8 @@ import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
 /**
- * Fault injection at the executor boundary (SPEC §4): with the steadfast.dev/chaos annotation, a
- * share of attempts fails before the real call with one of the listed faults, so users can see
+ * Fault injection at the executor boundary (docs/cli.md): with the steadfast.dev/chaos annotation,
+ * a share of attempts fails before the real call with one of the listed faults, so users can see
  * their policies heal each kind of failure.
  *
  * <p>Each attempt's draw comes from the annotation's {@code seed} and the attempt's identity (step,

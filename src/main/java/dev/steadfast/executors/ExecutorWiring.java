@@ -22,8 +22,8 @@ public final class ExecutorWiring {
   /**
    * What differs between the drivers.
    *
-   * @param egress where connections may go (SPEC §6): open locally, internal addresses denied in a
-   *     cluster
+   * @param egress where connections may go (docs/security.md): open locally, internal addresses
+   *     denied in a cluster
    * @param maxResponseBytes {@code --max-response-bytes}: a longer body fails the attempt
    * @param maxBytesInFlight {@code --max-bytes-in-flight}: response bytes buffered at once
    * @param chaosEnabled a task's steadfast.dev/chaos annotation is honoured

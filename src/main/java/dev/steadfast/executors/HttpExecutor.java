@@ -33,7 +33,7 @@ import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 
 /**
- * Runs {@code http} steps (SPEC §1): one request per attempt, the response classified.
+ * Runs {@code http} steps (docs/tasks.md): one request per attempt, the response classified.
  *
  * @param transport shared by every executor; its egress policy decides where requests may go
  * @param classifier redacts with each attempt's redactor (see {@link AttemptRequest#redactor()})
@@ -139,7 +139,8 @@ public record HttpExecutor(HttpTransport transport, Secrets secrets, Classifier 
           try {
             body = Requests.STRICT_JSON.readTree(response.body());
           } catch (JsonProcessingException e) {
-            // SPEC §2: no repair can heal an http body, but a server that sent a broken or cut
+            // docs/errors.md: no repair can heal an http body, but a server that sent a broken or
+            // cut
             // body (a proxy's HTML error page, a dropped connection mid-body) often answers
             // right the next time: retried as Transient, then fallbacks.
             return failed(

@@ -26,9 +26,10 @@ import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 
 /**
- * Runs {@code llm} steps (SPEC §1): one chat completion per attempt in the openai or anthropic wire
- * format. Provider errors are classified by status and body; a 2xx reply must also be usable output
- * (OutputValidator), else it is Recoverable InvalidOutput and the reply is kept for repair.
+ * Runs {@code llm} steps (docs/tasks.md): one chat completion per attempt in the openai or
+ * anthropic wire format. Provider errors are classified by status and body; a 2xx reply must also
+ * be usable output (OutputValidator), else it is Recoverable InvalidOutput and the reply is kept
+ * for repair.
  *
  * @param transport shared by every executor; its egress policy decides where requests may go
  * @param classifier redacts with each attempt's redactor (see {@link AttemptRequest#redactor()})
@@ -230,7 +231,7 @@ public record LlmExecutor(
     }
   }
 
-  /** Checks a final answer as SPEC §1 says (JSON, schema, empty, cut off). */
+  /** Checks a final answer as docs/tasks.md says (JSON, schema, empty, cut off). */
   Outcome validated(Redactor redactor, LlmCall call, Reply reply) {
     OutputValidator.Result result;
     try {

@@ -1,9 +1,9 @@
 package dev.steadfast.executors;
 
 /**
- * The hosts a Secret-bound value may be sent to over plain http (SPEC §6): those named in the
- * operator's {@code --egress-allow}. The method has the name of the egress policy's own, so that
- * policy can be passed as a method reference.
+ * The hosts a Secret-bound value may be sent to over plain http (docs/security.md): those named in
+ * the operator's {@code --egress-allow}. The method has the name of the egress policy's own, so
+ * that policy can be passed as a method reference.
  */
 @FunctionalInterface
 public interface PlainHttpHosts {

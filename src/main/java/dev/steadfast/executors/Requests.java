@@ -123,10 +123,10 @@ final class Requests {
               + "|password|credential).*)");
 
   /**
-   * SPEC §2: messages never carry request auth headers. Credentials written straight into a step's
-   * {@code headers} (for example {@code Authorization: "Bearer {{ inputs.token }}"}) or its URL
-   * query ({@code ?api_key=...}) are not read through a secretRef, so they are registered here: a
-   * server echoing the request in an error page must not publish them in status or events.
+   * docs/errors.md: messages never carry request auth headers. Credentials written straight into a
+   * step's {@code headers} (for example {@code Authorization: "Bearer {{ inputs.token }}"}) or its
+   * URL query ({@code ?api_key=...}) are not read through a secretRef, so they are registered here:
+   * a server echoing the request in an error page must not publish them in status or events.
    */
   static void registerCredentials(Redactor redactor, Map<String, String> headers, URI uri) {
     if (headers != null) {

@@ -6,10 +6,11 @@ import java.net.URI;
 import java.util.Locale;
 
 /**
- * Where a Secret's value may go (SPEC §6): the hosts its {@code steadfast.dev/allowed-hosts}
- * annotation lists, over https, or over http only to a host the operator's egress allow list names.
- * Decided on the URI the request is sent to, after templates are rendered, so a task author can
- * point a request anywhere but the key only goes where the Secret's owner said.
+ * Where a Secret's value may go (docs/security.md): the hosts its {@code
+ * steadfast.dev/allowed-hosts} annotation lists, over https, or over http only to a host the
+ * operator's egress allow list names. Decided on the URI the request is sent to, after templates
+ * are rendered, so a task author can point a request anywhere but the key only goes where the
+ * Secret's owner said.
  */
 public final class SecretBinding {
   public static final String ALLOWED_HOSTS = "steadfast.dev/allowed-hosts";

@@ -14,7 +14,8 @@ public interface Secrets {
 
   /**
    * The value of a secret key for a request to {@code destination} (the URI actually sent). In a
-   * cluster the Secret must allow that host (SPEC §6); locally (the user's own machine) any may.
+   * cluster the Secret must allow that host (docs/security.md); locally (the user's own machine)
+   * any may.
    *
    * @throws SecretNotFoundException when the secret or the key does not exist
    * @throws SecretNotAllowedException when the Secret may not go to that destination

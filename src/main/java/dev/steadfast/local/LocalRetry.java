@@ -8,7 +8,7 @@ import dev.steadfast.engine.TaskEngine;
 import java.util.List;
 
 /**
- * `steadfast run --retry` (SPEC §4): locally what the steadfast.dev/retry annotation does in a
+ * `steadfast run --retry` (docs/cli.md): locally what the steadfast.dev/retry annotation does in a
  * cluster — a failed task runs again from its checkpoint, its failed steps with a fresh budget. The
  * operator makes the same engine call on the annotation (AgentTaskReconciler.humanIntervention), so
  * both drivers retry alike.

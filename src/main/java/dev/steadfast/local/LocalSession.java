@@ -96,7 +96,7 @@ public final class LocalSession {
     return phase + ": " + s.message + " (attempts: " + (s.attempts == null ? 0 : s.attempts) + ")";
   }
 
-  /** Exit code for a suspended task: nothing failed, nothing finished (SPEC §4). */
+  /** Exit code for a suspended task: nothing failed, nothing finished (docs/cli.md). */
   public static final int EXIT_SUSPENDED = 3;
 
   /** Exit code of `steadfast run`: 0 Succeeded (degraded included), 3 Suspended, 1 otherwise. */

@@ -175,7 +175,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       phases.put(ResourceID.fromResource(task), status.phase.name());
     }
     events.forEach(e -> recorder.record(task, e));
-    // The task's own outcome (SPEC §3 Succeeded/Failed), once, when the phase turns final.
+    // The task's own outcome (docs/events.md: Succeeded/Failed), once, when the phase turns final.
     if (status.phase != null && status.phase.isFinal() && status.phase != before) {
       recorder.record(
           task,

@@ -12,7 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.RunnableFuture;
 
 /**
- * The slots of --max-concurrent-steps, shared fairly by namespace (SPEC §6 "fair share per
+ * The slots of --max-concurrent-steps, shared fairly by namespace (docs/security.md "fair share per
  * namespace"). Work waits in one queue per namespace; when a slot frees, the namespace with the
  * fewest slots in use gets it, ties going round-robin (the one served longest ago first). So a
  * namespace that queues thousands of attempts delays only itself: another namespace's attempt

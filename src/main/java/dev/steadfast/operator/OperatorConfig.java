@@ -39,7 +39,7 @@ public record OperatorConfig(
   }
 
   /**
-   * --max-response-bytes and --max-bytes-in-flight (SPEC §6 "Bounded work").
+   * --max-response-bytes and --max-bytes-in-flight (docs/security.md "Bounded work").
    *
    * @throws IllegalArgumentException when one body could be larger than the whole budget
    */

@@ -121,7 +121,8 @@ public final class OperatorMetrics {
    * Counts one finished attempt.
    *
    * @param tier Succeeded, or the failure's tier: Transient, Recoverable, Fatal
-   * @param reason the failure reason (SPEC §2); for a success, anything stable such as "Succeeded"
+   * @param reason the failure reason (docs/errors.md); for a success, anything stable such as
+   *     "Succeeded"
    */
   public void attempt(String tier, String reason) {
     Counter.builder("steadfast.attempts")

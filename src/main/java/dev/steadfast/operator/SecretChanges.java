@@ -16,11 +16,11 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Reconciles the tasks that reference a Secret when the Secret changes (the retry-on-change of SPEC
- * §3), while holding of each Secret in the watched namespaces only its name, namespace and
- * resourceVersion: values are read with a GET when a step uses them, never kept. A JOSDK informer
- * would cache every Secret of the cluster in full; fabric8 cannot watch metadata only, so the
- * values still pass through while an event is handled, then are dropped. One informer per
+ * Reconciles the tasks that reference a Secret when the Secret changes (the retry-on-change of
+ * docs/errors.md), while holding of each Secret in the watched namespaces only its name, namespace
+ * and resourceVersion: values are read with a GET when a step uses them, never kept. A JOSDK
+ * informer would cache every Secret of the cluster in full; fabric8 cannot watch metadata only, so
+ * the values still pass through while an event is handled, then are dropped. One informer per
  * namespace, each with its own store: a store shared between informers would lose one namespace's
  * entries whenever another relists.
  */

@@ -3,8 +3,8 @@ package dev.steadfast.operator;
 import java.util.Locale;
 
 /**
- * {@code --secret-policy} (SPEC §6): whether a Secret must opt in, by its annotations, to being
- * sent to a host or put into a job's environment. {@code open} is for single-team clusters.
+ * {@code --secret-policy} (docs/security.md): whether a Secret must opt in, by its annotations, to
+ * being sent to a host or put into a job's environment. {@code open} is for single-team clusters.
  */
 public enum SecretPolicy {
   ANNOTATED,

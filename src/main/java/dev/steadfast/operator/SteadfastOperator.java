@@ -125,7 +125,8 @@ public final class SteadfastOperator implements AutoCloseable {
    */
   static ExecutorWiring executors(KubernetesClient client, Clock clock, OperatorConfig config) {
     EgressPolicy egress = EgressPolicy.denyInternal(config.egressAllow());
-    // Plain http may carry a Secret-bound value only to a host --egress-allow names (SPEC §6).
+    // Plain http may carry a Secret-bound value only to a host --egress-allow names
+    // (docs/security.md).
     KubernetesSecrets secrets =
         new KubernetesSecrets(client, config.secretPolicy(), egress::namedByAllowList);
     // Jobs run in pods: their egress is the NetworkPolicy's business, not the operator's.

@@ -15,9 +15,10 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 /**
- * Worst-case CPU of hostile task input (SPEC §6): a CEL bomb at validate time and at run time, CEL
- * that passes the estimate but is expensive on its input, and model replies shaped to make the
- * lenient JSON extractor work hard. Prints the first (cold JIT) and the median of the warm runs.
+ * Worst-case CPU of hostile task input (docs/security.md): a CEL bomb at validate time and at run
+ * time, CEL that passes the estimate but is expensive on its input, and model replies shaped to
+ * make the lenient JSON extractor work hard. Prints the first (cold JIT) and the median of the warm
+ * runs.
  *
  * <p>Run: {@code ./mvnw -q test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=dev.steadfast.bench.CpuWorstCaseBenchmark}

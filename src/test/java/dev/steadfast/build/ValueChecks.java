@@ -16,8 +16,8 @@ import java.util.TreeMap;
 
 /**
  * Value checks written on the model that fabric8's generator leaves out of the schema, added so the
- * API server refuses what {@code steadfast validate} refuses (SPEC §6 "Admission agrees with
- * validate"):
+ * API server refuses what {@code steadfast validate} refuses (docs/security.md "Admission agrees
+ * with validate"):
  *
  * <ul>
  *   <li>{@code @Pattern} and {@code @Min} on an int-or-string field: the API server applies a

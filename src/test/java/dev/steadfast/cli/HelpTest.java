@@ -8,7 +8,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
-/** Every subcommand of SPEC §4 answers --help with its usage (flags included) and exit code 0. */
+/**
+ * Every subcommand of docs/cli.md answers --help with its usage (flags included) and exit code 0.
+ */
 class HelpTest {
   @ParameterizedTest
   @ValueSource(strings = {"operator", "run", "validate", "simulate", "demo"})

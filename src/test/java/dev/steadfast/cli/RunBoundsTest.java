@@ -9,7 +9,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `steadfast run` and SPEC §6 "Names are safe everywhere" and "Bounded work per task". */
+/** `steadfast run` and docs/security.md "Names are safe everywhere" and "Bounded work per task". */
 class RunBoundsTest {
   // Never called: every case here is refused or fails before any attempt starts.
   static final String STEP = "      http: {url: 'http://127.0.0.1:9/never'}\n";

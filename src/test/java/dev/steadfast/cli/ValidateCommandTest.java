@@ -94,7 +94,8 @@ class ValidateCommandTest {
 
   @Test
   void aCelBombIsRefusedNamingItsField(@TempDir Path dir) throws Exception {
-    // SPEC §6: four nested all() over a 300-element list would spin for minutes at run time.
+    // docs/security.md: four nested all() over a 300-element list would spin for minutes at run
+    // time.
     String xs =
         java.util.stream.IntStream.range(0, 300)
             .mapToObj(Integer::toString)

@@ -16,7 +16,7 @@ import org.w3c.dom.Element;
 
 /**
  * The image the `image` profile builds and the chart that runs it agree: name and tag, the non-root
- * user, the JVM's container flags. (The image itself is proven by running it; see the README.)
+ * user, the JVM's container flags. (The image itself is proven by running it; see docs/install.md.)
  */
 class ImageTest {
   static final Document POM = pom();

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
 /**
- * SPEC §6 "Admission agrees with validate": each task of the invalid corpus ({@code
+ * docs/security.md "Admission agrees with validate": each task of the invalid corpus ({@code
  * src/test/resources/invalid/}, the field to name on its first line, what is wrong on its second)
  * goes through {@code steadfast validate FILE} and through {@code kubectl create --dry-run=server}
  * against a real API server with the committed CRD. Both refuse it, naming the field, except the

@@ -17,9 +17,9 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §6 "Bounded work per task" on the real API server: a forEach over --max-items and a task
- * whose status would outgrow what the API server stores each fail with their reason, and a task of
- * another namespace completes meanwhile.
+ * docs/security.md "Bounded work per task" on the real API server: a forEach over --max-items and a
+ * task whose status would outgrow what the API server stores each fail with their reason, and a
+ * task of another namespace completes meanwhile.
  */
 @RealApiServer
 class BoundsE2EIT {

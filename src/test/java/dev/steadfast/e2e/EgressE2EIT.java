@@ -20,8 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §6 "Egress closed to the cluster by default" on a real API server: steps aimed at this
- * machine under several spellings are refused while --egress-allow is empty, with no request
+ * docs/security.md "Egress closed to the cluster by default" on a real API server: steps aimed at
+ * this machine under several spellings are refused while --egress-allow is empty, with no request
  * reaching the listener, and served once the allow list names loopback. Only loopback is ever
  * targeted; refusals of metadata and private addresses are proven by EgressPolicyTest.
  */

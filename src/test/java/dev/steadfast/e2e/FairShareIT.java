@@ -17,10 +17,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §6 "fair share per namespace", on the real API server: namespace A floods the operator with
- * 200 slow tasks (--max-concurrent-steps 4, each model call 400 ms), then namespace B creates one.
- * Handed out first come first served, B's attempt would start only after every A attempt queued
- * before it; round-robin by namespace, it takes the next free slot.
+ * docs/security.md "fair share per namespace", on the real API server: namespace A floods the
+ * operator with 200 slow tasks (--max-concurrent-steps 4, each model call 400 ms), then namespace B
+ * creates one. Handed out first come first served, B's attempt would start only after every A
+ * attempt queued before it; round-robin by namespace, it takes the next free slot.
  */
 @RealApiServer
 class FairShareIT {

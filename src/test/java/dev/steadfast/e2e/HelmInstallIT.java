@@ -88,7 +88,7 @@ class HelmInstallIT {
               new SecretBuilder()
                   .withNewMetadata()
                   .withName("llm-credentials")
-                  // SPEC §6: bound to the simulator's hosts on loopback.
+                  // docs/security.md: bound to the simulator's hosts on loopback.
                   .addToAnnotations("steadfast.dev/allowed-hosts", "127.0.0.1,localhost")
                   .endMetadata()
                   .addToStringData("api-key", "sk-helm")

@@ -37,11 +37,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §6 "Bounded work", as a hostile tenant tries it: a forEach of 16 items, all at once, each
- * fetching a 15 MiB body, against an operator process whose heap is 384 MiB (what the chart's 512Mi
- * limit gives the JVM). Before bodies were capped this killed the operator with OutOfMemoryError in
- * seconds, for every namespace. Now each body is dropped at --max-response-bytes, the step fails
- * OutputTooLarge, the operator stays Ready, and another namespace's task completes.
+ * docs/security.md "Bounded work", as a hostile tenant tries it: a forEach of 16 items, all at
+ * once, each fetching a 15 MiB body, against an operator process whose heap is 384 MiB (what the
+ * chart's 512Mi limit gives the JVM). Before bodies were capped this killed the operator with
+ * OutOfMemoryError in seconds, for every namespace. Now each body is dropped at
+ * --max-response-bytes, the step fails OutputTooLarge, the operator stays Ready, and another
+ * namespace's task completes.
  */
 @RealApiServer
 class HostileTenantIT {
@@ -212,7 +213,8 @@ class HostileTenantIT {
     StepStatus step = flood.getStatus().steps.get(0);
     System.out.println("HostileTenantIT: flood status: " + Json.write(flood.getStatus().message));
     assertThat(step.phase.name()).isEqualTo("Failed");
-    // SPEC §2: a forEach step whose items fail is PartialFailure; its message says why they did.
+    // docs/errors.md: a forEach step whose items fail is PartialFailure; its message says why they
+    // did.
     assertThat(step.lastError.reason).isEqualTo("PartialFailure");
     assertThat(step.lastError.message)
         .contains("OutputTooLarge ×" + ITEMS)

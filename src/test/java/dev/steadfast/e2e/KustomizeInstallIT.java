@@ -9,10 +9,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * README's second way to install: `kubectl apply -k deploy/`, run with the real kubectl against the
- * real API server (its built-in kustomize), as a person would. The CRD it applies is the one every
- * other test class installs, identical, so applying it again changes nothing for them; the test
- * never runs `kubectl delete -k`, which would delete the CRD and every task with it.
+ * docs/install.md's second way to install: `kubectl apply -k deploy/`, run with the real kubectl
+ * against the real API server (its built-in kustomize), as a person would. The CRD it applies is
+ * the one every other test class installs, identical, so applying it again changes nothing for
+ * them; the test never runs `kubectl delete -k`, which would delete the CRD and every task with it.
  */
 @RealApiServer
 class KustomizeInstallIT {

@@ -32,9 +32,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Tenant safety (SPEC §6) as a hostile task author meets it, on a real API server. Every server
- * here listens on loopback: the "attacker" and the "victim" are loopback listeners on ports the
- * operator was not told about, and a refusal is proven by what they did not receive. A canary
+ * Tenant safety (docs/security.md) as a hostile task author meets it, on a real API server. Every
+ * server here listens on loopback: the "attacker" and the "victim" are loopback listeners on ports
+ * the operator was not told about, and a refusal is proven by what they did not receive. A canary
  * Secret value is looked for, in every encoding, in everything the operator wrote or logged.
  */
 @RealApiServer

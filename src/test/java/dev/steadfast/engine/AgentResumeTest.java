@@ -19,9 +19,9 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §1 agent: "The transcript is checkpointed after every iteration, so a restart resumes
- * mid-conversation." The restart is a fresh engine given the checkpoint after a JSON round trip, as
- * both stores keep it; no model turn or tool call that finished is sent again.
+ * docs/tasks.md, agents: "The transcript is checkpointed after every iteration, so a restart
+ * resumes mid-conversation." The restart is a fresh engine given the checkpoint after a JSON round
+ * trip, as both stores keep it; no model turn or tool call that finished is sent again.
  */
 class AgentResumeTest {
   static final String AGENT =

@@ -20,9 +20,9 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
- * An agent's tool calls run as attempts of their own (SPEC §1 agent: "each tool call with its own
- * retry/breaker handling"): backoff as durable waits, a breaker per tool host, and a failed tool
- * goes back to the model as an error result.
+ * An agent's tool calls run as attempts of their own (docs/tasks.md, agents: "each tool call with
+ * its own retry/breaker handling"): backoff as durable waits, a breaker per tool host, and a failed
+ * tool goes back to the model as an error result.
  */
 class AgentToolCallsTest {
   static final String AGENT =

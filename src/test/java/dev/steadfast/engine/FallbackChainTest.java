@@ -12,8 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §1 fallbacks: tried in order once a failure's own handling ran out; a Fatal failure is not
- * masked unless a fallback opts in to its reason with onFatal.
+ * docs/tasks.md fallbacks: tried in order once a failure's own handling ran out; a Fatal failure is
+ * not masked unless a fallback opts in to its reason with onFatal.
  */
 class FallbackChainTest {
   private final FallbackChain chain = new FallbackChain(ResponseCache.inMemory(16), null);

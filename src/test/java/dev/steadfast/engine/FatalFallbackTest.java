@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC §1: a fatal error is not masked by fallbacks — the task stalls after the one request that
- * met it — unless a fallback lists the reason in onFatal; then that fallback runs, the fatal error
- * is still reported, and the task ends Degraded.
+ * docs/tasks.md: a fatal error is not masked by fallbacks — the task stalls after the one request
+ * that met it — unless a fallback lists the reason in onFatal; then that fallback runs, the fatal
+ * error is still reported, and the task ends Degraded.
  */
 class FatalFallbackTest {
   @TempDir Path secrets;

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An http step whose server sends a body that is not the declared JSON (cut off, an error page) is
  * retried like any transient failure, not failed at once: no repair can heal it, the next answer
- * often is whole (SPEC §2).
+ * often is whole (docs/errors.md).
  */
 class HttpInvalidOutputTest {
   @TempDir Path secrets;

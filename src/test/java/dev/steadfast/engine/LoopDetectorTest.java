@@ -11,7 +11,7 @@ import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import org.junit.jupiter.api.Test;
 
-/** SPEC §2 LoopDetected: the three guards that stop work going round without progress. */
+/** docs/errors.md LoopDetected: the three guards that stop work going round without progress. */
 class LoopDetectorTest {
   private static final String HTTP =
       "      http: {url: 'http://127.0.0.1:1/x'}\n"

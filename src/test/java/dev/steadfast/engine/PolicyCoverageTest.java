@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Behaviours of SPEC §1 that worked before they had a test: the http fallback, {@code
+ * Behaviours of docs/tasks.md that worked before they had a test: the http fallback, {@code
  * onContextOverflow: Fail}, {@code maxElapsed}, Transient-only breakers and {@code repairAttempts}.
  */
 class PolicyCoverageTest {

@@ -8,7 +8,7 @@ import dev.steadfast.api.Tier;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** SPEC §6 "Tenants are isolated": the response cache is per namespace. */
+/** docs/security.md "Tenants are isolated": the response cache is per namespace. */
 class ResponseCacheIsolationTest {
   static final String TASK =
       "  policy:\n    retry: {maxAttempts: 1}\n"

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A retry (the steadfast.dev/retry annotation, a changed Secret, `steadfast run --retry`, all
  * through {@link TaskEngine#retryFailed}) refreshes the task's budget as well as the failed steps'
- * (SPEC §4): a task that failed on maxTotalAttempts or its deadline runs again instead of failing
- * again at once.
+ * (docs/cli.md): a task that failed on maxTotalAttempts or its deadline runs again instead of
+ * failing again at once.
  */
 class RetryBudgetTest {
   static final String STEP =

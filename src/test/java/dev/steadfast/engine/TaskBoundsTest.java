@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** SPEC §6 "Bounded work per task": --max-items and the attempt budget. */
+/** docs/security.md "Bounded work per task": --max-items and the attempt budget. */
 class TaskBoundsTest {
   static String forEachOver(int n) {
     String list =

@@ -337,7 +337,7 @@ class TaskEngineTest {
         EngineHarness.task(
             "  inputs: {xs: [1, 2, 3]}\n  steps:\n    - name: each\n      forEach: {items: inputs.xs}\n"
                 + "      http: {url: 'http://api.test/{{ item }}'}\n"
-                // A fatal reason reaches a fallback only when it opts in (SPEC §1 onFatal).
+                // A fatal reason reaches a fallback only when it opts in (docs/tasks.md, onFatal).
                 + "      fallbacks:\n        - value: unknown\n          onFatal: [NotFound]\n");
     AgentTaskStatus s =
         h.run(

@@ -13,10 +13,10 @@ import dev.steadfast.engine.format.Json;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §6 "Names are safe everywhere", in the engine (which renders without the validator, so this
- * is the run-time line of defence): values are percent-encoded into URLs, and a URL whose host
- * would come from an output, an item or a tool argument fails the task Fatal InvalidSpec before
- * anything is sent.
+ * docs/security.md "Names are safe everywhere", in the engine (which renders without the validator,
+ * so this is the run-time line of defence): values are percent-encoded into URLs, and a URL whose
+ * host would come from an output, an item or a tool argument fails the task Fatal InvalidSpec
+ * before anything is sent.
  */
 class UrlSafetyTest {
   final EngineHarness h = new EngineHarness();

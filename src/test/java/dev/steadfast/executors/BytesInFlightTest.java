@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** SPEC §6: the memory for bodies in flight is bounded however many attempts run. */
+/** docs/security.md: the memory for bodies in flight is bounded however many attempts run. */
 class BytesInFlightTest {
   static final int BODY = 48 * 1024;
   static final int LIMIT = 64 * 1024;

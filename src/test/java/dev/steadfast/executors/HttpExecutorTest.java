@@ -125,7 +125,7 @@ class HttpExecutorTest {
 
     Failure failure = failure(run(call("GET", stub.url("/"), null, null)));
 
-    // SPEC §2: nothing can repair an http body, but the next answer may be whole.
+    // docs/errors.md: nothing can repair an http body, but the next answer may be whole.
     assertThat(failure.tier()).isEqualTo(Tier.Transient);
     assertThat(failure.reason()).isEqualTo("InvalidOutput");
   }

@@ -50,7 +50,8 @@ class LlmExecutorTest {
 
   @Test
   void aReplyOfOpeningBracketsIsInvalidOutputWithinTheStepTimeout() {
-    // SPEC §6: parsing model output is linear; 200,000 "{" took 11.6 s when each was a candidate.
+    // docs/security.md: parsing model output is linear; 200,000 "{" took 11.6 s when each was a
+    // candidate.
     for (String reply : List.of("{".repeat(200_000), "Result: " + "[".repeat(200_000))) {
       stub.respond(200, openAi(reply, "stop"));
 

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** SPEC §6 "Bounded work": bodies are read up to --max-response-bytes, never past it. */
+/** docs/security.md "Bounded work": bodies are read up to --max-response-bytes, never past it. */
 class ResponseLimitsTest {
   static final int LIMIT = 64 * 1024;
 

@@ -8,7 +8,7 @@ import dev.steadfast.executors.egress.HostGlob;
 import java.net.URI;
 import org.junit.jupiter.api.Test;
 
-/** The decision of SPEC §6 on where a Secret's value may go; no request is sent here. */
+/** The decision of docs/security.md on where a Secret's value may go; no request is sent here. */
 class SecretBindingTest {
   static final String PROVIDERS = "api.openai.com, *.anthropic.com,llm.ml.svc:8000";
   static final PlainHttpHosts IN_CLUSTER_MODEL =

@@ -25,8 +25,9 @@ import java.util.Random;
  * exactly one attempt, with nothing sent after it.
  *
  * <p>Scope: {@code context}, {@code invalid-output} and {@code length} are injected into llm steps
- * only (the task has no http step for them), because SPEC has an http step's InvalidOutput retried
- * as Transient and chaos fitted to the step kind, which another branch of issue 12 delivers.
+ * only (the task has no http step for them), because docs/errors.md has an http step's
+ * InvalidOutput retried as Transient and chaos fitted to the step kind, which another branch of
+ * issue 12 delivers.
  */
 public final class ChaosCases {
   /** Share of requests that fail in a Transient/Recoverable run. */

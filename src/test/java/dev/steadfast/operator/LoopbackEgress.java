@@ -3,8 +3,9 @@ package dev.steadfast.operator;
 import java.util.List;
 
 /**
- * The operator refuses loopback by default (SPEC §6); tests that run tasks against simulators on
- * 127.0.0.1 start it with this allow list, as a user with an in-cluster model server would.
+ * The operator refuses loopback by default (docs/security.md); tests that run tasks against
+ * simulators on 127.0.0.1 start it with this allow list, as a user with an in-cluster model server
+ * would.
  */
 public final class LoopbackEgress {
   /** {@code --egress-allow} entries naming this machine. */

@@ -21,8 +21,8 @@ public final class OperatorHarness implements AutoCloseable {
   public static final String NS = "default";
 
   /**
-   * The simulator's hosts. Passed as --egress-allow by default: SPEC §6 sends a Secret-bound value
-   * over plain http only to hosts named there, and the simulator speaks http.
+   * The simulator's hosts. Passed as --egress-allow by default: docs/security.md sends a
+   * Secret-bound value over plain http only to hosts named there, and the simulator speaks http.
    */
   static final List<String> LOOPBACK = List.of("127.0.0.1", "localhost");
 
@@ -60,7 +60,7 @@ public final class OperatorHarness implements AutoCloseable {
 
   /**
    * A Secret holding {@code key: value}, bound by its annotation to the simulator's hosts on
-   * loopback (SPEC §6), so that llm steps on the simulator may send it.
+   * loopback (docs/security.md), so that llm steps on the simulator may send it.
    */
   public static void boundSecret(
       KubernetesClient client, String namespace, String name, String key, String value) {
@@ -125,7 +125,10 @@ public final class OperatorHarness implements AutoCloseable {
     }
   }
 
-  /** A Secret bound to the simulator's hosts (SPEC §6), as every test but the binding's needs. */
+  /**
+   * A Secret bound to the simulator's hosts (docs/security.md), as every test but the binding's
+   * needs.
+   */
   void secret(String name, String key, String value) {
     boundSecret(client, NS, name, key, value);
   }

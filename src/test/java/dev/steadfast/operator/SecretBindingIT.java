@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §6 "Secrets opt in and name where they may go", on the mock API server with the simulator
- * (loopback): what a task author observes, and what the simulator received.
+ * docs/security.md "Secrets opt in and name where they may go", on the mock API server with the
+ * simulator (loopback): what a task author observes, and what the simulator received.
  */
 @EnableKubernetesMockClient(crud = true)
 class SecretBindingIT {

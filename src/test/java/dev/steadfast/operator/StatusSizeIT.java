@@ -16,9 +16,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §6: "A task whose status would exceed what the API server stores fails with a reason, never
- * loops on a refused write." The mock API server stores anything, so only the operator's own guard
- * can stop this task: without it, the task would succeed here and be refused by a real one.
+ * docs/security.md: "A task whose status would exceed what the API server stores fails with a
+ * reason, never loops on a refused write." The mock API server stores anything, so only the
+ * operator's own guard can stop this task: without it, the task would succeed here and be refused
+ * by a real one.
  */
 @EnableKubernetesMockClient(crud = true)
 class StatusSizeIT {

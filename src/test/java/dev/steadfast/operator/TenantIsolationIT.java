@@ -18,8 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §6 "Tenants are isolated", through the operator on fabric8's mock API server: output
- * ConfigMaps the task does not own are never overwritten, and breaker states of an earlier,
+ * docs/security.md "Tenants are isolated", through the operator on fabric8's mock API server:
+ * output ConfigMaps the task does not own are never overwritten, and breaker states of an earlier,
  * unscoped version neither crash the operator nor leak into a namespace.
  */
 @EnableKubernetesMockClient(crud = true)

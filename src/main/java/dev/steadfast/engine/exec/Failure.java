@@ -4,7 +4,7 @@ import dev.steadfast.api.Tier;
 import java.time.Duration;
 
 /**
- * A classified failure of one attempt (SPEC §2).
+ * A classified failure of one attempt (docs/errors.md).
  *
  * @param code HTTP status or exit code, when there was one
  * @param retryAfter how long the server asked us to wait (Retry-After, x-ratelimit-reset-*), or

@@ -26,7 +26,7 @@ import java.util.Set;
 public final class Redactor {
   public static final String MASK = "[REDACTED]";
 
-  /** SPEC §2: messages never carry more than 1 KiB of a body. */
+  /** docs/errors.md: messages never carry more than 1 KiB of a body. */
   public static final int MAX_EXCERPT_BYTES = 1024;
 
   private static final JsonNodeFactory F = JsonNodeFactory.instance;

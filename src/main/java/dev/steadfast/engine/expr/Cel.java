@@ -28,7 +28,7 @@ import java.util.TreeSet;
  * thread that evaluates it (a reconcile, an attempt) for longer than a fraction of a second.
  */
 public final class Cel {
-  /** Variables visible to task expressions (SPEC §1) and classify rules. */
+  /** Variables visible to task expressions (docs/tasks.md) and classify rules. */
   public static final String[] TASK_VARIABLES = {
     "inputs", "steps", "item", "index", "task", "response", "error", "args"
   };

@@ -3,9 +3,9 @@ package dev.steadfast.engine.expr;
 import dev.cel.common.ast.CelExpr;
 
 /**
- * The cost limits of CEL (SPEC §6), in the units Kubernetes uses for its own CEL rules: roughly one
- * per node evaluated, plus the size of the lists, maps and strings (per 10 characters) that a
- * function call walks.
+ * The cost limits of CEL (docs/security.md), in the units Kubernetes uses for its own CEL rules:
+ * roughly one per node evaluated, plus the size of the lists, maps and strings (per 10 characters)
+ * that a function call walks.
  *
  * <p>Two checks, as the API server makes them for {@code x-kubernetes-validations}: a static
  * estimate at {@code validate} time refuses an expression whose worst case is too expensive before

@@ -8,11 +8,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The runtime CEL budget of one evaluation (SPEC §6). cel-java 0.14 has no cost tracker, but it
- * reports every evaluated node to a {@link CelEvaluationListener}; this one charges 1 per node
- * plus, for a function call, the size of the lists, maps and strings it was handed (what {@code
- * in}, {@code ==}, {@code contains()}, {@code +} walk or copy), and stops the evaluation when the
- * total passes the limit. Deterministic, so the same task fails the same way on any machine.
+ * The runtime CEL budget of one evaluation (docs/security.md). cel-java 0.14 has no cost tracker,
+ * but it reports every evaluated node to a {@link CelEvaluationListener}; this one charges 1 per
+ * node plus, for a function call, the size of the lists, maps and strings it was handed (what
+ * {@code in}, {@code ==}, {@code contains()}, {@code +} walk or copy), and stops the evaluation
+ * when the total passes the limit. Deterministic, so the same task fails the same way on any
+ * machine.
  */
 final class CostMeter implements CelEvaluationListener {
   // Constant-time whatever their operands' size; charging them would make `xs[i]` in a loop look

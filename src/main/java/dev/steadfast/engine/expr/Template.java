@@ -11,8 +11,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Strings with {@code {{ expr }}} placeholders (SPEC §1). A template that is one expression and
- * nothing else yields the value itself; inside longer text, objects and lists render as JSON.
+ * Strings with {@code {{ expr }}} placeholders (docs/tasks.md). A template that is one expression
+ * and nothing else yields the value itself; inside longer text, objects and lists render as JSON.
  */
 public final class Template {
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(.*?)}}", Pattern.DOTALL);

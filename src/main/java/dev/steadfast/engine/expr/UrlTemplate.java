@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * Templates of URLs (an http {@code url}, an llm {@code endpoint}, an agent tool's url), rendered
- * so that a value can never choose where the request goes (SPEC §6 "Names are safe everywhere").
+ * so that a value can never choose where the request goes (docs/security.md "Names are safe
+ * everywhere").
  *
  * <p>Where an expression sits decides how its value is inserted. Before the text rendered so far
  * holds a complete {@code scheme://host} followed by {@code /}, {@code ?} or {@code #}, it is in

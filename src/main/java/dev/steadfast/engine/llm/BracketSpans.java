@@ -3,8 +3,8 @@ package dev.steadfast.engine.llm;
 import java.util.Arrays;
 
 /**
- * Where each bracketed span of a model's reply closes, found in linear time (SPEC §6: parsing model
- * output is linear in its size).
+ * Where each bracketed span of a model's reply closes, found in linear time (docs/security.md:
+ * parsing model output is linear in its size).
  *
  * <p>The answer for an opening bracket is what a scan starting there would find: the bracket that
  * brings the depth back to zero, brackets inside JSON strings not counting, so {"a": "}"} is one

@@ -8,11 +8,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@code onContextOverflow: Truncate} (SPEC §1 llm): drop the oldest messages that are neither
- * system messages nor the last user message, then cut the middle out of the longest remaining
- * message. Pure functions over immutable lists; messages keep their order, and an assistant message
- * asking for tool calls is always dropped together with the tool messages answering it, because
- * providers reject a transcript in which either one is missing.
+ * {@code onContextOverflow: Truncate} (docs/tasks.md, llm): drop the oldest messages that are
+ * neither system messages nor the last user message, then cut the middle out of the longest
+ * remaining message. Pure functions over immutable lists; messages keep their order, and an
+ * assistant message asking for tool calls is always dropped together with the tool messages
+ * answering it, because providers reject a transcript in which either one is missing.
  */
 public final class ContextTruncator {
 

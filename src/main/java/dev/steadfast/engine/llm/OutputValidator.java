@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Decides whether an LLM reply is usable output for a step (SPEC §2, reason {@code InvalidOutput}):
- * not cut off, not empty, JSON when {@code responseFormat: json} or an {@code outputSchema} asks
- * for it, and valid against that schema. Thread-safe; one instance is meant to be shared by all
- * executors so compiled schemas are reused.
+ * Decides whether an LLM reply is usable output for a step (docs/errors.md, reason {@code
+ * InvalidOutput}): not cut off, not empty, JSON when {@code responseFormat: json} or an {@code
+ * outputSchema} asks for it, and valid against that schema. Thread-safe; one instance is meant to
+ * be shared by all executors so compiled schemas are reused.
  */
 public final class OutputValidator {
 

@@ -15,10 +15,10 @@ import java.util.List;
 
 /**
  * The operator's (and the local runner's) default Policy: a YAML file shaped like {@code
- * spec.policy}, merged field by field over the built-in defaults of SPEC §1. Every task's policy,
- * and every step's, is merged over the result, so a file saying only {@code retry: {maxAttempts:
- * 8}} changes only that. Its classify rules are tried after the task's own and before the built-in
- * table.
+ * spec.policy}, merged field by field over the built-in defaults of docs/tasks.md. Every task's
+ * policy, and every step's, is merged over the result, so a file saying only {@code retry:
+ * {maxAttempts: 8}} changes only that. Its classify rules are tried after the task's own and before
+ * the built-in table.
  */
 public final class DefaultPolicy {
   private static final ObjectMapper MERGING = Json.MAPPER.copy().setDefaultMergeable(true);

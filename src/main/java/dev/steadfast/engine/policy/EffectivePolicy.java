@@ -27,7 +27,7 @@ public record EffectivePolicy(
     int maxIdenticalFailures,
     List<ClassifyRule> classify) {
 
-  /** Operator defaults (SPEC §1 Policy). */
+  /** Operator defaults (docs/tasks.md, policy). */
   public static Policy defaults() {
     Policy p = new Policy();
     p.timeout = "60s";

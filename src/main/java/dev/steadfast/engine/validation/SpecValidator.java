@@ -214,7 +214,7 @@ public final class SpecValidator {
     }
   }
 
-  /** The scheme and host of a URL come from literal text and inputs only (SPEC §6). */
+  /** The scheme and host of a URL come from literal text and inputs only (docs/security.md). */
   private void url(String template, String path, Scope scope) {
     UrlTemplate.problems(cel, template, scope.inputs)
         .forEach(p -> scope.out.add(new Problem(path, p)));

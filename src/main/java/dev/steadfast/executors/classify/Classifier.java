@@ -22,8 +22,8 @@ import java.util.Map;
 
 /**
  * Turns a failed HTTP response or I/O error into a {@link Failure}: the user's {@code
- * policy.classify} rules first, then the built-in table of SPEC §2. Messages are redacted and carry
- * at most 1 KiB of a body and no header values. Thread-safe.
+ * policy.classify} rules first, then the built-in table of docs/errors.md. Messages are redacted
+ * and carry at most 1 KiB of a body and no header values. Thread-safe.
  */
 public final class Classifier {
   private static final List<String> QUOTA_SIGNS =
@@ -110,7 +110,8 @@ public final class Classifier {
   public Failure classify(String host, Throwable error, List<ClassifyRule> rules) {
     EgressDeniedException denied = find(error, EgressDeniedException.class);
     if (denied != null) {
-      // SPEC §6: a refusal of the operator's, not the network's; no user rule may turn it into a
+      // docs/security.md: a refusal of the operator's, not the network's; no user rule may turn it
+      // into a
       // retry, and the same request would be refused again.
       return redactor.redact(
           new Failure(Tier.Fatal, Reason.EgressDenied.name(), denied.getMessage(), null, null));
@@ -167,7 +168,7 @@ public final class Classifier {
           return rule;
         }
       } catch (CostLimitException e) {
-        throw e; // SPEC §6: over the CEL cost limit is InvalidSpec, not a rule to skip.
+        throw e; // docs/security.md: over the CEL cost limit is InvalidSpec, not a rule to skip.
       } catch (RuntimeException e) {
         // Skipped on purpose, see above.
       }
@@ -185,7 +186,7 @@ public final class Classifier {
             null));
   }
 
-  /** The built-in table of SPEC §2 for a status that was not a success. */
+  /** The built-in table of docs/errors.md for a status that was not a success. */
   static Verdict table(int status, String body) {
     return switch (status) {
       case 408, 500, 502, 504 -> new Verdict(Tier.Transient, Reason.ServerError.name());

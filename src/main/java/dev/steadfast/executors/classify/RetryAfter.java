@@ -42,7 +42,7 @@ public final class RetryAfter {
     for (String name : RELATIVE) {
       max = larger(max, relative(first.get(name)));
     }
-    // SPEC §1 honours x-ratelimit-reset-* as a family: gateways add their own suffixes
+    // docs/tasks.md honours x-ratelimit-reset-* as a family: gateways add their own suffixes
     // (-input-tokens, -output-tokens, ...), all relative like OpenAI's.
     for (Map.Entry<String, String> h : first.entrySet()) {
       if (h.getKey().startsWith(RELATIVE_PREFIX) && !RELATIVE.contains(h.getKey())) {

@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where http, llm and agent-tool calls may connect (SPEC §6 "Egress closed to the cluster by
- * default"). The operator's policy refuses loopback, link-local, private, CGNAT, unspecified,
+ * Where http, llm and agent-tool calls may connect (docs/security.md "Egress closed to the cluster
+ * by default"). The operator's policy refuses loopback, link-local, private, CGNAT, unspecified,
  * multicast and reserved addresses, also when embedded in an IPv6 address, unless {@code
  * --egress-allow} names the host (a {@link HostGlob}) or holds a CIDR containing the address; every
  * other (public) address is allowed. The decision is made on the {@link InetAddress} the client

@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * What a job step may ask of its pod (SPEC §6), checked before any Job is created: a service
- * account only from {@code --job-service-accounts}, a Secret in its env only with {@code
+ * What a job step may ask of its pod (docs/security.md), checked before any Job is created: a
+ * service account only from {@code --job-service-accounts}, a Secret in its env only with {@code
  * steadfast.dev/allowed-in-jobs: "true"}. Without this, creating an AgentTask would be creating
  * pods under any identity with any Secret of the namespace.
  */

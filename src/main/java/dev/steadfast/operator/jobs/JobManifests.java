@@ -96,9 +96,9 @@ final class JobManifests {
   }
 
   /**
-   * The Pod Security "restricted" profile (SPEC §6), so job pods run in namespaces that enforce it
-   * and an image cannot gain root. The image must run as a non-root user: one that does not fails
-   * to start, which is the point.
+   * The Pod Security "restricted" profile (docs/security.md), so job pods run in namespaces that
+   * enforce it and an image cannot gain root. The image must run as a non-root user: one that does
+   * not fails to start, which is the point.
    */
   static PodSecurityContext podSecurity() {
     return new PodSecurityContextBuilder()

@@ -26,8 +26,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads the outcome of an attempt off its Job and pods (SPEC §2 rows for Jobs). Pure: no I/O, so
- * every row of the table is a unit test.
+ * Reads the outcome of an attempt off its Job and pods (docs/errors.md rows for Jobs). Pure: no
+ * I/O, so every row of the table is a unit test.
  */
 final class JobVerdict {
   static final Set<String> IMAGE_PULL =

@@ -7,7 +7,9 @@ import dev.steadfast.api.Step;
 import dev.steadfast.engine.format.Json;
 import org.junit.jupiter.api.Test;
 
-/** SPEC §1: each step may override any part of the policy, loop detection and classify too. */
+/**
+ * docs/tasks.md: each step may override any part of the policy, loop detection and classify too.
+ */
 class StepPolicyTest {
   static Policy policy(String yaml) throws Exception {
     return Json.YAML.readValue(yaml, Policy.class);

@@ -175,7 +175,8 @@ class ClassifierTest {
 
   @Test
   void aRuleOverTheCelCostLimitIsFatalInvalidSpecNotSkipped() {
-    // The body is 200,000 characters; scanning it 1,000 times is over the budget (SPEC §6).
+    // The body is 200,000 characters; scanning it 1,000 times is over the budget
+    // (docs/security.md).
     String rule = "[" + "0, ".repeat(999) + "0].all(i, !response.body.contains('needle'))";
     List<ClassifyRule> rules =
         List.of(

@@ -331,7 +331,7 @@ class JobExecutorTest {
         .hasSizeLessThanOrEqualTo(1024);
   }
 
-  // SPEC §6: job pods run under the restricted profile, with no service account token.
+  // docs/security.md: job pods run under the restricted profile, with no service account token.
   @Test
   void jobPodsAreRestrictedAndGetNoServiceAccountToken() {
     h.start();

@@ -53,7 +53,8 @@ final class JobHarness implements AutoCloseable {
     client.secrets().inNamespace(NS).delete();
     this.kubelet = new FakeKubelet(client, NS);
     // step() names the service account "builder" and puts the Secret "gh" into its env: both
-    // allowed here, as a namespace admin would (SPEC §6), so the tests below see a Job created.
+    // allowed here, as a namespace admin would (docs/security.md), so the tests below see a Job
+    // created.
     this.executor =
         new JobExecutor(client, Clock.systemUTC(), SecretPolicy.ANNOTATED, List.of("builder"));
     secret("gh", "token", "ghp_default_value");

@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The SPEC §2 rows for Jobs that the executor test does not reach through the API server. */
+/**
+ * The docs/errors.md rows for Jobs that the executor test does not reach through the API server.
+ */
 class JobVerdictTest {
   static Job job(String type, String reason) {
     JobBuilder b = new JobBuilder().withNewMetadata().withName("j").endMetadata();
