@@ -5,6 +5,7 @@ import dev.steadfast.engine.ItemLimit;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.executors.BytesInFlight;
 import dev.steadfast.executors.HttpTransport;
+import dev.steadfast.operator.secrets.SecretPolicy;
 import java.util.List;
 import java.util.UUID;
 

@@ -9,6 +9,7 @@ import dev.steadfast.engine.validation.TaskValidator;
 import dev.steadfast.executors.ExecutorWiring;
 import dev.steadfast.executors.egress.EgressPolicy;
 import dev.steadfast.operator.jobs.JobExecutor;
+import dev.steadfast.operator.secrets.KubernetesSecrets;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;

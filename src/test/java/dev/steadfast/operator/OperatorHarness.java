@@ -3,6 +3,7 @@ package dev.steadfast.operator;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.status.Conditions;
+import dev.steadfast.operator.secrets.SecretPolicy;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.SecretBuilder;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.engine.format.Json;
+import dev.steadfast.operator.secrets.SecretPolicy;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;

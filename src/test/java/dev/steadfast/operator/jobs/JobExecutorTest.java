@@ -14,7 +14,7 @@ import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
 import dev.steadfast.engine.format.Json;
-import dev.steadfast.operator.SecretPolicy;
+import dev.steadfast.operator.secrets.SecretPolicy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;

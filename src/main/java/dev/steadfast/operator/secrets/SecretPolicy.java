@@ -1,4 +1,4 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.secrets;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package dev.steadfast.operator;
+package dev.steadfast.operator.secrets;
 
 import dev.steadfast.api.SecretKeyRef;
 import dev.steadfast.executors.PlainHttpHosts;
