@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -325,6 +327,11 @@ class EventRecorderTest {
     assertThat(all).filteredOn(e -> e.getInvolvedObject().getName().equals("hot")).hasSize(25);
     assertThat(all).filteredOn(e -> e.getInvolvedObject().getName().equals("calm")).hasSize(1);
     assertThat(recorder.droppedRateLimited()).isEqualTo(15);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    EventRecorder.bindMetrics(recorder, registry);
+    assertThat(registry.scrape())
+        .contains("steadfast_events_dropped_total{why=\"rate_limited\"} 15.0")
+        .contains("steadfast_events_dropped_total{why=\"queue_full\"} 0.0");
 
     // The bucket refills: one more event every two seconds.
     clock.advance(Duration.ofSeconds(4));
