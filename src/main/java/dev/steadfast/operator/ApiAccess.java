@@ -70,7 +70,8 @@ public final class ApiAccess {
               "events",
               List.of("get", "create", "patch"),
               Scope.WATCHED_NAMESPACES,
-              "task events; a repeat reads the event and patches its count"),
+              "task events; a repeat patches its count (read only when a restarted operator finds the"
+                  + " name taken)"),
           new Rule(
               "batch",
               "jobs",

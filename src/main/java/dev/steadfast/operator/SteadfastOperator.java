@@ -41,6 +41,8 @@ public final class SteadfastOperator implements AutoCloseable {
   private final Breakers breakers;
   private final OperatorMetrics metrics;
   private final AtomicBoolean closing = new AtomicBoolean();
+  private static final Duration EVENTS_FLUSH = Duration.ofSeconds(5);
+  private final EventRecorder events;
 
   public SteadfastOperator(KubernetesClient client, OperatorConfig config, Clock clock) {
     this.client = client;
@@ -68,6 +70,8 @@ public final class SteadfastOperator implements AutoCloseable {
             config.defaultPolicy(),
             config.maxItems());
     TaskExecutors executors = new TaskExecutors(executors(client, clock, config));
+    this.events = new EventRecorder(client, clock);
+    EventRecorder.bindMetrics(events, metrics.registry());
     AgentTaskReconciler reconciler =
         new AgentTaskReconciler(
             TaskValidator.bundled(),
@@ -75,7 +79,7 @@ public final class SteadfastOperator implements AutoCloseable {
             pool,
             executors,
             new StatusCheckpointStore(client, metrics),
-            new EventRecorder(client, clock),
+            events,
             new SecretVersions(client),
             metrics,
             phases,
@@ -179,6 +183,8 @@ public final class SteadfastOperator implements AutoCloseable {
   public void close() {
     closing.set(true);
     operator.stop();
+    // After the reconcilers stopped, so the last events of a task are among those sent.
+    events.close(EVENTS_FLUSH);
     pool.close();
     if (config.leaderElection()) {
       releaseLease();

@@ -14,16 +14,29 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 @EnableKubernetesMockClient(crud = true)
 class EventRecorderTest {
   static KubernetesClient client;
+  static KubernetesMockServer server;
+
+  static final EventRecorder.Settings FAST =
+      new EventRecorder.Settings(Duration.ofMillis(20), 4096, 4, 25, Duration.ofSeconds(2));
 
   MutableClock clock = new MutableClock(Instant.parse("2025-03-01T10:00:00.250Z"));
   EventRecorder recorder;
@@ -31,7 +44,12 @@ class EventRecorderTest {
   @BeforeEach
   void setUp() {
     client.v1().events().inNamespace("team-a").delete();
-    recorder = new EventRecorder(client, clock);
+    recorder = new EventRecorder(client, clock, FAST);
+  }
+
+  @AfterEach
+  void tearDown() {
+    recorder.close(Duration.ofSeconds(5));
   }
 
   static AgentTask task(String name) {
@@ -45,7 +63,9 @@ class EventRecorderTest {
     return task;
   }
 
+  /** What the API server holds once the recorder has sent what it was given. */
   List<Event> events() {
+    assertThat(recorder.flush(Duration.ofSeconds(10))).isTrue();
     return client.v1().events().inNamespace("team-a").list().getItems();
   }
 
@@ -139,6 +159,7 @@ class EventRecorderTest {
   void anExpiredEventIsWrittenAgain() {
     EngineEvent e = EngineEvent.normal(EventType.StepStarted, "s", "attempt 1");
     recorder.record(task("t"), e);
+    assertThat(recorder.flush(Duration.ofSeconds(10))).isTrue();
     client.v1().events().inNamespace("team-a").delete();
     clock.advance(Duration.ofHours(2));
     recorder.record(task("t"), e);
@@ -150,7 +171,11 @@ class EventRecorderTest {
   void aRestartedRecorderTreatsANameClashAsARepeat() {
     EngineEvent e = EngineEvent.normal(EventType.StepStarted, "s", "attempt 1");
     recorder.record(task("t"), e);
-    new EventRecorder(client, clock).record(task("t"), e);
+    assertThat(recorder.flush(Duration.ofSeconds(10))).isTrue();
+    try (EventRecorder restarted = new EventRecorder(client, clock, FAST)) {
+      restarted.record(task("t"), e);
+      assertThat(restarted.flush(Duration.ofSeconds(10))).isTrue();
+    }
 
     assertThat(events()).singleElement().satisfies(ev -> assertThat(ev.getCount()).isEqualTo(2));
   }
@@ -192,11 +217,177 @@ class EventRecorderTest {
                     .withRequestTimeout(1000)
                     .build())
             .build()) {
-      EventRecorder broken = new EventRecorder(unreachable, clock);
-      assertThatCode(
-              () -> broken.record(task("t"), EngineEvent.normal(EventType.StepStarted, "s", "m")))
-          .doesNotThrowAnyException();
-      assertThatCode(() -> broken.record(new AgentTask(), null)).doesNotThrowAnyException();
+      try (EventRecorder broken = new EventRecorder(unreachable, clock, FAST)) {
+        assertThatCode(
+                () -> broken.record(task("t"), EngineEvent.normal(EventType.StepStarted, "s", "m")))
+            .doesNotThrowAnyException();
+        assertThatCode(() -> broken.record(new AgentTask(), null)).doesNotThrowAnyException();
+        assertThat(broken.flush(Duration.ofSeconds(10))).isTrue();
+      }
     }
+  }
+
+  @Test
+  void eachStepsStartIsItsOwnEvent() {
+    recorder.record(task("t"), EngineEvent.normal(EventType.StepStarted, "s1", "llm"));
+    recorder.record(task("t"), EngineEvent.normal(EventType.StepStarted, "s2", "llm"));
+    recorder.record(task("t"), EngineEvent.normal(EventType.StepStarted, "fetch2", "http"));
+
+    assertThat(events())
+        .extracting(Event::getMessage, Event::getCount)
+        .containsExactlyInAnyOrder(
+            tuple("s1: llm", 1), tuple("s2: llm", 1), tuple("fetch2: http", 1));
+  }
+
+  @Test
+  void digitsInsideANameAreNotFoldedButStandaloneNumbersAre() {
+    recorder.record(
+        task("t"), EngineEvent.normal(EventType.AgentIteration, "a", "model asked for gpt4tool"));
+    recorder.record(
+        task("t"), EngineEvent.normal(EventType.AgentIteration, "a", "model asked for gpt5tool"));
+    recorder.record(task("t"), EngineEvent.warning(EventType.StepRetrying, "s", "retry 2/5 in 1s"));
+    recorder.record(task("t"), EngineEvent.warning(EventType.StepRetrying, "s", "retry 3/5 in 2s"));
+
+    assertThat(events())
+        .extracting(Event::getMessage, Event::getCount)
+        .containsExactlyInAnyOrder(
+            tuple("a: model asked for gpt4tool", 1),
+            tuple("a: model asked for gpt5tool", 1),
+            tuple("s: retry 3/5 in 2s", 2));
+  }
+
+  @Test
+  void repeatsArePatchedWithoutAGetAndCoalescedWithinAWindow() throws Exception {
+    drain();
+    EngineEvent retrying = EngineEvent.warning(EventType.StepRetrying, "s", "RateLimited (429)");
+    recorder.record(task("t"), retrying);
+    assertThat(recorder.flush(Duration.ofSeconds(10))).isTrue();
+    List<RecordedRequest> before = drain();
+    assertThat(before).extracting(RecordedRequest::getMethod).containsExactly("POST");
+
+    // Three repeats recorded at once: one PATCH carries all three.
+    clock.advance(Duration.ofSeconds(10));
+    recorder.record(task("t"), retrying);
+    recorder.record(task("t"), retrying);
+    recorder.record(task("t"), retrying);
+    assertThat(recorder.flush(Duration.ofSeconds(10))).isTrue();
+    List<RecordedRequest> repeats = drain();
+
+    assertThat(repeats).extracting(RecordedRequest::getMethod).containsExactly("PATCH");
+    assertThat(repeats.get(0).getPath()).contains("/events/");
+    assertThat(repeats.get(0).getHeader("Content-Type")).contains("merge-patch");
+    assertThat(events())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getCount()).isEqualTo(4);
+              assertThat(e.getLastTimestamp()).isEqualTo("2025-03-01T10:00:10Z");
+            });
+  }
+
+  @Test
+  void recordingReturnsAtOnceWhileTheApiServerHangsAndClosingWaitsOnlyAsLongAsAllowed()
+      throws Exception {
+    // A loopback socket that never answers: every request hangs until its timeout.
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        KubernetesClient hanging =
+            new KubernetesClientBuilder()
+                .withConfig(
+                    new ConfigBuilder()
+                        .withMasterUrl("http://127.0.0.1:" + silent.getLocalPort())
+                        .withRequestRetryBackoffLimit(0)
+                        .withRequestTimeout(60_000)
+                        .build())
+                .build()) {
+      EventRecorder stuck = new EventRecorder(hanging, clock, FAST);
+      long started = System.nanoTime();
+      for (int i = 0; i < 200; i++) {
+        stuck.record(task("t" + i), EngineEvent.normal(EventType.StepStarted, "s", "llm"));
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+      assertThat(stuck.flush(Duration.ofMillis(300))).isFalse();
+
+      started = System.nanoTime();
+      stuck.close(Duration.ofMillis(500));
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void oneHotTaskIsRateLimitedAndOthersAreNot() {
+    for (int i = 0; i < 40; i++) {
+      recorder.record(
+          task("hot"),
+          EngineEvent.normal(
+              EventType.StepStarted, "step-" + (char) ('a' + i % 26) + i / 26, "llm"));
+    }
+    recorder.record(task("calm"), EngineEvent.normal(EventType.StepStarted, "s", "llm"));
+
+    List<Event> all = events();
+    assertThat(all).filteredOn(e -> e.getInvolvedObject().getName().equals("hot")).hasSize(25);
+    assertThat(all).filteredOn(e -> e.getInvolvedObject().getName().equals("calm")).hasSize(1);
+    assertThat(recorder.droppedRateLimited()).isEqualTo(15);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    EventRecorder.bindMetrics(recorder, registry);
+    assertThat(registry.scrape())
+        .contains("steadfast_events_dropped_total{why=\"rate_limited\"} 15.0")
+        .contains("steadfast_events_dropped_total{why=\"queue_full\"} 0.0");
+
+    // The bucket refills: one more event every two seconds.
+    clock.advance(Duration.ofSeconds(4));
+    recorder.record(task("hot"), EngineEvent.normal(EventType.StepStarted, "late1", "llm"));
+    recorder.record(task("hot"), EngineEvent.normal(EventType.StepStarted, "late2", "llm"));
+    recorder.record(task("hot"), EngineEvent.normal(EventType.StepStarted, "late3", "llm"));
+    assertThat(events()).filteredOn(e -> e.getInvolvedObject().getName().equals("hot")).hasSize(27);
+  }
+
+  @Test
+  void aFullQueueDropsTheOldestAndCountsIt() {
+    try (EventRecorder small =
+        new EventRecorder(
+            client,
+            clock,
+            new EventRecorder.Settings(Duration.ofSeconds(30), 2, 1, 25, Duration.ofSeconds(2)))) {
+      small.record(task("t"), EngineEvent.normal(EventType.StepStarted, "a", "llm"));
+      small.record(task("t"), EngineEvent.normal(EventType.StepStarted, "b", "llm"));
+      small.record(task("t"), EngineEvent.normal(EventType.StepStarted, "c", "llm"));
+      small.close(Duration.ofSeconds(10));
+      assertThat(small.droppedQueueFull()).isEqualTo(1);
+    }
+    assertThat(events())
+        .extracting(Event::getMessage)
+        .containsExactlyInAnyOrder("b: llm", "c: llm");
+  }
+
+  @Test
+  void closingSendsWhatIsQueuedWithoutWaitingForTheWindow() {
+    EventRecorder slowWindow =
+        new EventRecorder(
+            client,
+            clock,
+            new EventRecorder.Settings(Duration.ofMinutes(10), 4096, 4, 25, Duration.ofSeconds(2)));
+    slowWindow.record(task("t"), EngineEvent.normal(EventType.StepSucceeded, "last", "done"));
+    slowWindow.record(task("t"), EngineEvent.normal(EventType.Succeeded, null, "all 1 steps"));
+    long started = System.nanoTime();
+    slowWindow.close(Duration.ofSeconds(10));
+
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    assertThat(events())
+        .extracting(Event::getReason)
+        .containsExactlyInAnyOrder("StepSucceeded", "Succeeded");
+    // Stopped: later events are ignored, not queued forever.
+    slowWindow.record(task("t"), EngineEvent.normal(EventType.StepStarted, "x", "llm"));
+    assertThat(events()).hasSize(2);
+  }
+
+  List<RecordedRequest> drain() throws InterruptedException {
+    List<RecordedRequest> out = new ArrayList<>();
+    RecordedRequest r;
+    while ((r = server.takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
+      if (r.getPath().contains("/events")) {
+        out.add(r);
+      }
+    }
+    return out;
   }
 }

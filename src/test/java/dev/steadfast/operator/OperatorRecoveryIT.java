@@ -130,7 +130,9 @@ class OperatorRecoveryIT {
     System.out.println(
         "DEBUG secret-fix took ms " + (System.nanoTime() - t0) / 1_000_000 + " stalled-at " + t0);
     assertThat(h.condition("creds", "Stalled", "False")).isTrue();
-    assertThat(h.eventReasons("creds")).contains("Retrying");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(h.eventReasons("creds")).contains("Retrying"));
     assertThat(sim.requests()).hasSize(2);
     assertThat(client.v1().events().inNamespace("default").list().getItems().toString())
         .doesNotContain("good-key")
@@ -159,7 +161,9 @@ class OperatorRecoveryIT {
     assertThat(sim.requests())
         .extracting(RecordedRequest::idempotencyKey)
         .containsExactly(uid + "/a/-/1", uid + "/a/-/2");
-    assertThat(h.eventReasons("manual")).contains("Retrying");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(h.eventReasons("manual")).contains("Retrying"));
   }
 
   @Test

@@ -80,7 +80,9 @@ class SecretBindingIT {
     // Only the annotation changes (same data): the stalled task is retried and now works.
     h.secret("canary", "key", CANARY);
     await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("unannotated")));
-    assertThat(h.eventReasons("unannotated")).contains("Retrying");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(h.eventReasons("unannotated")).contains("Retrying"));
     assertThat(h.condition("unannotated", "Stalled", "False")).isTrue();
     assertThat(sim.requests()).hasSize(1);
     assertThat(observable("unannotated")).doesNotContain(CANARY);

@@ -73,7 +73,9 @@ class StatusSizeIT {
     int bytes = Json.write(t).getBytes(StandardCharsets.UTF_8).length;
     System.out.println("StatusSizeIT: the failed task is " + bytes + " bytes");
     assertThat(bytes).isLessThan(64 * 1024);
-    assertThat(h.eventReasons("huge")).contains("FatalError");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(h.eventReasons("huge")).contains("FatalError"));
 
     // No loop: the status stays as written.
     String version = t.getMetadata().getResourceVersion();
