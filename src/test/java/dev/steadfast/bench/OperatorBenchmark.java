@@ -64,6 +64,7 @@ public final class OperatorBenchmark {
       System.exit(2);
     }
     long started = System.nanoTime();
+    boolean failed = false;
     line("machine", machine());
     line("scale", scale + " (1 = the sizes of issue 14)");
     line(
@@ -96,12 +97,14 @@ public final class OperatorBenchmark {
         } catch (Exception e) {
           line(scenario + ": FAILED", String.valueOf(e));
           e.printStackTrace();
+          failed = true;
         }
       }
     }
     line("load average at the end (1, 5, 15 min)", loadAverage());
     line("benchmark duration", String.format("%.0f s", (System.nanoTime() - started) / 1e9));
-    System.exit(0); // the simulator's and informers' threads are not all daemons
+    // exit explicitly: the simulator's and the informers' threads are not all daemons
+    System.exit(failed ? 1 : 0);
   }
 
   int scaled(int n) {
