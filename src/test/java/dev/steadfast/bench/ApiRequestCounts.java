@@ -24,6 +24,11 @@ record ApiRequestCounts(Map<String, Double> byKind) {
     if (text == null) {
       throw new IllegalStateException("the API server has no /metrics");
     }
+    return parse(text);
+  }
+
+  /** Reads a Prometheus text exposition of the API server. */
+  static ApiRequestCounts parse(String text) {
     Map<String, Double> counts = new TreeMap<>();
     Matcher m = SAMPLE.matcher(text);
     while (m.find()) {

@@ -81,7 +81,10 @@ final class OperatorProcess implements AutoCloseable {
     pb.environment().remove("STEADFAST_CHAOS");
     pb.environment().remove("JAVA_TOOL_OPTIONS");
     long launched = System.nanoTime();
-    return new OperatorProcess(pb.start(), healthPort, launched, log);
+    Process process = pb.start();
+    // an operator left behind by a benchmark that died would keep running steps
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+    return new OperatorProcess(process, healthPort, launched, log);
   }
 
   /**
