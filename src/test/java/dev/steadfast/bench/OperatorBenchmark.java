@@ -240,10 +240,10 @@ public final class OperatorBenchmark {
             "transitions/s / raw status writes/s",
             rawWritesPerSecond == null
                 ? "n/a (run raw too)"
-                : String.format("%.2f", rate / rawWritesPerSecond));
+                : String.format("%.2f (goal >= 0.6)", rate / rawWritesPerSecond));
         line(
             "API requests per completed step (operator's, all kinds)",
-            String.format("%.2f (%.0f requests)", used.total() / steps, used.total()));
+            String.format("%.2f (%.0f requests; goal <= 2.0)", used.total() / steps, used.total()));
         line("API requests per completed step by kind", used.per(steps));
         line(
             "status writes per completed step", String.format("%.2f", used.statusWrites() / steps));
@@ -278,7 +278,7 @@ public final class OperatorBenchmark {
             String.format(
                 "%d x 200 ms wall / ideal at --max-concurrent-steps %d", tasks, maxConcurrentSteps),
             String.format(
-                "%.1f (wall %.1f s from the first model call to the last Succeeded, ideal %.2f s;"
+                "%.1f (goal <= 2; wall %.1f s from the first model call to the last Succeeded, ideal %.2f s;"
                     + " %.1f calls in flight on average; %d model calls, %d Failed)",
                 wall / ideal,
                 wall,
@@ -309,11 +309,12 @@ public final class OperatorBenchmark {
     try (BenchTasks ns = new BenchTasks(client, "bench-start");
         OperatorProcess op = launch("start", ns.namespace)) {
       Duration ready = op.awaitReady(Duration.ofMinutes(2));
-      line("operator start to /readyz (no tasks)", millis(ready));
+      line("operator start to /readyz (no tasks)", millis(ready) + " (goal <= 1.5 s)");
       Thread.sleep(5000);
       line(
           "operator idle RSS (5 s after ready, no tasks)",
-          String.format("%.0f MiB (heap in use %.0f MiB)", op.rssMiB(), op.heapUsedMiB()));
+          String.format(
+              "%.0f MiB (goal <= 150 MiB; heap in use %.0f MiB)", op.rssMiB(), op.heapUsedMiB()));
     }
   }
 
