@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The operator's performance against the API server's own limit (issue 14), in one run on the test
@@ -73,7 +74,17 @@ public final class OperatorBenchmark {
             ? "none (JVM defaults)"
             : String.join(" ", OperatorProcess.JVM_OPTIONS));
     Files.createDirectories(LOGS);
-    try (KubeApiServer server = BenchApiServer.start()) {
+    KubeApiServer server = BenchApiServer.start();
+    AtomicBoolean stopped = new AtomicBoolean();
+    Runnable stop =
+        () -> {
+          if (stopped.compareAndSet(false, true)) {
+            server.close();
+          }
+        };
+    // a benchmark stopped with Ctrl-C or kill must not leave etcd and kube-apiserver running
+    Runtime.getRuntime().addShutdownHook(new Thread(stop));
+    try {
       server.installCrd();
       OperatorBenchmark bench = new OperatorBenchmark(server, scale);
       for (String scenario : SCENARIOS) {
@@ -100,6 +111,8 @@ public final class OperatorBenchmark {
           failed = true;
         }
       }
+    } finally {
+      stop.run();
     }
     line("load average at the end (1, 5, 15 min)", loadAverage());
     line("benchmark duration", String.format("%.0f s", (System.nanoTime() - started) / 1e9));
