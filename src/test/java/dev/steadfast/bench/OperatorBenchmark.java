@@ -1,0 +1,586 @@
+package dev.steadfast.bench;
+
+import dev.steadfast.e2e.BenchApiServer;
+import dev.steadfast.e2e.KubeApiServer;
+import dev.steadfast.simulator.IdempotencyAudit;
+import dev.steadfast.simulator.LlmSimulator;
+import dev.steadfast.simulator.RecordedRequest;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The operator's performance against the API server's own limit (issue 14), in one run on the test
+ * etcd + kube-apiserver: the operator runs as its own JVM ({@link OperatorProcess}), the model is
+ * the simulator in this JVM, API requests are counted by the API server ({@link ApiRequestCounts}).
+ * Each figure is one line on stdout; progress goes to stderr.
+ *
+ * <p>Run: {@code ./mvnw -q test-compile exec:exec@operator-bench} with optional {@code
+ * -Dbench.only=raw,transitions,concurrency,start,rest,kill} and {@code -Dbench.scale=0.1} (task
+ * counts and durations scaled down to try it quickly). See docs/benchmarks.md.
+ */
+public final class OperatorBenchmark {
+  static final List<String> SCENARIOS =
+      List.of("raw", "transitions", "concurrency", "start", "rest", "kill");
+  static final Duration LONG = Duration.ofMinutes(15);
+  static final Path LOGS = Path.of("target", "bench");
+
+  private final KubeApiServer server;
+  private final KubernetesClient client;
+  private final double scale;
+  private Double rawWritesPerSecond;
+
+  OperatorBenchmark(KubeApiServer server, double scale) {
+    this.server = server;
+    this.client = server.client();
+    this.scale = scale;
+  }
+
+  public static void main(String[] args) throws Exception {
+    double scale = Double.parseDouble(System.getProperty("bench.scale", "1"));
+    String onlyProperty = System.getProperty("bench.only", "").trim();
+    Set<String> only =
+        onlyProperty.isEmpty() || onlyProperty.equals("all")
+            ? new LinkedHashSet<>(SCENARIOS)
+            : new LinkedHashSet<>(Arrays.asList(onlyProperty.split("\\s*,\\s*")));
+    if (!SCENARIOS.containsAll(only)) {
+      System.err.println("bench.only: choose among " + SCENARIOS + ", got " + only);
+      System.exit(2);
+    }
+    long started = System.nanoTime();
+    boolean failed = false;
+    line("machine", machine());
+    line("scale", scale + " (1 = the sizes of issue 14)");
+    line(
+        "operator JVM options",
+        OperatorProcess.JVM_OPTIONS.isEmpty()
+            ? "none (JVM defaults)"
+            : String.join(" ", OperatorProcess.JVM_OPTIONS));
+    Files.createDirectories(LOGS);
+    KubeApiServer server = BenchApiServer.start();
+    AtomicBoolean stopped = new AtomicBoolean();
+    Runnable stop =
+        () -> {
+          if (stopped.compareAndSet(false, true)) {
+            server.close();
+          }
+        };
+    // a benchmark stopped with Ctrl-C or kill must not leave etcd and kube-apiserver running
+    Runtime.getRuntime().addShutdownHook(new Thread(stop));
+    try {
+      server.installCrd();
+      OperatorBenchmark bench = new OperatorBenchmark(server, scale);
+      for (String scenario : SCENARIOS) {
+        if (!only.contains(scenario)) {
+          continue;
+        }
+        progress("scenario " + scenario);
+        try {
+          switch (scenario) {
+            case "raw" -> bench.raw();
+            case "transitions" -> bench.transitions();
+            case "concurrency" -> {
+              bench.concurrency(64);
+              bench.concurrency(256);
+            }
+            case "start" -> bench.start();
+            case "rest" -> bench.atRest();
+            case "kill" -> bench.kill();
+            default -> throw new IllegalStateException(scenario);
+          }
+        } catch (Exception e) {
+          line(scenario + ": FAILED", String.valueOf(e));
+          e.printStackTrace();
+          failed = true;
+        }
+      }
+    } finally {
+      stop.run();
+    }
+    line("load average at the end (1, 5, 15 min)", loadAverage());
+    line("benchmark duration", String.format("%.0f s", (System.nanoTime() - started) / 1e9));
+    // exit explicitly: the simulator's and the informers' threads are not all daemons
+    System.exit(failed ? 1 : 0);
+  }
+
+  int scaled(int n) {
+    return Math.max(1, (int) Math.round(n * scale));
+  }
+
+  /** A plain fabric8 client, 8 writers, PUT /status on AgentTasks that no operator watches. */
+  void raw() throws Exception {
+    int count = Math.max(BenchTasks.CLIENT_THREADS, scaled(200));
+    Duration measure = Duration.ofMillis(Math.max(3000, Math.round(10_000 * scale)));
+    try (BenchTasks ns = new BenchTasks(client, "bench-raw")) {
+      List<GenericKubernetesResource> created =
+          ns.createAll("raw", count, name -> ns.llmTask(name, 5, "http://127.0.0.1:9"), t -> t);
+      ExecutorService writers = Executors.newFixedThreadPool(BenchTasks.CLIENT_THREADS);
+      long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+      long end = warmEnd + measure.toNanos();
+      List<Future<long[]>> results = new ArrayList<>();
+      for (int w = 0; w < BenchTasks.CLIENT_THREADS; w++) {
+        List<GenericKubernetesResource> mine = new ArrayList<>();
+        for (int i = w; i < created.size(); i += BenchTasks.CLIENT_THREADS) {
+          mine.add(created.get(i));
+        }
+        results.add(writers.submit(() -> write(ns, mine, warmEnd, end)));
+      }
+      long ok = 0;
+      long conflicts = 0;
+      for (Future<long[]> f : results) {
+        ok += f.get()[0];
+        conflicts += f.get()[1];
+      }
+      writers.shutdown();
+      rawWritesPerSecond = ok / (measure.toNanos() / 1e9);
+      line(
+          "raw status writes/s (fabric8, 8 writers, PUT agenttasks/status)",
+          String.format(
+              "%.1f /s (%d writes in %.1f s over %d tasks, %d conflicts)",
+              rawWritesPerSecond, ok, measure.toNanos() / 1e9, count, conflicts));
+    }
+  }
+
+  /** One writer: each PUT carries the last resourceVersion it got, as an operator's would. */
+  private static long[] write(
+      BenchTasks ns, List<GenericKubernetesResource> mine, long warmEnd, long end) {
+    long ok = 0;
+    long conflicts = 0;
+    long n = 0;
+    while (true) {
+      long now = System.nanoTime();
+      if (now >= end) {
+        return new long[] {ok, conflicts};
+      }
+      int i = (int) (n++ % mine.size());
+      GenericKubernetesResource task = mine.get(i);
+      task.getAdditionalProperties().put("status", runningStatus(n));
+      try {
+        mine.set(i, ns.tasks().inNamespace(ns.namespace).resource(task).updateStatus());
+        if (System.nanoTime() > warmEnd && System.nanoTime() < end) {
+          ok++;
+        }
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        conflicts++;
+        mine.set(
+            i, ns.tasks().inNamespace(ns.namespace).withName(task.getMetadata().getName()).get());
+      }
+    }
+  }
+
+  /**
+   * A status shaped like a 5-step task's mid-run one; the write number makes every PUT a change.
+   */
+  private static Map<String, Object> runningStatus(long write) {
+    List<Map<String, Object>> steps = new ArrayList<>();
+    for (int s = 1; s <= 5; s++) {
+      steps.add(
+          Map.of(
+              "name",
+              "s" + s,
+              "phase",
+              s < 3 ? "Succeeded" : s == 3 ? "Running" : "Pending",
+              "attempts",
+              s <= 3 ? 1 : 0));
+    }
+    return Map.of(
+        "observedGeneration",
+        1,
+        "phase",
+        "Running",
+        "currentStep",
+        "s3",
+        "attempts",
+        (int) write,
+        "message",
+        "step s3: attempt 1 running (write " + write + ")",
+        "steps",
+        steps);
+  }
+
+  /** 200 tasks × 5 llm steps, 50 ms model, created while the operator runs. */
+  void transitions() throws Exception {
+    int tasks = scaled(200);
+    int steps = tasks * 5;
+    try (LlmSimulator sim = simulator(50);
+        BenchTasks ns = new BenchTasks(client, "bench-transitions")) {
+      BenchTasks.Finishes finishes = ns.watchFinishes();
+      try (OperatorProcess op = launch("transitions", ns.namespace)) {
+        op.awaitReady(Duration.ofMinutes(2));
+        Thread.sleep(1000); // let the start-up requests settle out of the count
+        ApiRequestCounts before = ApiRequestCounts.scrape(client);
+        long t0 = System.nanoTime();
+        ns.createAll("t", tasks, name -> ns.llmTask(name, 5, sim.baseUrl()), t -> t);
+        progress(
+            String.format("created %d tasks in %.1f s", tasks, (System.nanoTime() - t0) / 1e9));
+        long end = finishes.await(tasks, LONG);
+        if (end < 0) {
+          throw new IllegalStateException(
+              finishes.count() + " of " + tasks + " tasks finished in " + LONG + "; see " + op.log);
+        }
+        Thread.sleep(2000); // requests that trail the last transition (events) still count
+        ApiRequestCounts used =
+            ApiRequestCounts.scrape(client).since(before).minus("POST agenttasks", tasks);
+        double seconds = (end - t0) / 1e9;
+        double rate = steps / seconds;
+        line(
+            "operator step transitions/s (" + tasks + " tasks x 5 steps, 50 ms model)",
+            String.format(
+                "%.1f /s (%d steps in %.1f s from the first create; %d tasks Failed; %d model"
+                    + " calls)",
+                rate, steps, seconds, finishes.failed(), sim.requests().size()));
+        line(
+            "transitions/s / raw status writes/s",
+            rawWritesPerSecond == null
+                ? "n/a (run raw too)"
+                : String.format("%.2f (goal >= 0.6)", rate / rawWritesPerSecond));
+        line(
+            "API requests per completed step (operator's, all kinds)",
+            String.format("%.2f (%.0f requests; goal <= 2.0)", used.total() / steps, used.total()));
+        line("API requests per completed step by kind", used.per(steps));
+        line(
+            "status writes per completed step", String.format("%.2f", used.statusWrites() / steps));
+      } finally {
+        finishes.stop();
+      }
+    }
+  }
+
+  /** 1,000 one-step tasks, 200 ms model, all waiting when the operator starts. */
+  void concurrency(int maxConcurrentSteps) throws Exception {
+    int tasks = scaled(1000);
+    try (LlmSimulator sim = simulator(200);
+        BenchTasks ns = new BenchTasks(client, "bench-concurrency-" + maxConcurrentSteps)) {
+      ns.createAll("c", tasks, name -> ns.llmTask(name, 1, sim.baseUrl()), t -> t);
+      BenchTasks.Finishes finishes = ns.watchFinishes();
+      try (OperatorProcess op =
+          launch(
+              "concurrency-" + maxConcurrentSteps,
+              ns.namespace,
+              "--max-concurrent-steps=" + maxConcurrentSteps)) {
+        long first = firstRequest(sim, op);
+        long end = finishes.await(tasks, LONG);
+        if (end < 0) {
+          throw new IllegalStateException(
+              finishes.count() + " of " + tasks + " tasks finished in " + LONG + "; see " + op.log);
+        }
+        double wall = (end - first) / 1e9;
+        // the brief's ideal, N calls at a time; never less than one call
+        double ideal = Math.max(tasks * 0.2 / maxConcurrentSteps, 0.2);
+        line(
+            String.format(
+                "%d x 200 ms wall / ideal at --max-concurrent-steps %d", tasks, maxConcurrentSteps),
+            String.format(
+                "%.1f (goal <= 2; wall %.1f s from the first model call to the last Succeeded, ideal %.2f s;"
+                    + " %.1f calls in flight on average; %d model calls, %d Failed)",
+                wall / ideal,
+                wall,
+                ideal,
+                tasks * 0.2 / wall,
+                sim.requests().size(),
+                finishes.failed()));
+      } finally {
+        finishes.stop();
+      }
+    }
+  }
+
+  /** System.nanoTime of the simulator's first request, polled every 2 ms. */
+  private static long firstRequest(LlmSimulator sim, OperatorProcess op) throws Exception {
+    long deadline = System.nanoTime() + LONG.toNanos();
+    while (sim.requests().isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("no model call in " + LONG + "; see " + op.log);
+      }
+      Thread.sleep(2);
+    }
+    return System.nanoTime();
+  }
+
+  /** An operator on an empty namespace: start to /readyz, then RSS after 5 idle seconds. */
+  void start() throws Exception {
+    try (BenchTasks ns = new BenchTasks(client, "bench-start");
+        OperatorProcess op = launch("start", ns.namespace)) {
+      Duration ready = op.awaitReady(Duration.ofMinutes(2));
+      line("operator start to /readyz (no tasks)", millis(ready) + " (goal <= 1.5 s)");
+      Thread.sleep(5000);
+      line(
+          "operator idle RSS (5 s after ready, no tasks)",
+          String.format(
+              "%.0f MiB (goal <= 150 MiB; heap in use %.0f MiB)", op.rssMiB(), op.heapUsedMiB()));
+    }
+  }
+
+  /**
+   * 10,000 Succeeded tasks: one run for real, the others created with a copy of its status (the
+   * operator would take minutes to run them all). Then a start and a restart on them.
+   */
+  void atRest() throws Exception {
+    int tasks = scaled(10_000);
+    try (LlmSimulator sim = simulator(0);
+        BenchTasks ns = new BenchTasks(client, "bench-rest")) {
+      GenericKubernetesResource first;
+      try (OperatorProcess op = launch("rest-template", ns.namespace)) {
+        op.awaitReady(Duration.ofMinutes(2));
+        ns.tasks()
+            .inNamespace(ns.namespace)
+            .resource(ns.llmTask("first", 1, sim.baseUrl()))
+            .create();
+        first =
+            ns.tasks()
+                .inNamespace(ns.namespace)
+                .withName("first")
+                .waitUntilCondition(BenchTasks::finished, 2, TimeUnit.MINUTES);
+      }
+      Map<String, Object> finished = BenchTasks.status(first);
+      long t0 = System.nanoTime();
+      ns.createAll(
+          "done",
+          tasks - 1,
+          name -> {
+            // the same spec (so the checkpoint's spec hash holds) and what the operator put on
+            // the task it ran (its finalizer): a task it finished itself, under another name
+            GenericKubernetesResource task = ns.llmTask("first", 1, sim.baseUrl());
+            task.getMetadata().setName(name);
+            task.getMetadata().setFinalizers(first.getMetadata().getFinalizers());
+            task.getMetadata().setLabels(first.getMetadata().getLabels());
+            return task;
+          },
+          created -> {
+            created.getAdditionalProperties().put("status", finished);
+            return ns.tasks().inNamespace(ns.namespace).resource(created).updateStatus();
+          });
+      progress(
+          String.format(
+              "%d Succeeded tasks written in %.1f s", tasks, (System.nanoTime() - t0) / 1e9));
+      int callsBefore = sim.requests().size();
+      ApiRequestCounts before = ApiRequestCounts.scrape(client);
+      Duration settle = Duration.ofMillis(Math.max(5000, Math.round(15_000 * scale)));
+      try (OperatorProcess op = launch("rest", ns.namespace)) {
+        Duration ready = op.awaitReady(LONG);
+        line(String.format("operator start to /readyz (%d tasks at rest)", tasks), millis(ready));
+        Thread.sleep(settle.toMillis());
+        double rss = op.rssMiB();
+        double heap = op.heapUsedMiB();
+        double live = op.liveHeapMiB();
+        line(
+            String.format("%d tasks at rest: RSS / heap in use / live heap", tasks),
+            String.format(
+                "%.0f MiB / %.0f MiB / %.0f MiB (%.0f s after ready; live = after a full GC)",
+                rss, heap, live, settle.toMillis() / 1000.0));
+        ApiRequestCounts used = ApiRequestCounts.scrape(client).since(before);
+        line(
+            String.format("%d tasks at rest: API requests of the start", tasks),
+            String.format(
+                "%.0f, %.0f of them status writes; %d model calls (want 0): %s",
+                used.total(),
+                used.statusWrites(),
+                sim.requests().size() - callsBefore,
+                used.per(1)));
+      }
+      try (OperatorProcess op = launch("rest-restart", ns.namespace)) {
+        line(
+            String.format("operator restart to /readyz (%d tasks at rest)", tasks),
+            millis(op.awaitReady(LONG)));
+      }
+    }
+  }
+
+  /**
+   * 500 tasks × 5 steps in flight, SIGKILL; which answers had the checkpoint missed, and what the
+   * restarted operator paid again.
+   */
+  void kill() throws Exception {
+    int tasks = scaled(500);
+    int units = tasks * 5;
+    int latencyMs = 50;
+    try (LlmSimulator sim = simulator(latencyMs);
+        BenchTasks ns = new BenchTasks(client, "bench-kill")) {
+      BenchTasks.Finishes finishes = ns.watchFinishes();
+      try {
+        List<RecordedRequest> answered;
+        int unfinishedAtKill;
+        int arrivedByKill;
+        try (OperatorProcess op = launch("kill", ns.namespace)) {
+          op.awaitReady(Duration.ofMinutes(2));
+          ns.createAll("k", tasks, name -> ns.llmTask(name, 5, sim.baseUrl()), t -> t);
+          long deadline = System.nanoTime() + LONG.toNanos();
+          // a fifth of the calls made: every task started, most in flight
+          while (sim.requests().size() < units / 5) {
+            if (System.nanoTime() > deadline) {
+              throw new IllegalStateException("too few model calls; see " + op.log);
+            }
+            Thread.sleep(20);
+          }
+          // logged on arrival, answered `latency` later: after this sleep every one of them was
+          // answered more than a second before the kill
+          answered = sim.requests().stream().filter(r -> r.status() == 200).toList();
+          Thread.sleep(1000 + latencyMs);
+          unfinishedAtKill = tasks - finishes.count();
+          op.kill();
+          Thread.sleep(500); // calls cut off by the kill are logged on arrival; let them land
+          arrivedByKill = sim.requests().size();
+        }
+        Map<String, GenericKubernetesResource> byUid = new HashMap<>();
+        for (GenericKubernetesResource t : ns.list()) {
+          byUid.put(t.getMetadata().getUid(), t);
+        }
+        long lost = answered.stream().filter(r -> !checkpointed(byUid, r.idempotencyKey())).count();
+        line(
+            String.format(
+                "SIGKILL with %d of %d tasks unfinished: answered but not checkpointed",
+                unfinishedAtKill, tasks),
+            String.format(
+                "%d of %d calls answered more than 1 s before the kill", lost, answered.size()));
+        try (OperatorProcess op = launch("kill-restart", ns.namespace)) {
+          Duration ready = op.awaitReady(Duration.ofMinutes(2));
+          long end = finishes.await(tasks, LONG);
+          if (end < 0) {
+            throw new IllegalStateException(
+                finishes.count() + " of " + tasks + " finished after the restart; see " + op.log);
+          }
+          List<RecordedRequest> all = sim.requests();
+          Set<String> answeredBeforeKill = new HashSet<>();
+          for (RecordedRequest r : all.subList(0, arrivedByKill)) {
+            if (r.status() == 200 && r.idempotencyKey() != null) {
+              answeredBeforeKill.add(unit(r.idempotencyKey()));
+            }
+          }
+          long extra =
+              all.subList(arrivedByKill, all.size()).stream()
+                  .filter(r -> r.idempotencyKey() != null)
+                  .filter(r -> answeredBeforeKill.contains(unit(r.idempotencyKey())))
+                  .count();
+          IdempotencyAudit audit = new IdempotencyAudit(all);
+          line(
+              "after the restart: extra model calls paid",
+              String.format(
+                  "%d (%.1f%% of %d steps; %d calls in all; restart to /readyz %s; finished steps"
+                      + " re-run with a new key: %d; %d tasks Failed)",
+                  extra,
+                  100.0 * extra / units,
+                  units,
+                  all.size(),
+                  millis(ready),
+                  audit.reRun.size(),
+                  finishes.failed()));
+        }
+      } finally {
+        finishes.stop();
+      }
+    }
+  }
+
+  /** {@code <task uid>/<step>/<item or ->}: the unit an Idempotency-Key belongs to. */
+  static String unit(String key) {
+    return key.substring(0, key.lastIndexOf('/'));
+  }
+
+  /**
+   * Whether the task's status (its checkpoint, SPEC §3) holds the step or forEach item of this
+   * Idempotency-Key ({@code <task uid>/<step>/<item or ->/<attempt>}) as Succeeded.
+   */
+  @SuppressWarnings("unchecked")
+  static boolean checkpointed(Map<String, GenericKubernetesResource> byUid, String key) {
+    String[] parts = key.split("/");
+    GenericKubernetesResource task = byUid.get(parts[0]);
+    if (task == null) {
+      return false;
+    }
+    Map<String, Object> status = BenchTasks.status(task);
+    if ("Succeeded".equals(status.get("phase"))) {
+      return true;
+    }
+    for (Object s : (List<Object>) status.getOrDefault("steps", List.of())) {
+      Map<String, Object> step = (Map<String, Object>) s;
+      if (parts[1].equals(step.get("name")) && "Succeeded".equals(step.get("phase"))) {
+        return true;
+      }
+    }
+    Map<String, Object> checkpoint =
+        (Map<String, Object>) status.getOrDefault("checkpoint", Map.of());
+    for (Object s : (List<Object>) checkpoint.getOrDefault("steps", List.of())) {
+      Map<String, Object> step = (Map<String, Object>) s;
+      if (!parts[1].equals(step.get("name"))) {
+        continue;
+      }
+      for (Object u : (List<Object>) step.getOrDefault("units", List.of())) {
+        Map<String, Object> unit = (Map<String, Object>) u;
+        Object index = unit.get("index");
+        String item = index == null ? "-" : String.valueOf(index);
+        if (item.equals(parts[2]) && "Succeeded".equals(unit.get("phase"))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private OperatorProcess launch(String name, String namespace, String... flags)
+      throws IOException {
+    Path log = LOGS.resolve("operator-" + name + ".log");
+    Files.deleteIfExists(log);
+    return OperatorProcess.launch(server.kubeconfig(), namespace, log, flags);
+  }
+
+  private static LlmSimulator simulator(int latencyMs) {
+    return LlmSimulator.builder().port(0).latency(Duration.ofMillis(latencyMs)).build().start();
+  }
+
+  private static String millis(Duration d) {
+    return String.format("%.2f s", d.toNanos() / 1e9);
+  }
+
+  static void line(String label, String value) {
+    System.out.printf("%-72s %s%n", label, value);
+    System.out.flush();
+  }
+
+  static void progress(String message) {
+    System.err.println("[bench] " + message);
+  }
+
+  private static String machine() throws IOException {
+    long memKb = 0;
+    for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+      if (l.startsWith("MemTotal:")) {
+        memKb = Long.parseLong(l.replaceAll("[^0-9]", ""));
+      }
+    }
+    return String.format(
+        "%d cores, %.1f GiB RAM, Java %s, load average %s",
+        Runtime.getRuntime().availableProcessors(),
+        memKb / 1024.0 / 1024.0,
+        System.getProperty("java.version"),
+        loadAverage());
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+}
