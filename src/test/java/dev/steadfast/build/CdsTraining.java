@@ -37,10 +37,10 @@ import java.util.logging.Logger;
  *
  * <p>Training: the packaged jar runs as users run it (its own JVM, {@code -jar}), once as {@code
  * run} on a task against the simulator and once as {@code operator} against fabric8's mock API
- * server until a task succeeds, each with {@code -XX:DumpLoadedClassList}. Both lists, merged, go
- * to a static dump ({@code -Xshare:dump}), which holds the JDK's classes too, so the archive
- * replaces the JDK's default one. Only loopback is used. The archive is only valid for the exact
- * jar (path, size and time) and JVM build that made it; the JVM ignores it otherwise ({@code
+ * server (over TLS) until a task succeeds, each with {@code -XX:DumpLoadedClassList}. Both lists,
+ * merged, go to a static dump ({@code -Xshare:dump}), which holds the JDK's classes too, so the
+ * archive replaces the JDK's default one. Only loopback is used. The archive is only valid for the
+ * exact jar (path, size and time) and JVM build that made it; the JVM ignores it otherwise ({@code
  * -Xshare:auto}), and bin/steadfast does not pass it when it is older than the jar.
  *
  * <p>Arguments: the jar, the archive to write. Skip with {@code -Dcds.skip}.
@@ -159,7 +159,8 @@ public final class CdsTraining {
             new MockWebServer(),
             new HashMap<>(),
             new KubernetesCrudDispatcher(List.of()),
-            false);
+            // TLS, as every real API server: the handshake's classes are a good part of the start
+            true);
     api.init();
     try (KubernetesClient client = api.createClient()) {
       String ns = "default";
