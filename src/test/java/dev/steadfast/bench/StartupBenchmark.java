@@ -42,15 +42,15 @@ public final class StartupBenchmark {
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   /**
-   * The chart's default JVM options (values.yaml {@code jvm.options}); the pod's memory limit
-   * (512Mi) is given as MaxRAM, with the image's MaxRAMPercentage.
+   * The chart's default JVM options (values.yaml {@code jvmOptions}), with the pod's memory limit
+   * (512Mi) given as MaxRAM and the image's MaxRAMPercentage; {@code -Dbench.chart} to try others.
    */
   static final List<String> CHART =
       List.of(
           System.getProperty(
                   "bench.chart",
-                  "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -Xss512k"
-                      + " -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m")
+                  "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC"
+                      + " -XX:TieredStopAtLevel=1")
               .split(" "));
 
   record Variant(String name, List<String> command, Map<String, String> env) {}
@@ -69,17 +69,24 @@ public final class StartupBenchmark {
     benchOperator(runs, rssRuns, idle);
   }
 
+  static final String OFF = "-Dsteadfast.warmup.off=true";
+
   static List<Variant> runVariants() {
     List<Variant> v = new ArrayList<>();
-    v.add(new Variant("java -jar", List.of(JAVA, "-jar", JAR.toString()), Map.of()));
     v.add(
         new Variant(
-            "java -jar + AppCDS",
+            "java -jar, no warm-up (before)",
+            List.of(JAVA, OFF, "-jar", JAR.toString()),
+            Map.of()));
+    v.add(new Variant("java -jar (warm-up)", List.of(JAVA, "-jar", JAR.toString()), Map.of()));
+    v.add(
+        new Variant(
+            "java -jar + AppCDS (warm-up)",
             List.of(JAVA, "-XX:SharedArchiveFile=" + ARCHIVE, "-jar", JAR.toString()),
             Map.of()));
     v.add(
         new Variant(
-            "bin/steadfast (AppCDS, Serial, C1)",
+            "bin/steadfast (AppCDS, Serial, C1, warm-up)",
             List.of(LAUNCHER.toString()),
             Map.of("JAVA_HOME", System.getProperty("java.home"))));
     return v;
@@ -87,19 +94,20 @@ public final class StartupBenchmark {
 
   static List<Variant> operatorVariants() {
     List<Variant> v = new ArrayList<>();
-    v.add(new Variant("java -jar", List.of(JAVA, "-jar", JAR.toString()), Map.of()));
     v.add(
         new Variant(
-            "java -jar + AppCDS",
+            "java -jar, no warm-up (before)",
+            List.of(JAVA, OFF, "-jar", JAR.toString()),
+            Map.of()));
+    v.add(new Variant("java -jar (warm-up)", List.of(JAVA, "-jar", JAR.toString()), Map.of()));
+    v.add(
+        new Variant(
+            "java -jar + AppCDS (warm-up)",
             List.of(JAVA, "-XX:SharedArchiveFile=" + ARCHIVE, "-jar", JAR.toString()),
             Map.of()));
-    List<String> chart = new ArrayList<>(List.of(JAVA));
-    chart.addAll(CHART);
-    chart.addAll(List.of("-jar", JAR.toString()));
-    v.add(new Variant("java -jar + chart JVM options", chart, Map.of()));
     v.add(
         new Variant(
-            "bin/steadfast + chart JVM options (AppCDS)",
+            "bin/steadfast + chart jvmOptions (all)",
             List.of(LAUNCHER.toString()),
             Map.of(
                 "JAVA_HOME",
@@ -187,7 +195,7 @@ public final class StartupBenchmark {
     System.out.printf("%nsteadfast run, 5 llm steps, %d runs each (median, min-max ms)%n", runs);
     for (Variant v : variants) {
       System.out.printf(
-          "  %-42s spawn->first request %s   spawn->exit %s%n",
+          "  %-46s spawn->first request %s   spawn->exit %s%n",
           v.name(), summary(first.get(v.name())), summary(exit.get(v.name())));
     }
   }
@@ -244,7 +252,7 @@ public final class StartupBenchmark {
         runs, rssRuns, idle);
     for (Variant v : variants) {
       System.out.printf(
-          "  %-42s start->readyz %s ms   idle VmRSS %s MB%n",
+          "  %-46s start->readyz %s ms   idle VmRSS %s MB%n",
           v.name(), summary(ready.get(v.name())), summary(rss.get(v.name())));
     }
   }
