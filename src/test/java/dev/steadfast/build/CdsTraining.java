@@ -25,6 +25,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
@@ -62,10 +64,20 @@ public final class CdsTraining {
     Path classList = archive.resolveSibling(archive.getFileName() + ".classlist");
     Files.deleteIfExists(archive);
     try (LlmSimulator sim = LlmSimulator.builder().port(0).build().start()) {
+      // Both at once: each is mostly one thread waiting on the other side.
       Path runList = work.resolve("run.classlist");
-      trainRun(jar, sim, work, runList);
+      CompletableFuture<Void> run =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  trainRun(jar, sim, work, runList);
+                } catch (Exception e) {
+                  throw new CompletionException(e);
+                }
+              });
       Path operatorList = work.resolve("operator.classlist");
       trainOperator(jar, sim, work, operatorList);
+      run.join();
       Files.write(classList, merge(runList, operatorList));
     }
     dump(java(), jar.toString(), classList, archive, work);
