@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.engine.Json;
+import dev.steadfast.engine.exec.HttpTransport;
 import dev.steadfast.engine.expr.Cel;
 import dev.steadfast.engine.validation.TaskValidator;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -15,7 +16,7 @@ import javax.net.ssl.SSLContext;
  * Initialises, on a background thread, the libraries a command is about to need while the main
  * thread parses the command line, reads the task or connects to the API server: the manifest
  * validator (JSON Schema and the CRD's CEL rules), the CEL runtime, Jackson's AgentTask model, the
- * default TLS context and, for the operator, the Prometheus registry. That is most of the start's
+ * HTTP client and TLS and, for the operator, the Prometheus registry. That is most of the start's
  * CPU time apart from class loading, and on two cores it overlaps instead of adding up.
  *
  * <p>It only initialises what the command would initialise anyway (class initialisers, static
@@ -49,35 +50,43 @@ final class StartupWarmup {
     if (args.length == 0 || Boolean.getBoolean("steadfast.warmup.off")) {
       return;
     }
-    List<Runnable> steps =
+    // One thread per list. The validator has a thread of its own: the main thread needs it
+    // soonest and waits for it (a static holder) rather than building it twice; meanwhile the other
+    // initialises the CEL runtime the validator is about to use, then what comes after validating.
+    List<List<Runnable>> threads =
         switch (args[0]) {
-          case "run" -> List.of(StartupWarmup::model, StartupWarmup::validator, StartupWarmup::tls);
-          case "validate" -> List.of(StartupWarmup::validator);
+          case "run" ->
+              List.of(
+                  List.of(StartupWarmup::validator),
+                  List.of(StartupWarmup::cel, StartupWarmup::http, StartupWarmup::model));
+          case "validate" ->
+              List.of(List.of(StartupWarmup::validator), List.of(StartupWarmup::cel));
           case "operator" ->
               List.of(
-                  StartupWarmup::validator,
-                  StartupWarmup::model,
-                  StartupWarmup::metrics,
-                  StartupWarmup::tls);
+                  List.of(StartupWarmup::validator),
+                  List.of(
+                      StartupWarmup::cel,
+                      StartupWarmup::model,
+                      StartupWarmup::metrics,
+                      StartupWarmup::tls));
           default -> List.of();
         };
-    if (steps.isEmpty()) {
-      return;
-    }
-    Thread t =
-        new Thread(
-            () -> {
-              for (Runnable step : steps) {
-                try {
-                  step.run();
-                } catch (RuntimeException | LinkageError e) {
-                  // the command's own path meets it again and reports it
+    for (List<Runnable> steps : threads) {
+      Thread t =
+          new Thread(
+              () -> {
+                for (Runnable step : steps) {
+                  try {
+                    step.run();
+                  } catch (RuntimeException | LinkageError e) {
+                    // the command's own path meets it again and reports it
+                  }
                 }
-              }
-            },
-            "steadfast-warmup");
-    t.setDaemon(true);
-    t.start();
+              },
+              "steadfast-warmup");
+      t.setDaemon(true);
+      t.start();
+    }
   }
 
   private static JsonNode task() {
@@ -92,11 +101,19 @@ final class StartupWarmup {
     TaskValidator.bundled().validate(task());
   }
 
+  private static void cel() {
+    Cel.tasks().compile("inputs.text + 'x'");
+  }
+
   private static void model() {
     AgentTask task = Json.convert(task(), AgentTask.class);
     Json.write(task);
     Json.write(new AgentTaskStatus());
-    Cel.tasks().compile("inputs.text + 'x'");
+  }
+
+  private static void http() {
+    // Apache's client, its TLS context (the JDK's trust store) and connection pool; nothing sent.
+    HttpTransport.open(HttpTransport.DEFAULT_MAX_RESPONSE_BYTES).close();
   }
 
   private static void metrics() {

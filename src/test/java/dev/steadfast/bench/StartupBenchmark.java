@@ -31,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * Run: {@code ./mvnw -q package -DskipTests exec:java@bench-startup}; {@code -Dbench.runs=N}
- * (default 7) and {@code -Dbench.rssRuns=N} (default 3) set the repetitions. Variants are measured
- * interleaved, so a load change on the machine touches them alike.
+ * (default 7) and {@code -Dbench.rssRuns=N} (default 3) set the repetitions, {@code
+ * -Dbench.only=run} or {@code operator} one half. Variants are measured interleaved, so a load
+ * change on the machine touches them alike.
  */
 public final class StartupBenchmark {
   static final Path JAR = Path.of("target", "steadfast.jar").toAbsolutePath();
@@ -65,8 +66,13 @@ public final class StartupBenchmark {
         Runtime.getRuntime().availableProcessors(),
         Files.readString(Path.of("/proc/loadavg")).strip(),
         Files.exists(ARCHIVE) ? "archive " + ARCHIVE : "NO archive (built with -Dcds.skip?)");
-    benchRun(runs);
-    benchOperator(runs, rssRuns, idle);
+    String only = System.getProperty("bench.only", ""); // run or operator
+    if (!only.equals("operator")) {
+      benchRun(runs);
+    }
+    if (!only.equals("run")) {
+      benchOperator(runs, rssRuns, idle);
+    }
   }
 
   static final String OFF = "-Dsteadfast.warmup.off=true";
