@@ -22,6 +22,8 @@ public final class Main {
   public static final int EXIT_INVALID = 2;
 
   public static void main(String[] args) {
+    // Only here, not in execute(): tests call execute() in a JVM that is already warm.
+    StartupWarmup.forCommand(args);
     System.exit(execute(args));
   }
 

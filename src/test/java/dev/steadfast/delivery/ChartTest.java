@@ -81,6 +81,13 @@ class ChartTest {
             "--lease-name=steadfast",
             "--secret-policy=annotated");
     assertThat(c.getEnv())
+        .extracting(EnvVar::getName, e -> e.getValueFrom() == null ? e.getValue() : "")
+        .containsExactly(
+            tuple("POD_NAMESPACE", ""),
+            tuple("POD_NAME", ""),
+            // the small-heap, long-running settings of the README's "Start-up and footprint"
+            tuple("JDK_JAVA_OPTIONS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
+    assertThat(c.getEnv().subList(0, 2))
         .extracting(EnvVar::getName, e -> e.getValueFrom().getFieldRef().getFieldPath())
         .containsExactly(
             tuple("POD_NAMESPACE", "metadata.namespace"), tuple("POD_NAME", "metadata.name"));
@@ -126,6 +133,7 @@ class ChartTest {
             secretPolicy: open
             jobs: {serviceAccounts: [builder, ci-runner]}
             enableChaos: true
+            jvmOptions: ""
             extraEnv:
               - {name: JAVA_TOOL_OPTIONS, value: "-Dorg.slf4j.simpleLogger.defaultLogLevel=debug"}
             metrics: {port: 9090, serviceMonitor: {enabled: true, labels: {release: prom}}}

@@ -2,6 +2,7 @@ package dev.steadfast.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.steadfast.build.ImageCds;
 import dev.steadfast.build.ImageRootfs;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
@@ -57,6 +58,13 @@ class ImageTest {
             "-XX:-UsePerfData",
             "-Djava.io.tmpdir=/tmp")
         .endsWith("dev.steadfast.cli.Main");
+    // The AppCDS archive ImageCds makes, with the class path it was made for: that path is
+    // relative to the working directory, so the image must start there.
+    assertThat(entrypoint)
+        .contains("-XX:SharedArchiveFile=" + ImageCds.ARCHIVE, "-Xshare:auto")
+        .containsSequence("-cp", "@" + ImageCds.CLASS_PATH_FILE);
+    assertThat(text(profile(), "workingDirectory")).isEqualTo(ImageCds.WORKING_DIRECTORY);
+    assertThat(text(profile(), "containerizingMode")).isEqualTo("packaged");
     // The chart passes the subcommand and its flags as args.
     assertThat(ChartTest.container(Chart.render("").one(Deployment.class)).getArgs().get(0))
         .isEqualTo("operator");

@@ -42,7 +42,7 @@ public final class KubeApiServer implements AutoCloseable {
   }
 
   /** Starts etcd and kube-apiserver from the binaries of scripts/setup-apiserver.sh. */
-  static KubeApiServer start() {
+  public static KubeApiServer start() {
     ApiServerBinaries binaries = ApiServerBinaries.locate();
     KubeAPIServer server =
         new KubeAPIServer(
