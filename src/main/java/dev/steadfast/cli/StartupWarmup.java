@@ -3,10 +3,10 @@ package dev.steadfast.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
-import dev.steadfast.engine.Json;
-import dev.steadfast.engine.exec.HttpTransport;
 import dev.steadfast.engine.expr.Cel;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.validation.TaskValidator;
+import dev.steadfast.executors.HttpTransport;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -117,7 +117,7 @@ final class StartupWarmup {
 
   private static void http() {
     // Apache's client, its TLS context (the JDK's trust store) and connection pool; nothing sent.
-    HttpTransport.open(HttpTransport.DEFAULT_MAX_RESPONSE_BYTES).close();
+    HttpTransport.open().close();
   }
 
   private static void kubernetesModel() {

@@ -2,7 +2,7 @@ package dev.steadfast.build;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.TaskPhase;
-import dev.steadfast.engine.Json;
+import dev.steadfast.engine.format.Json;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
