@@ -85,7 +85,7 @@ class ChartTest {
         .containsExactly(
             tuple("POD_NAMESPACE", ""),
             tuple("POD_NAME", ""),
-            // the small-heap, long-running settings of the README's "Start-up and footprint"
+            // the small-heap, long-running settings of docs/startup.md
             tuple("JDK_JAVA_OPTIONS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
     assertThat(c.getEnv().subList(0, 2))
         .extracting(EnvVar::getName, e -> e.getValueFrom().getFieldRef().getFieldPath())
