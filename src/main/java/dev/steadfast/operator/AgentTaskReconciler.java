@@ -54,6 +54,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
   private final StatusCheckpointStore store;
   private final EventRecorder recorder;
   private final HumanIntervention people;
+  private final SecretVersions secrets;
   private final OversizedStatus oversized;
   private final Clock clock;
   private final OperatorMetrics metrics;
@@ -79,6 +80,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     this.executors = executors;
     this.store = store;
     this.recorder = recorder;
+    this.secrets = secrets;
     this.people = new HumanIntervention(engine, secrets);
     this.oversized = new OversizedStatus(engine, recorder);
     this.clock = clock;
@@ -222,7 +224,8 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
         new SecretChanges(
             context.getClient(),
             InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : namespaces,
-            s -> SecretVersions.tasksReferencing(context.getPrimaryCache(), s));
+            s -> SecretVersions.tasksReferencing(context.getPrimaryCache(), s),
+            secrets.cache());
     return List.of(pool.eventSource(), secretsSource);
   }
 }
