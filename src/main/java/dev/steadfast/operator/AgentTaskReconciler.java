@@ -47,7 +47,7 @@ import java.util.stream.Collectors;
     generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = MeaningfulChange.class))
 public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
-  private final TaskValidator validator;
+  private final ValidatedGenerations validator;
   private final TaskEngine engine;
   private final AttemptPool pool;
   private final TaskExecutors executors;
@@ -74,7 +74,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       Clock clock) {
     this.metrics = metrics;
     this.phases = phases;
-    this.validator = validator;
+    this.validator = new ValidatedGenerations(t -> validator.validate(Json.tree(t)));
     this.engine = engine;
     this.pool = pool;
     this.executors = executors;
@@ -92,7 +92,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     ResourceID id = ResourceID.fromResource(task);
     AgentTaskStatus status = store.load(task);
     List<EngineEvent> events = new ArrayList<>();
-    List<Problem> problems = validator.validate(Json.tree(task));
+    List<Problem> problems = validator.problems(task);
     if (!problems.isEmpty()) {
       invalid(task, status, problems);
       write(task, context, status, events, List.of());
@@ -211,6 +211,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     pool.cancel(ResourceID.fromResource(task));
     engine.forget(TaskRef.of(task, null));
     seen.remove(ResourceID.fromResource(task));
+    validator.forget(task);
     phases.remove(ResourceID.fromResource(task));
     return DeleteControl.defaultDelete();
   }
