@@ -47,13 +47,14 @@ import java.util.stream.Collectors;
     generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = MeaningfulChange.class))
 public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner<AgentTask> {
-  private final TaskValidator validator;
+  private final ValidatedGenerations validator;
   private final TaskEngine engine;
   private final AttemptPool pool;
   private final TaskExecutors executors;
   private final StatusCheckpointStore store;
   private final EventRecorder recorder;
   private final HumanIntervention people;
+  private final SecretVersions secrets;
   private final OversizedStatus oversized;
   private final Clock clock;
   private final OperatorMetrics metrics;
@@ -73,12 +74,13 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       Clock clock) {
     this.metrics = metrics;
     this.phases = phases;
-    this.validator = validator;
+    this.validator = new ValidatedGenerations(t -> validator.validate(Json.tree(t)));
     this.engine = engine;
     this.pool = pool;
     this.executors = executors;
     this.store = store;
     this.recorder = recorder;
+    this.secrets = secrets;
     this.people = new HumanIntervention(engine, secrets);
     this.oversized = new OversizedStatus(engine, recorder);
     this.clock = clock;
@@ -90,7 +92,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     ResourceID id = ResourceID.fromResource(task);
     AgentTaskStatus status = store.load(task);
     List<EngineEvent> events = new ArrayList<>();
-    List<Problem> problems = validator.validate(Json.tree(task));
+    List<Problem> problems = validator.problems(task);
     if (!problems.isEmpty()) {
       invalid(task, status, problems);
       write(task, context, status, events, List.of());
@@ -209,6 +211,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     pool.cancel(ResourceID.fromResource(task));
     engine.forget(TaskRef.of(task, null));
     seen.remove(ResourceID.fromResource(task));
+    validator.forget(task);
     phases.remove(ResourceID.fromResource(task));
     return DeleteControl.defaultDelete();
   }
@@ -222,7 +225,8 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
         new SecretChanges(
             context.getClient(),
             InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : namespaces,
-            s -> SecretVersions.tasksReferencing(context.getPrimaryCache(), s));
+            s -> SecretVersions.tasksReferencing(context.getPrimaryCache(), s),
+            secrets.cache());
     return List.of(pool.eventSource(), secretsSource);
   }
 }

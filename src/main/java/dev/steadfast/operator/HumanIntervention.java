@@ -78,7 +78,7 @@ final class HumanIntervention {
     }
   }
 
-  private static boolean stalledOnSecret(AgentTaskStatus status) {
+  static boolean stalledOnSecret(AgentTaskStatus status) {
     var stalled = Conditions.find(status.conditions, Conditions.STALLED);
     return stalled != null
         && "True".equals(stalled.status)

@@ -2,12 +2,15 @@ package dev.steadfast.operator;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskSpec;
+import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.Fallback;
 import dev.steadfast.api.HttpStep;
 import dev.steadfast.api.LlmStep;
 import dev.steadfast.api.Step;
+import dev.steadfast.api.TaskPhase;
 import dev.steadfast.api.Tool;
 import dev.steadfast.engine.format.Json;
+import dev.steadfast.operator.secrets.SecretCache;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
@@ -24,30 +27,51 @@ import java.util.stream.Collectors;
  * is a change.
  */
 public final class SecretVersions {
-  private final KubernetesClient client;
+  private final SecretCache secrets;
 
   public SecretVersions(KubernetesClient client) {
-    this.client = client;
+    this(SecretCache.uncached(client));
+  }
+
+  SecretVersions(SecretCache secrets) {
+    this.secrets = secrets;
+  }
+
+  /** The Secrets steps read, kept current by the Secret informer. */
+  SecretCache cache() {
+    return secrets;
   }
 
   public String fingerprint(AgentTask task) {
     TreeMap<String, String> versions = new TreeMap<>();
     for (String name : referenced(task.getSpec())) {
-      Secret s =
-          client.secrets().inNamespace(task.getMetadata().getNamespace()).withName(name).get();
-      versions.put(name, s == null ? "missing" : s.getMetadata().getResourceVersion());
+      versions.put(name, secrets.version(task.getMetadata().getNamespace(), name));
     }
     return Json.sha256(versions);
   }
 
+  /**
+   * The tasks a change to this Secret can concern: those still to finish, and Failed ones stalled
+   * on a Secret. A Succeeded task, or one that failed for another reason, does nothing with it, and
+   * thousands of them may name the same Secret.
+   */
   static Set<ResourceID> tasksReferencing(IndexedResourceCache<AgentTask> tasks, Secret secret) {
     String ns = secret.getMetadata().getNamespace();
     String name = secret.getMetadata().getName();
     return tasks
         .list(ns)
+        .filter(SecretVersions::mayWaitOnSecret)
         .filter(t -> t.getSpec() != null && referenced(t.getSpec()).contains(name))
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
+  }
+
+  private static boolean mayWaitOnSecret(AgentTask task) {
+    AgentTaskStatus status = task.getStatus();
+    if (status == null || status.phase == null || !status.phase.isFinal()) {
+      return true;
+    }
+    return status.phase == TaskPhase.Failed && HumanIntervention.stalledOnSecret(status);
   }
 
   static Set<String> referenced(AgentTaskSpec spec) {

@@ -10,6 +10,7 @@ import dev.steadfast.executors.ExecutorWiring;
 import dev.steadfast.executors.egress.EgressPolicy;
 import dev.steadfast.operator.jobs.JobExecutor;
 import dev.steadfast.operator.secrets.KubernetesSecrets;
+import dev.steadfast.operator.secrets.SecretCache;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
@@ -69,7 +70,9 @@ public final class SteadfastOperator implements AutoCloseable {
             new SecureRandom(),
             config.defaultPolicy(),
             config.maxItems());
-    TaskExecutors executors = new TaskExecutors(executors(client, clock, config));
+    // Read by the attempts, kept current by the Secret informer the reconciler starts.
+    SecretCache secrets = new SecretCache(client);
+    TaskExecutors executors = new TaskExecutors(executors(client, secrets, clock, config));
     this.events = new EventRecorder(client, clock);
     EventRecorder.bindMetrics(events, metrics.registry());
     AgentTaskReconciler reconciler =
@@ -80,7 +83,7 @@ public final class SteadfastOperator implements AutoCloseable {
             executors,
             new StatusCheckpointStore(client, metrics),
             events,
-            new SecretVersions(client),
+            new SecretVersions(secrets),
             metrics,
             phases,
             clock);
@@ -128,12 +131,13 @@ public final class SteadfastOperator implements AutoCloseable {
    *
    * @throws IllegalArgumentException naming --egress-allow and an entry it cannot read
    */
-  static ExecutorWiring executors(KubernetesClient client, Clock clock, OperatorConfig config) {
+  static ExecutorWiring executors(
+      KubernetesClient client, SecretCache cache, Clock clock, OperatorConfig config) {
     EgressPolicy egress = EgressPolicy.denyInternal(config.egressAllow());
     // Plain http may carry a Secret-bound value only to a host --egress-allow names
     // (docs/security.md).
     KubernetesSecrets secrets =
-        new KubernetesSecrets(client, config.secretPolicy(), egress::namedByAllowList);
+        new KubernetesSecrets(cache, config.secretPolicy(), egress::namedByAllowList);
     // Jobs run in pods: their egress is the NetworkPolicy's business, not the operator's.
     Executor jobs =
         new JobExecutor(client, clock, config.secretPolicy(), config.jobServiceAccounts());

@@ -38,17 +38,49 @@ public final class Cel {
   // After OPTIONS: static fields initialise in order.
   private static final Cel TASK = new Cel(TASK_VARIABLES);
 
+  private final java.util.concurrent.atomic.AtomicLong compilations =
+      new java.util.concurrent.atomic.AtomicLong();
   private final CelCompiler compiler;
   private final CelRuntime runtime;
 
   /** A compiled expression and the largest node id of its tree (for {@link CostMeter}). */
   private record Compiled(CelAbstractSyntaxTree ast, CelRuntime.Program program, int maxId) {}
 
-  private final Map<String, Compiled> cache =
+  /**
+   * One expression's compilation, done by the first thread that asks; the others wait for it. A
+   * failure is kept too: the same text fails the same way.
+   */
+  private final class Once {
+    private final String expression;
+    private Compiled compiled;
+    private ExpressionException failed;
+
+    Once(String expression) {
+      this.expression = expression;
+    }
+
+    synchronized Compiled get() {
+      if (compiled == null && failed == null) {
+        try {
+          compiled = compileNow(expression);
+        } catch (ExpressionException e) {
+          failed = e;
+        }
+      }
+      if (failed != null) {
+        throw new ExpressionException(expression, failed.getMessage());
+      }
+      return compiled;
+    }
+  }
+
+  // The map's lock is held only to find or add an entry, never while compiling: a cold start's
+  // threads compile each rule once, and different rules at the same time.
+  private final Map<String, Once> cache =
       Collections.synchronizedMap(
           new LinkedHashMap<>(64, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Compiled> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Once> eldest) {
               return size() > 2048;
             }
           });
@@ -93,10 +125,11 @@ public final class Cel {
   }
 
   private Compiled compiled(String expression) {
-    Compiled cached = cache.get(expression);
-    if (cached != null) {
-      return cached;
-    }
+    return cache.computeIfAbsent(expression, Once::new).get();
+  }
+
+  private Compiled compileNow(String expression) {
+    compilations.incrementAndGet();
     try {
       CelAbstractSyntaxTree ast = compiler.compile(expression).getAst();
       int maxId =
@@ -107,14 +140,17 @@ public final class Cel {
                   .mapToLong(n -> n.expr().id())
                   .max()
                   .orElse(0);
-      Compiled compiled = new Compiled(ast, runtime.createProgram(ast), maxId);
-      cache.put(expression, compiled);
-      return compiled;
+      return new Compiled(ast, runtime.createProgram(ast), maxId);
     } catch (CelValidationException e) {
       throw new ExpressionException(expression, firstLine(e.getMessage()));
     } catch (dev.cel.common.CelException e) {
       throw new ExpressionException(expression, firstLine(e.getMessage()));
     }
+  }
+
+  /** How many times an expression was compiled (not found in the cache), for tests. */
+  long compilations() {
+    return compilations.get();
   }
 
   /**

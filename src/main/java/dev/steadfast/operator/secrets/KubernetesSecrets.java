@@ -17,7 +17,7 @@ import java.util.Map;
  * owner decides, not whoever may create an AgentTask next to it.
  */
 public final class KubernetesSecrets implements Secrets {
-  private final KubernetesClient client;
+  private final SecretCache secrets;
   private final SecretPolicy policy;
   private final PlainHttpHosts plainHttp;
 
@@ -27,7 +27,12 @@ public final class KubernetesSecrets implements Secrets {
   }
 
   public KubernetesSecrets(KubernetesClient client, SecretPolicy policy, PlainHttpHosts plainHttp) {
-    this.client = client;
+    this(SecretCache.uncached(client), policy, plainHttp);
+  }
+
+  /** Reads each Secret once per resourceVersion rather than once per attempt. */
+  public KubernetesSecrets(SecretCache secrets, SecretPolicy policy, PlainHttpHosts plainHttp) {
+    this.secrets = secrets;
     this.policy = policy;
     this.plainHttp = plainHttp;
   }
@@ -63,7 +68,7 @@ public final class KubernetesSecrets implements Secrets {
   }
 
   private Secret read(String namespace, SecretKeyRef ref) throws SecretNotFoundException {
-    Secret secret = client.secrets().inNamespace(namespace).withName(ref.name).get();
+    Secret secret = secrets.get(namespace, ref.name);
     if (secret == null) {
       throw new SecretNotFoundException("secret " + namespace + "/" + ref.name + " not found");
     }
