@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * Prints what --max-concurrent-steps gives on the real API server (calls in flight on average and
  * at most, wall ÷ ideal for one-step tasks on a 200 ms model), and how many answered calls were not
  * in any status a second after they were answered, under load. Asserts what must hold at any speed:
- * every task succeeds, each call is made once, and the calls in flight reach the limit.
+ * every task succeeds and each call is made once; that N calls are in flight at once when N tasks
+ * are ready is ConcurrentStepsIT's to prove (here the API server's speed decides).
  */
 @RealApiServer
 class ConcurrencyIT {
@@ -137,7 +138,6 @@ class ConcurrencyIT {
             answeredBefore,
             notYet,
             overASecond);
-        assertThat(sim.concurrency().peak()).isGreaterThanOrEqualTo(Math.min(n, TASKS) * 3 / 4);
       } finally {
         sampler.stop.set(true);
         operator.close();
