@@ -95,7 +95,9 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     List<Problem> problems = validator.problems(task);
     if (!problems.isEmpty()) {
       invalid(task, status, problems);
-      write(task, context, status, events, List.of());
+      if (checkpoint(task, context, status, events, List.of())) {
+        record(task, status, events);
+      }
       return UpdateControl.noUpdate();
     }
     TaskRef ref = TaskRef.of(task, null); // a stored task always has its namespace
@@ -113,14 +115,20 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     }
     Plan plan = engine.plan(ref, status, attempts.running(), events);
     people.rememberSecrets(task, status);
-    if (!write(task, context, status, events, attempts.completed())) {
+    if (!checkpoint(task, context, status, events, attempts.completed())) {
       // Someone wrote a newer checkpoint: start nothing, fold again on the fresh status.
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(Duration.ofMillis(200));
     }
-    if (status.phase != null && status.phase.isFinal()) {
+    boolean failedByWrite = status.phase != null && status.phase.isFinal();
+    if (!failedByWrite) {
+      // Started as soon as their keys are on disk: the events below are API calls too, and a
+      // call that waited for them would hold its slot of --max-concurrent-steps idle.
+      plan.start().forEach(a -> pool.submit(id, a, executors.forTask(task)));
+    }
+    record(task, status, events);
+    if (failedByWrite) {
       return UpdateControl.noUpdate(); // the write itself failed the task (StatusTooLarge)
     }
-    plan.start().forEach(a -> pool.submit(id, a, executors.forTask(task)));
     if (plan.wakeAt() != null) {
       Duration wait = Duration.between(clock.instant(), plan.wakeAt());
       return UpdateControl.<AgentTask>noUpdate()
@@ -130,16 +138,16 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
   }
 
   /**
-   * Writes the checkpoint, then records events. On a conflict (someone wrote a newer status) the
-   * folded outcomes go back to the pool to be folded again on the fresh status; returns false.
+   * Writes the checkpoint; {@link #record} tells of it afterwards. On a conflict (someone wrote a
+   * newer status) the folded outcomes go back to the pool to be folded again on the fresh status;
+   * returns false.
    */
-  private boolean write(
+  private boolean checkpoint(
       AgentTask task,
       Context<AgentTask> context,
       AgentTaskStatus status,
       List<EngineEvent> events,
       List<AttemptPool.Completed> folded) {
-    TaskPhase before = task.getStatus() == null ? null : task.getStatus().phase;
     try {
       store.save(task, context, status);
     } catch (OutputConflictException e) {
@@ -153,10 +161,10 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
           e.step(),
           Failure.of(Tier.Fatal, Reason.OutputConflict.name(), e.getMessage()),
           events);
-      return write(task, context, status, events, folded);
+      return checkpoint(task, context, status, events, folded);
     } catch (StatusTooLargeException e) {
       oversized.shrinkAndFail(task, status, events, e);
-      return write(task, context, status, events, folded);
+      return checkpoint(task, context, status, events, folded);
     } catch (KubernetesClientException e) {
       // Nothing folded is lost: the outcomes are folded again next time, never re-run.
       pool.requeue(ResourceID.fromResource(task), folded);
@@ -176,6 +184,12 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     if (status.phase != null) {
       phases.put(ResourceID.fromResource(task), status.phase.name());
     }
+    return true;
+  }
+
+  /** The events of a checkpoint that was written, and the task's outcome when it turned final. */
+  private void record(AgentTask task, AgentTaskStatus status, List<EngineEvent> events) {
+    TaskPhase before = task.getStatus() == null ? null : task.getStatus().phase;
     events.forEach(e -> recorder.record(task, e));
     // The task's own outcome (docs/events.md: Succeeded/Failed), once, when the phase turns final.
     if (status.phase != null && status.phase.isFinal() && status.phase != before) {
@@ -188,7 +202,6 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     events.stream()
         .filter(e -> e.type() == EventType.LoopDetected)
         .forEach(e -> metrics.loopDetected());
-    return true;
   }
 
   private static String brief(KubernetesClientException e) {

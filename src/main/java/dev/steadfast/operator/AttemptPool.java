@@ -70,7 +70,9 @@ public final class AttemptPool implements AutoCloseable {
                   task,
                   forTask,
                   new Completed(attempt, outcome, Duration.ofNanos(System.nanoTime() - t0)));
-              trigger.propagateEvent(task);
+              // Folded ahead of reconciles already queued: the call is paid for, and until it is
+              // in the status a crash would pay for it again.
+              ReconcileThreads.urgently(() -> trigger.propagateEvent(task));
             },
             null);
     // Registered before it can run: an attempt refused at once (EgressDenied, SecretNotAllowed)

@@ -91,6 +91,8 @@ public final class SteadfastOperator implements AutoCloseable {
         new Operator(
             o -> {
               o.withKubernetesClient(client)
+                  .withConcurrentReconciliationThreads(
+                      reconcileThreads(config.maxConcurrentSteps()))
                   .withUseSSAToPatchPrimaryResource(false)
                   .withCloseClientOnStop(false)
                   .withStopOnInformerErrorDuringStartup(false);
@@ -124,6 +126,20 @@ public final class SteadfastOperator implements AutoCloseable {
             c.settingNamespaces(new HashSet<>(config.namespaces()));
           }
         });
+  }
+
+  /**
+   * Reconcile threads for {@code --max-concurrent-steps N}: JOSDK's 50, or N when more. Every slot
+   * needs a reconcile to start its attempt and one to fold the answer, and a reconcile spends most
+   * of its time waiting for the API server (its status write): with fewer threads than slots,
+   * answered calls queue for a thread before they are checkpointed, and ready tasks wait to start
+   * while slots stand empty.
+   */
+  static int reconcileThreads(int maxConcurrentSteps) {
+    return Math.max(
+        io.javaoperatorsdk.operator.api.config.ConfigurationService
+            .DEFAULT_RECONCILIATION_THREADS_NUMBER,
+        maxConcurrentSteps);
   }
 
   /**

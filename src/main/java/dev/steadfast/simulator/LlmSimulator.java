@@ -41,6 +41,10 @@ public final class LlmSimulator implements AutoCloseable {
   private final FaultDecider decider;
   private final RequestLog log;
   private final CountDownLatch stopping = new CountDownLatch(1);
+  private final Concurrency concurrency = new Concurrency();
+  // The JDK's default accept backlog is 50: a client opening hundreds of connections at once
+  // (--max-concurrent-steps 256) would see SYNs dropped and retried a second later.
+  private static final int BACKLOG = 1024;
   private HttpServer server;
   private ExecutorService executor;
 
@@ -67,7 +71,7 @@ public final class LlmSimulator implements AutoCloseable {
     try {
       server =
           HttpServer.create(
-              new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 0);
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), BACKLOG);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on 127.0.0.1:" + config.port(), e);
     }
@@ -75,7 +79,9 @@ public final class LlmSimulator implements AutoCloseable {
     executor = Executors.newCachedThreadPool(daemonThreads());
     server.setExecutor(executor);
     server.createContext(
-        "/", new SimulatorHandler(config, decider, log, Clock.systemUTC(), stopping, this::reset));
+        "/",
+        new SimulatorHandler(
+            config, decider, log, Clock.systemUTC(), stopping, this::reset, concurrency));
     server.start();
     return this;
   }
@@ -137,6 +143,12 @@ public final class LlmSimulator implements AutoCloseable {
   public void reset() {
     decider.reset();
     log.clear();
+    concurrency.reset();
+  }
+
+  /** Requests served at once now and at most, and when each answer went out. */
+  public Concurrency concurrency() {
+    return concurrency;
   }
 
   /** The path of the reset endpoint; namespaced so it cannot shadow an API a client calls. */

@@ -28,6 +28,7 @@ final class SimulatorHandler implements HttpHandler {
   private final Clock clock;
   private final CountDownLatch stopping;
   private final Runnable reset;
+  private final Concurrency concurrency;
 
   SimulatorHandler(
       SimulatorConfig config,
@@ -35,8 +36,10 @@ final class SimulatorHandler implements HttpHandler {
       RequestLog log,
       Clock clock,
       CountDownLatch stopping,
-      Runnable reset) {
+      Runnable reset,
+      Concurrency concurrency) {
     this.config = config;
+    this.concurrency = concurrency;
     this.decider = decider;
     this.log = log;
     this.replies = new ReplyEngine(config.toolScripts());
@@ -48,6 +51,7 @@ final class SimulatorHandler implements HttpHandler {
 
   @Override
   public void handle(HttpExchange exchange) {
+    concurrency.enter();
     try {
       byte[] raw = exchange.getRequestBody().readAllBytes();
       if (exchange.getRequestURI().getPath().equals(LlmSimulator.RESET_PATH)) {
@@ -72,6 +76,7 @@ final class SimulatorHandler implements HttpHandler {
     } finally {
       // Without response headers sent, close() drops the connection: that is the network fault.
       exchange.close();
+      concurrency.exit();
     }
   }
 
@@ -182,6 +187,10 @@ final class SimulatorHandler implements HttpHandler {
     outcome.headers().forEach(exchange.getResponseHeaders()::set);
     exchange.sendResponseHeaders(outcome.status(), bytes.length == 0 ? -1 : bytes.length);
     exchange.getResponseBody().write(bytes);
+    if (outcome.status() / 100 == 2) {
+      concurrency.answered(
+          exchange.getRequestHeaders().getFirst("Idempotency-Key"), clock.instant());
+    }
   }
 
   /** Waits {@code duration}; true when the simulator is stopping meanwhile. */
