@@ -22,18 +22,24 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashResumeIT {
   static final int KILLS = 20;
+  static final int ITEMS = 16;
   @TempDir Path dir;
 
   static String task(String base) {
+    return task(base, ITEMS);
+  }
+
+  static String task(String base, int items) {
     return ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: crashy}\nspec:\n"
             + "  policy:\n    timeout: 5s\n    retry:\n      maxAttempts: 0\n      backoff: {initialDelay: 200ms, maxDelay: 1s}\n"
             + "    loopDetection: {maxIdenticalFailures: 50}\n  maxTotalAttempts: 500\n"
             + "  steps:\n"
-            + "    - name: fetch\n      http: {url: 'SIM/items?count=16', output: {select: 'response.body.items'}}\n"
+            + "    - name: fetch\n      http: {url: 'SIM/items?count=ITEMS', output: {select: 'response.body.items'}}\n"
             + "    - name: each\n      forEach: {items: 'steps.fetch.output', concurrency: 2}\n"
             + "      llm: {endpoint: 'SIM/v1', model: worker, messages: [{role: user, content: 'Describe {{ item.title }}'}]}\n"
             + "    - name: summary\n      llm: {endpoint: 'SIM/v1', model: writer, messages: [{role: user, content: 'Summarise {{ steps.each.output }}'}]}\n")
-        .replace("SIM", base);
+        .replace("SIM", base)
+        .replace("ITEMS", Integer.toString(items));
   }
 
   @Test
@@ -93,12 +99,12 @@ class CrashResumeIT {
       // attempt. What must never happen is a new attempt right after a success the runner knew.
       IdempotencyAudit audit = new IdempotencyAudit(sim.requests());
       assertThat(audit.reRun).as("units run again after a success").isEmpty();
-      assertThat(audit.succeeded).hasSize(1 + 16 + 1);
+      assertThat(audit.succeeded).hasSize(1 + ITEMS + 1);
 
       JsonNode status = last.status();
       assertThat(status.path("phase").asText()).isEqualTo("Succeeded");
       JsonNode each = status.path("steps").get(1).path("output");
-      assertThat(each).hasSize(16);
+      assertThat(each).hasSize(ITEMS);
       each.forEach(o -> assertThat(o.isTextual()).isTrue());
 
       // The same task uninterrupted, on a fault-free simulator, gives the same outputs.

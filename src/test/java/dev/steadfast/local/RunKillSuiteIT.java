@@ -35,9 +35,7 @@ class RunKillSuiteIT {
   @TempDir Path dir;
 
   static String task(String name, String base) {
-    return CrashResumeIT.task(base)
-        .replace("name: crashy", "name: " + name)
-        .replace("count=8", "count=" + ITEMS);
+    return CrashResumeIT.task(base, ITEMS).replace("name: crashy", "name: " + name);
   }
 
   @Test
