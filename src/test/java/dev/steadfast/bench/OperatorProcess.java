@@ -49,8 +49,10 @@ final class OperatorProcess implements AutoCloseable {
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  // One line per heap (G1: "garbage-first heap") or per generation (Serial: "def new generation",
+  // "tenured generation"), each "total NK, used NK"; Metaspace lines have no "total".
   private static final Pattern HEAP_USED =
-      Pattern.compile("(?m)^\\s*\\S.*?heap\\s+total\\s+\\d+K,\\s+used\\s+(\\d+)K");
+      Pattern.compile("(?m)^\\s*\\S.*?total\\s+\\d+K,\\s+used\\s+(\\d+)K");
 
   private final Process process;
   private final int healthPort;
@@ -285,14 +287,23 @@ final class OperatorProcess implements AutoCloseable {
     throw new IllegalStateException("no VmRSS in /proc/" + pid() + "/status");
   }
 
-  /** Heap in use now, in MiB, as the JVM reports it ({@code jcmd PID GC.heap_info}). */
+  /**
+   * Heap in use now (all generations), in MiB, as the JVM reports it ({@code jcmd PID
+   * GC.heap_info}).
+   */
   double heapUsedMiB() throws IOException, InterruptedException {
     String info = jcmd("GC.heap_info");
     Matcher m = HEAP_USED.matcher(info);
-    if (!m.find()) {
+    long usedKiB = 0;
+    boolean found = false;
+    while (m.find()) {
+      usedKiB += Long.parseLong(m.group(1));
+      found = true;
+    }
+    if (!found) {
       throw new IllegalStateException("cannot read the heap from jcmd: " + info);
     }
-    return Long.parseLong(m.group(1)) / 1024.0;
+    return usedKiB / 1024.0;
   }
 
   /** Live heap: heap in use right after a full GC ({@code jcmd PID GC.run}). */
