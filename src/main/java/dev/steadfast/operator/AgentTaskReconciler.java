@@ -90,6 +90,10 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
   public UpdateControl<AgentTask> reconcile(AgentTask task, Context<AgentTask> context) {
     metrics.reconciled();
     ResourceID id = ResourceID.fromResource(task);
+    if (TaskAtRest.test(task)) {
+      phases.put(id, task.getStatus().phase.name());
+      return UpdateControl.noUpdate();
+    }
     AgentTaskStatus status = store.load(task);
     List<EngineEvent> events = new ArrayList<>();
     List<Problem> problems = validator.problems(task);
