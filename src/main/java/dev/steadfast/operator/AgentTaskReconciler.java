@@ -90,6 +90,10 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
   public UpdateControl<AgentTask> reconcile(AgentTask task, Context<AgentTask> context) {
     metrics.reconciled();
     ResourceID id = ResourceID.fromResource(task);
+    if (TaskAtRest.test(task)) {
+      phases.put(id, task.getStatus().phase.name());
+      return UpdateControl.noUpdate();
+    }
     AgentTaskStatus status = store.load(task);
     List<EngineEvent> events = new ArrayList<>();
     List<Problem> problems = validator.problems(task);
@@ -114,6 +118,11 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
       metrics.attemptEnded(c);
     }
     Plan plan = engine.plan(ref, status, attempts.running(), events);
+    if (task.getStatus() == null) {
+      // Created suspended: nothing became suspended, and the status written now says Suspended
+      // (phase, Stalled condition). An event would be a second write per task with no news in it.
+      events.removeIf(e -> e.type() == EventType.Suspended);
+    }
     people.rememberSecrets(task, status);
     if (!checkpoint(task, context, status, events, attempts.completed())) {
       // Someone wrote a newer checkpoint: start nothing, fold again on the fresh status.

@@ -156,7 +156,7 @@ public final class SteadfastOperator implements AutoCloseable {
         new KubernetesSecrets(cache, config.secretPolicy(), egress::namedByAllowList);
     // Jobs run in pods: their egress is the NetworkPolicy's business, not the operator's.
     Executor jobs =
-        new JobExecutor(client, clock, config.secretPolicy(), config.jobServiceAccounts());
+        new JobExecutor(client, clock, cache, config.secretPolicy(), config.jobServiceAccounts());
     return ExecutorWiring.forDriver(
         clock,
         new ExecutorWiring.Settings(

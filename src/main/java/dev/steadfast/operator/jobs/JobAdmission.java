@@ -5,12 +5,9 @@ import dev.steadfast.api.JobStep;
 import dev.steadfast.api.Tier;
 import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.exec.Failure;
-import dev.steadfast.executors.PlainHttpHosts;
 import dev.steadfast.executors.Secrets.SecretNotAllowedException;
 import dev.steadfast.executors.Secrets.SecretNotFoundException;
 import dev.steadfast.operator.secrets.KubernetesSecrets;
-import dev.steadfast.operator.secrets.SecretPolicy;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -31,11 +28,12 @@ final class JobAdmission {
   private final KubernetesSecrets secrets;
 
   /**
+   * @param secrets the Secrets under the operator's --secret-policy
    * @param serviceAccounts the names a job step may run as, in any namespace
    */
-  JobAdmission(KubernetesClient client, SecretPolicy policy, List<String> serviceAccounts) {
+  JobAdmission(KubernetesSecrets secrets, List<String> serviceAccounts) {
     this.serviceAccounts = new TreeSet<>(serviceAccounts == null ? List.of() : serviceAccounts);
-    this.secrets = new KubernetesSecrets(client, policy, PlainHttpHosts.NONE);
+    this.secrets = secrets;
   }
 
   /** The Fatal failure that refuses this step, or empty when its pod may be created. */

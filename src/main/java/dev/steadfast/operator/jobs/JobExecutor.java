@@ -10,8 +10,10 @@ import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
 import dev.steadfast.engine.exec.Redactor;
 import dev.steadfast.engine.format.GoDuration;
+import dev.steadfast.executors.PlainHttpHosts;
 import dev.steadfast.executors.Secrets;
 import dev.steadfast.operator.secrets.KubernetesSecrets;
+import dev.steadfast.operator.secrets.SecretCache;
 import dev.steadfast.operator.secrets.SecretPolicy;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -38,6 +40,8 @@ public final class JobExecutor implements Executor {
   private final Clock clock;
   private final JobClaims claims;
   private final JobAdmission admission;
+  // Reads values only to mask them in the outcome: no policy check, the admission did that.
+  private final Secrets masking;
 
   /** Under the defaults: Secrets must opt in, and no service account but the default one. */
   public JobExecutor(KubernetesClient client, Clock clock) {
@@ -49,10 +53,27 @@ public final class JobExecutor implements Executor {
    */
   public JobExecutor(
       KubernetesClient client, Clock clock, SecretPolicy policy, List<String> serviceAccounts) {
+    this(client, clock, SecretCache.uncached(client), policy, serviceAccounts);
+  }
+
+  /**
+   * @param secrets the operator's Secret cache, the one the other executors read through: a Secret
+   *     is read once per resourceVersion, not twice per attempt (admission, then masking)
+   * @param serviceAccounts {@code --job-service-accounts}: the accounts a job step may name
+   */
+  public JobExecutor(
+      KubernetesClient client,
+      Clock clock,
+      SecretCache secrets,
+      SecretPolicy policy,
+      List<String> serviceAccounts) {
     this.client = client;
     this.clock = clock;
     this.claims = new JobClaims(client);
-    this.admission = new JobAdmission(client, policy, serviceAccounts);
+    this.admission =
+        new JobAdmission(
+            new KubernetesSecrets(secrets, policy, PlainHttpHosts.NONE), serviceAccounts);
+    this.masking = new KubernetesSecrets(secrets, SecretPolicy.OPEN, PlainHttpHosts.NONE);
   }
 
   @Override
@@ -165,11 +186,10 @@ public final class JobExecutor implements Executor {
    * outcome is masked, and a failure message capped.
    */
   private Outcome redact(Redactor redactor, String namespace, Call.JobCall call, Outcome outcome) {
-    Secrets secrets = new KubernetesSecrets(client);
     for (JobEnvVar env : Optional.ofNullable(call.job().env).orElse(List.of())) {
       if (env.valueFrom != null && env.valueFrom.secretKeyRef != null) {
         try {
-          redactor.register(secrets.get(namespace, env.valueFrom.secretKeyRef));
+          redactor.register(masking.get(namespace, env.valueFrom.secretKeyRef));
         } catch (Secrets.SecretNotFoundException | KubernetesClientException e) {
           // Unreadable here (gone, or no RBAC): nothing to mask; the excerpt is still capped.
         }
