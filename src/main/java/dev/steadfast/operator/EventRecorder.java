@@ -45,9 +45,11 @@ import org.slf4j.LoggerFactory;
  * a few requests in parallel. A repeat of the same event (same task, type, reason, step and
  * message, numbers in the message aside) bumps {@code count} with one merge PATCH and no GET, the
  * count being kept here; repeats within one batching window become one PATCH. Each task has a token
- * bucket, like client-go's spam filter, so one hot task cannot flood the API server. Best effort:
- * nothing here throws into a reconciliation; what is dropped (queue full, rate limit) is counted
- * and logged.
+ * bucket, like client-go's spam filter, so one hot task cannot flood the API server. A step's
+ * ordinary progress is held for {@link Settings#hold} so that a quick step is one event: a held
+ * StepStarted is folded into the step's next event, held StepSucceeded of one task share an event,
+ * and the task's Succeeded takes them in; Warnings are never held. Best effort: nothing here throws
+ * into a reconciliation; what is dropped (queue full, rate limit) is counted and logged.
  */
 public final class EventRecorder implements AutoCloseable {
   /** Event type, as {@code kubectl get events} shows it. */

@@ -28,6 +28,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The operator's performance against the API server's own limit (issue 14), in one run on the test
@@ -270,6 +272,7 @@ public final class OperatorBenchmark {
         line(
             "Events per completed step by reason (objects, with repeats)",
             eventsByReason(ns, steps));
+        line("steps whose start / success the Events show", eventsShowSteps(ns, steps));
         line("step run time, startedAt to completedAt (median, p90, max)", stepDurations(ns));
       } finally {
         finishes.stop();
@@ -591,6 +594,33 @@ public final class OperatorBenchmark {
                   r.getKey(), r.getValue()[0] / (double) steps, r.getValue()[1] / (double) steps));
     }
     return String.format("%.2f: %s", objects / (double) steps, out.length() == 0 ? "none" : out);
+  }
+
+  /**
+   * Nothing folded away is lost: each step's start is its own StepStarted or a note in a later
+   * event of the step, and each step's success is its own StepSucceeded or a line of one.
+   */
+  private String eventsShowSteps(BenchTasks ns, int steps) {
+    Pattern success = Pattern.compile("(?:^|; )(s[0-9]+): succeeded");
+    Pattern startNote = Pattern.compile("(?:^|; )(s[0-9]+): [^;]*\\(llm, started ");
+    Set<String> started = new HashSet<>();
+    Set<String> succeeded = new HashSet<>();
+    for (Event e : client.v1().events().inNamespace(ns.namespace).list().getItems()) {
+      String task = e.getInvolvedObject().getName() + "/";
+      String message = String.valueOf(e.getMessage());
+      if ("StepStarted".equals(e.getReason())) {
+        started.add(task + message.substring(0, Math.max(0, message.indexOf(':'))));
+      }
+      Matcher m = startNote.matcher(message);
+      while (m.find()) {
+        started.add(task + m.group(1));
+      }
+      m = success.matcher(message);
+      while (m.find()) {
+        succeeded.add(task + m.group(1));
+      }
+    }
+    return String.format("%d / %d of %d", started.size(), succeeded.size(), steps);
   }
 
   /** How long the steps ran as their status says: whether holding a step's start back matters. */
