@@ -620,6 +620,26 @@ public final class OperatorBenchmark {
         succeeded.add(task + m.group(1));
       }
     }
+    int shown = 0;
+    for (GenericKubernetesResource task : ns.list()) {
+      for (int i = 1; i <= 5; i++) {
+        String id = task.getMetadata().getName() + "/s" + i;
+        if ((!started.contains(id) || !succeeded.contains(id)) && shown++ < 3) {
+          progress(
+              id
+                  + " not shown (start "
+                  + started.contains(id)
+                  + ", success "
+                  + succeeded.contains(id)
+                  + "); its events: "
+                  + client.v1().events().inNamespace(ns.namespace).list().getItems().stream()
+                      .filter(
+                          e -> e.getInvolvedObject().getName().equals(task.getMetadata().getName()))
+                      .map(e -> e.getReason() + "x" + e.getCount() + " " + e.getMessage())
+                      .toList());
+        }
+      }
+    }
     return String.format("%d / %d of %d", started.size(), succeeded.size(), steps);
   }
 
