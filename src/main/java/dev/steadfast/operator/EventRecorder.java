@@ -2,6 +2,7 @@ package dev.steadfast.operator;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.engine.EngineEvent;
+import dev.steadfast.engine.EventType;
 import dev.steadfast.engine.exec.Redactor;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -43,9 +45,11 @@ import org.slf4j.LoggerFactory;
  * a few requests in parallel. A repeat of the same event (same task, type, reason, step and
  * message, numbers in the message aside) bumps {@code count} with one merge PATCH and no GET, the
  * count being kept here; repeats within one batching window become one PATCH. Each task has a token
- * bucket, like client-go's spam filter, so one hot task cannot flood the API server. Best effort:
- * nothing here throws into a reconciliation; what is dropped (queue full, rate limit) is counted
- * and logged.
+ * bucket, like client-go's spam filter, so one hot task cannot flood the API server. A step's
+ * ordinary progress is held for {@link Settings#hold} so that a quick step is one event: a held
+ * StepStarted is folded into the step's next event, held StepSucceeded of one task share an event,
+ * and the task's Succeeded takes them in; Warnings are never held. Best effort: nothing here throws
+ * into a reconciliation; what is dropped (queue full, rate limit) is counted and logged.
  */
 public final class EventRecorder implements AutoCloseable {
   /** Event type, as {@code kubectl get events} shows it. */
@@ -58,14 +62,28 @@ public final class EventRecorder implements AutoCloseable {
   public static final String REPORTING_COMPONENT = "steadfast.dev/operator";
   public static final int MAX_MESSAGE_BYTES = 1024;
 
-  /** How the sender paces itself; {@link #DEFAULTS} in the operator, shorter in tests. */
+  /**
+   * How the sender paces itself; {@link #DEFAULTS} in the operator, shorter in tests. {@code hold}
+   * is how long a step's ordinary progress (StepStarted, StepSucceeded) waits to be folded into
+   * what follows it; zero folds nothing.
+   */
   public record Settings(
-      Duration window, int maxPending, int senders, int burst, Duration refillEvery) {}
+      Duration window,
+      int maxPending,
+      int senders,
+      int burst,
+      Duration refillEvery,
+      Duration hold) {
+    public Settings(Duration window, int maxPending, int senders, int burst, Duration refillEvery) {
+      this(window, maxPending, senders, burst, refillEvery, Duration.ZERO);
+    }
+  }
 
   // client-go's spam filter allows a burst of 25 per object and one more every 5 minutes; a task's
-  // ordinary run (two events per step) is more than that, so the refill is faster here.
+  // ordinary run (one or two events per step) is more than that, so the refill is faster here.
   public static final Settings DEFAULTS =
-      new Settings(Duration.ofMillis(100), 4096, 4, 25, Duration.ofSeconds(2));
+      new Settings(
+          Duration.ofMillis(100), 4096, 4, 25, Duration.ofSeconds(2), Duration.ofSeconds(1));
 
   // Enough for every live task's recent events; older keys only cost a duplicate Event.
   static final int MAX_REMEMBERED = 10_000;
@@ -100,7 +118,11 @@ public final class EventRecorder implements AutoCloseable {
     }
   }
 
-  /** One write waiting for the sender: a create, or a PATCH carrying the latest count. */
+  /**
+   * One write waiting for the sender: a create, or a PATCH carrying the latest count. A create of a
+   * step's ordinary progress is held until {@code due} (null: the next batch) so that what follows
+   * it can take it in.
+   */
   private record Pending(
       Key key,
       String namespace,
@@ -111,7 +133,33 @@ public final class EventRecorder implements AutoCloseable {
       int count,
       String first,
       String last,
-      String message) {}
+      String message,
+      Instant due) {
+    Pending(
+        Key key,
+        String namespace,
+        String taskName,
+        String taskUid,
+        String name,
+        boolean create,
+        int count,
+        String first,
+        String last,
+        String message) {
+      this(key, namespace, taskName, taskUid, name, create, count, first, last, message, null);
+    }
+
+    Pending withMessage(String text, String at) {
+      return new Pending(
+          key, namespace, taskName, taskUid, name, create, count, first, at, text, due);
+    }
+  }
+
+  /** A step of a task, for finding its start while it is held. */
+  private record StepOf(String uid, String step) {}
+
+  /** A held StepStarted: when it was recorded and what it said (the step's kind). */
+  private record Start(Key key, Instant at, String kind) {}
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -133,8 +181,12 @@ public final class EventRecorder implements AutoCloseable {
           return size() > MAX_REMEMBERED;
         }
       };
+  // Guarded by lock: held creates that a later event may take in (checked against pending).
+  private final Map<StepOf, Start> heldStarts = new HashMap<>();
+  private final Map<String, Key> heldSuccesses = new HashMap<>();
   private boolean sending;
   private boolean closed;
+  private boolean releaseHeld;
   private final AtomicLong droppedQueueFull = new AtomicLong();
   private final AtomicLong droppedRateLimited = new AtomicLong();
   private final AtomicLong requests = new AtomicLong();
@@ -173,12 +225,30 @@ public final class EventRecorder implements AutoCloseable {
       String uid =
           meta.getUid() != null ? meta.getUid() : meta.getNamespace() + "/" + meta.getName();
       Key key = Key.of(uid, type, event);
+      Instant at = clock.instant();
       String now = now();
       synchronized (lock) {
         if (closed) {
           return;
         }
-        enqueue(key, meta, message, now, uid);
+        if (settings.hold().isZero()) {
+          enqueue(key, meta, message, now, uid, null);
+        } else if (event.step() == null) {
+          message = absorbed(uid, type, event, message);
+          enqueue(key, meta, message, now, uid, null);
+        } else if (!event.warning() && event.type() == EventType.StepStarted) {
+          Pending held = enqueue(key, meta, message, now, uid, at.plus(settings.hold()));
+          if (held != null && held.create()) {
+            heldStarts.put(new StepOf(uid, event.step()), new Start(key, at, event.message()));
+          }
+        } else {
+          message = startedIn(uid, event, message, at);
+          if (!event.warning() && event.type() == EventType.StepSucceeded) {
+            succeeded(key, meta, message, now, uid, at);
+          } else {
+            enqueue(key, meta, message, now, uid, null);
+          }
+        }
         lock.notifyAll();
       }
     } catch (RuntimeException e) {
@@ -190,7 +260,97 @@ public final class EventRecorder implements AutoCloseable {
     }
   }
 
-  private void enqueue(Key key, ObjectMeta meta, String message, String now, String uid) {
+  /**
+   * A later event of a step whose StepStarted is still held takes it in: the start is not sent on
+   * its own, the later event's message says what the step was and when it started.
+   */
+  private String startedIn(String uid, EngineEvent event, String message, Instant at) {
+    if (event.type() != EventType.StepSucceeded
+        && event.type() != EventType.StepRetrying
+        && event.type() != EventType.StepFailed) {
+      return message;
+    }
+    Start start = heldStarts.remove(new StepOf(uid, event.step()));
+    if (start == null || !unsent(start.key(), uid)) {
+      return message;
+    }
+    unqueue(start.key(), uid);
+    String note =
+        " ("
+            + (start.kind() == null || start.kind().isEmpty() ? "" : start.kind() + ", ")
+            + "started "
+            + DateTimeFormatter.ISO_INSTANT.format(start.at().truncatedTo(ChronoUnit.MILLIS))
+            + ", ran "
+            + String.format("%.2f s", Duration.between(start.at(), at).toNanos() / 1e9)
+            + ")";
+    return Redactor.capUtf8(message + note, MAX_MESSAGE_BYTES);
+  }
+
+  /**
+   * A task's StepSucceeded joins the one of its steps still held (one Event, one line per step);
+   * otherwise it is held itself, so that the next step's or the task's own success can join it.
+   */
+  private void succeeded(
+      Key key, ObjectMeta meta, String message, String now, String uid, Instant at) {
+    Key heldKey = heldSuccesses.get(uid);
+    if (heldKey != null && unsent(heldKey, uid)) {
+      Pending held = pending.get(heldKey);
+      String joined = held.message() + "; " + message;
+      if (fits(joined)) {
+        pending.put(heldKey, held.withMessage(joined, now));
+        return;
+      }
+    }
+    Pending queued = enqueue(key, meta, message, now, uid, at.plus(settings.hold()));
+    if (queued != null && queued.create()) {
+      heldSuccesses.put(uid, key);
+    }
+  }
+
+  /**
+   * The task's own success takes in the step successes still held: the steps' lines come after the
+   * task's message, in the one Succeeded event. Other task-level events leave them be.
+   */
+  private String absorbed(String uid, Type type, EngineEvent event, String message) {
+    if (type != Type.Normal || event.type() != EventType.Succeeded) {
+      return message;
+    }
+    Key heldKey = heldSuccesses.remove(uid);
+    if (heldKey == null || !unsent(heldKey, uid)) {
+      return message;
+    }
+    String joined = message + "; " + pending.get(heldKey).message();
+    if (!fits(joined)) {
+      heldSuccesses.put(uid, heldKey);
+      return message;
+    }
+    unqueue(heldKey, uid);
+    return joined;
+  }
+
+  /** A create of the task's still in the queue: taking it in costs nothing and loses nothing. */
+  private boolean unsent(Key key, String uid) {
+    Pending p = pending.get(key);
+    return p != null && p.create() && p.due() != null && key.uid().equals(uid);
+  }
+
+  /** Takes a held create out of the queue (its text travels on in another event). */
+  private void unqueue(Key key, String uid) {
+    pending.remove(key);
+    written.remove(key);
+    TokenBucket bucket = buckets.get(uid);
+    if (bucket != null) {
+      bucket.refund();
+    }
+  }
+
+  private static boolean fits(String message) {
+    return message.getBytes(StandardCharsets.UTF_8).length <= MAX_MESSAGE_BYTES;
+  }
+
+  /** Queues a write; returns what is queued for the key, or null when the rate limit refused it. */
+  private Pending enqueue(
+      Key key, ObjectMeta meta, String message, String now, String uid, Instant due) {
     Pending queued = pending.get(key);
     Written known = written.get(key);
     if (queued != null) {
@@ -208,8 +368,9 @@ public final class EventRecorder implements AutoCloseable {
               count,
               queued.first(),
               now,
-              message));
-      return;
+              message,
+              queued.due()));
+      return pending.get(key);
     }
     TokenBucket bucket = buckets.computeIfAbsent(uid, u -> new TokenBucket(settings));
     if (known != null) {
@@ -217,9 +378,9 @@ public final class EventRecorder implements AutoCloseable {
       known.count++;
       if (!bucket.take(clock.instant())) {
         dropped(droppedRateLimited, "rate limited", meta);
-        return;
+        return null;
       }
-      add(
+      Pending patch =
           new Pending(
               key,
               meta.getNamespace(),
@@ -230,16 +391,17 @@ public final class EventRecorder implements AutoCloseable {
               known.count,
               null,
               now,
-              message));
-      return;
+              message);
+      add(patch);
+      return patch;
     }
     if (!bucket.take(clock.instant())) {
       dropped(droppedRateLimited, "rate limited", meta);
-      return;
+      return null;
     }
     String name = eventName(meta.getName(), key.digestInput(), now);
     written.put(key, new Written(name, 1));
-    add(
+    Pending create =
         new Pending(
             key,
             meta.getNamespace(),
@@ -250,7 +412,10 @@ public final class EventRecorder implements AutoCloseable {
             1,
             now,
             now,
-            message));
+            message,
+            due);
+    add(create);
+    return create;
   }
 
   private void add(Pending p) {
@@ -336,8 +501,7 @@ public final class EventRecorder implements AutoCloseable {
         } catch (InterruptedException e) {
           return;
         }
-        batch = new ArrayList<>(pending.values());
-        pending.clear();
+        batch = due();
         sending = true;
       }
       try {
@@ -356,6 +520,32 @@ public final class EventRecorder implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** Takes out of the queue what is to be sent now: all of it when closing or flushing. */
+  private List<Pending> due() {
+    if (closed || releaseHeld) {
+      releaseHeld = false;
+      heldStarts.clear();
+      heldSuccesses.clear();
+      List<Pending> all = new ArrayList<>(pending.values());
+      pending.clear();
+      return all;
+    }
+    Instant now = clock.instant();
+    List<Pending> batch = new ArrayList<>();
+    Iterator<Pending> it = pending.values().iterator();
+    while (it.hasNext()) {
+      Pending p = it.next();
+      if (p.due() == null || !now.isBefore(p.due())) {
+        batch.add(p);
+        it.remove();
+      }
+    }
+    // What was sent can no longer be taken in.
+    heldStarts.values().removeIf(start -> !pending.containsKey(start.key()));
+    heldSuccesses.values().removeIf(key -> !pending.containsKey(key));
+    return batch;
   }
 
   private void send(Pending p) {
@@ -391,10 +581,14 @@ public final class EventRecorder implements AutoCloseable {
     }
   }
 
-  /** Waits up to {@code timeout} for what is queued now to be sent; true when it was. */
+  /**
+   * Sends what is queued now, held progress included, and waits up to {@code timeout} for it to be
+   * sent; true when it was.
+   */
   public boolean flush(Duration timeout) {
     long until = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
+      releaseHeld = true;
       lock.notifyAll();
       try {
         long left;
@@ -571,6 +765,11 @@ public final class EventRecorder implements AutoCloseable {
     TokenBucket(Settings settings) {
       this.settings = settings;
       this.tokens = settings.burst();
+    }
+
+    /** A token taken for an event that another one took in, so it was never sent. */
+    void refund() {
+      tokens = Math.min(settings.burst(), tokens + 1);
     }
 
     boolean take(Instant now) {

@@ -86,6 +86,14 @@ record ApiRequestCounts(Map<String, Double> byKind) {
         .sum();
   }
 
+  /** Event writes of either API group (core v1 and events.k8s.io): creates, PATCHes, any code. */
+  double events() {
+    return byKind.entrySet().stream()
+        .filter(e -> e.getKey().matches("\\w+ events( .*)?"))
+        .mapToDouble(Map.Entry::getValue)
+        .sum();
+  }
+
   /** "PUT agenttasks/status 1.20, POST events 0.40, ..." per {@code unit}s, largest first. */
   String per(double units) {
     StringBuilder out = new StringBuilder();

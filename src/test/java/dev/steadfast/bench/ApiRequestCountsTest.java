@@ -47,6 +47,7 @@ class ApiRequestCountsTest {
         .containsEntry("PUT agenttasks/status", 12.0)
         .containsEntry("POST events", 6.0);
     assertThat(used.statusWrites()).isEqualTo(12.0);
+    assertThat(used.events()).isEqualTo(6.0);
     assertThat(used.per(6)).isEqualTo("PUT agenttasks/status 2.00, POST events 1.00");
   }
 }

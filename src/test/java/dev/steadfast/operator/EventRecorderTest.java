@@ -3,6 +3,7 @@ package dev.steadfast.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.engine.EngineEvent;
@@ -378,6 +379,126 @@ class EventRecorderTest {
     // Stopped: later events are ignored, not queued forever.
     slowWindow.record(task("t"), EngineEvent.normal(EventType.StepStarted, "x", "llm"));
     assertThat(events()).hasSize(2);
+  }
+
+  // As in the operator: a step's ordinary progress is held a second to be folded into what follows.
+  static final EventRecorder.Settings HOLD =
+      new EventRecorder.Settings(
+          Duration.ofMillis(20), 4096, 4, 25, Duration.ofSeconds(2), Duration.ofSeconds(1));
+
+  List<Event> sent() {
+    return client.v1().events().inNamespace("team-a").list().getItems();
+  }
+
+  @Test
+  void aFastStepIsOneEventThatSaysWhenItStarted() {
+    try (EventRecorder holding = new EventRecorder(client, clock, HOLD)) {
+      holding.record(task("t"), EngineEvent.normal(EventType.StepStarted, "s1", "llm"));
+      clock.advance(Duration.ofMillis(420));
+      holding.record(task("t"), EngineEvent.normal(EventType.StepSucceeded, "s1", "succeeded"));
+      assertThat(holding.flush(Duration.ofSeconds(10))).isTrue();
+    }
+
+    assertThat(sent())
+        .extracting(Event::getReason, Event::getMessage, Event::getCount)
+        .containsExactly(
+            tuple(
+                "StepSucceeded",
+                "s1: succeeded (llm, started 2025-03-01T10:00:00.250Z, ran 0.42 s)",
+                1));
+  }
+
+  @Test
+  void aSlowStepShowsItsStartOnceTheHoldIsOverThenItsSuccess() {
+    try (EventRecorder holding = new EventRecorder(client, clock, HOLD)) {
+      holding.record(task("t"), EngineEvent.normal(EventType.StepStarted, "s1", "llm"));
+      // Another task's event goes out: the start is still held back, not lost.
+      holding.record(task("u"), EngineEvent.warning(EventType.StepFailed, "x", "Forbidden (403)"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> sent().size() == 1);
+      assertThat(sent()).extracting(Event::getReason).containsExactly("StepFailed");
+
+      clock.advance(Duration.ofMillis(1001));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(sent())
+                      .extracting(Event::getReason, Event::getMessage)
+                      .contains(tuple("StepStarted", "s1: llm")));
+      clock.advance(Duration.ofSeconds(5));
+      holding.record(task("t"), EngineEvent.normal(EventType.StepSucceeded, "s1", "succeeded"));
+      assertThat(holding.flush(Duration.ofSeconds(10))).isTrue();
+    }
+
+    assertThat(sent())
+        .filteredOn(e -> e.getInvolvedObject().getName().equals("t"))
+        .extracting(Event::getReason, Event::getMessage)
+        .containsExactlyInAnyOrder(
+            tuple("StepStarted", "s1: llm"), tuple("StepSucceeded", "s1: succeeded"));
+  }
+
+  @Test
+  void warningsAreNeverHeldAndTakeInTheStartOfTheirStep() {
+    try (EventRecorder holding = new EventRecorder(client, clock, HOLD)) {
+      holding.record(task("t"), EngineEvent.normal(EventType.StepStarted, "s1", "http"));
+      clock.advance(Duration.ofMillis(300));
+      holding.record(
+          task("t"), EngineEvent.warning(EventType.StepRetrying, "s1", "Timeout, retry 1/3 in 1s"));
+      // Sent without anyone flushing, though the clock stands still: a Warning is not held.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(sent())
+                      .extracting(Event::getType, Event::getReason, Event::getMessage)
+                      .containsExactly(
+                          tuple(
+                              "Warning",
+                              "StepRetrying",
+                              "s1: Timeout, retry 1/3 in 1s (http, started"
+                                  + " 2025-03-01T10:00:00.250Z, ran 0.30 s)")));
+    }
+  }
+
+  @Test
+  void stepSuccessesOfOneTaskShareAnEventAndTheTasksSuccessTakesThemIn() {
+    try (EventRecorder holding = new EventRecorder(client, clock, HOLD)) {
+      holding.record(task("t"), EngineEvent.normal(EventType.StepStarted, "a", "llm"));
+      clock.advance(Duration.ofMillis(100));
+      holding.record(task("t"), EngineEvent.normal(EventType.StepSucceeded, "a", "succeeded"));
+      holding.record(task("t"), EngineEvent.normal(EventType.StepStarted, "b", "llm"));
+      clock.advance(Duration.ofMillis(200));
+      holding.record(task("t"), EngineEvent.normal(EventType.StepSucceeded, "b", "succeeded"));
+      holding.record(task("t"), EngineEvent.normal(EventType.Succeeded, null, "all 2 steps"));
+      // A second task whose steps are not followed by its success within the hold.
+      holding.record(task("u"), EngineEvent.normal(EventType.StepSucceeded, "a", "succeeded"));
+      holding.record(task("u"), EngineEvent.normal(EventType.StepSucceeded, "b", "succeeded"));
+      assertThat(holding.flush(Duration.ofSeconds(10))).isTrue();
+    }
+
+    assertThat(sent())
+        .extracting(e -> e.getInvolvedObject().getName(), Event::getReason, Event::getMessage)
+        .containsExactlyInAnyOrder(
+            tuple(
+                "t",
+                "Succeeded",
+                "all 2 steps; a: succeeded (llm, started 2025-03-01T10:00:00.250Z, ran 0.10 s);"
+                    + " b: succeeded (llm, started 2025-03-01T10:00:00.350Z, ran 0.20 s)"),
+            tuple("u", "StepSucceeded", "a: succeeded; b: succeeded"));
+  }
+
+  @Test
+  void aTasksFailureLeavesItsStepSuccessesTheirOwnEvent() {
+    try (EventRecorder holding = new EventRecorder(client, clock, HOLD)) {
+      holding.record(task("t"), EngineEvent.normal(EventType.StepSucceeded, "a", "succeeded"));
+      holding.record(task("t"), EngineEvent.warning(EventType.StepFailed, "b", "Fatal: 401"));
+      holding.record(task("t"), EngineEvent.warning(EventType.Failed, null, "step b failed"));
+      assertThat(holding.flush(Duration.ofSeconds(10))).isTrue();
+    }
+
+    assertThat(sent())
+        .extracting(Event::getReason)
+        .containsExactlyInAnyOrder("StepSucceeded", "StepFailed", "Failed");
   }
 
   List<RecordedRequest> drain() throws InterruptedException {

@@ -206,6 +206,10 @@ public final class OperatorHarness implements AutoCloseable {
         .toList();
   }
 
+  List<String> eventMessages(String task) {
+    return events(task).stream().map(Event::getMessage).toList();
+  }
+
   List<String> eventReasons(String task) {
     return events(task).stream().map(Event::getReason).toList();
   }

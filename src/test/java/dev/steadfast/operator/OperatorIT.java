@@ -1,6 +1,7 @@
 package dev.steadfast.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
@@ -9,10 +10,13 @@ import dev.steadfast.engine.format.Json;
 import dev.steadfast.simulator.FaultPlan;
 import dev.steadfast.simulator.LlmSimulator;
 import dev.steadfast.simulator.RecordedRequest;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -65,15 +69,67 @@ class OperatorIT {
     assertThat(sim.requests())
         .extracting(RecordedRequest::idempotencyKey)
         .containsExactly(t.getMetadata().getUid() + "/a/-/1", t.getMetadata().getUid() + "/b/-/1");
+    // Each step's start and success reach the events: a fast step's start inside its success.
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
-            () -> assertThat(h.eventReasons("happy")).contains("StepStarted", "StepSucceeded"));
+            () -> {
+              String said = String.join("\n", h.eventMessages("happy"));
+              for (String step : new String[] {"a", "b"}) {
+                assertThat(said).contains(step + ": succeeded");
+                assertThat(said).containsAnyOf(step + ": llm", step + ": succeeded (llm, started ");
+              }
+            });
     // start a, a done + start b, b done: three writes for two steps.
     assertThat(h.operator.metrics().scrape())
         .containsPattern("steadfast_checkpoint_writes_total\\{result=\"ok\"\\} 3\\.0");
     System.out.printf(
         "a 2-step task: %.0f reconciles, 3 status writes%n", h.operator.metrics().reconciles());
+  }
+
+  @Test
+  void aSlowStepShowsItsStartThenItsSuccessAFastOneItsSuccessWithTheStartTime() {
+    start(null);
+    try (LlmSimulator slow =
+        LlmSimulator.builder().port(0).latency(Duration.ofMillis(2500)).build().start()) {
+      h.apply("fast", "  steps:\n" + OperatorHarness.llmStep("quick", "gpt-4o", ""));
+      h.apply(
+          "slow",
+          "  steps:\n"
+              + OperatorHarness.llmStep("think", "gpt-4o", "").replace("SIM", slow.baseUrl()));
+
+      // While the slow step runs, a person already sees that it started.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(h.events("slow"))
+                      .extracting(Event::getReason, Event::getMessage)
+                      .contains(tuple("StepStarted", "think: llm")));
+      assertThat(h.phase("slow")).isEqualTo("Running");
+      await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("slow")));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(String.join("\n", h.eventMessages("slow")))
+                      .contains("think: succeeded"));
+      assertThat(h.events("slow")).filteredOn(e -> e.getReason().equals("StepStarted")).hasSize(1);
+
+      await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("fast")));
+      Instant started = Instant.parse(h.get("fast").getStatus().steps.get(0).startedAt);
+      Pattern note = Pattern.compile("quick: succeeded \\(llm, started (\\S+Z), ran [0-9.]+ s\\)");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(String.join("\n", h.eventMessages("fast"))).containsPattern(note));
+      Matcher m = note.matcher(String.join("\n", h.eventMessages("fast")));
+      assertThat(m.find()).isTrue();
+      // The time the start was recorded, just after the status that holds it was written.
+      assertThat(Duration.between(started, Instant.parse(m.group(1))).abs())
+          .isLessThan(Duration.ofSeconds(5));
+      assertThat(h.eventReasons("fast")).doesNotContain("StepStarted");
+    }
   }
 
   @Test
