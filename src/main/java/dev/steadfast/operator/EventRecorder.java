@@ -47,9 +47,9 @@ import org.slf4j.LoggerFactory;
  * count being kept here; repeats within one batching window become one PATCH. Each task has a token
  * bucket, like client-go's spam filter, so one hot task cannot flood the API server. A step's
  * ordinary progress is held for {@link Settings#hold} so that a quick step is one event: a held
- * StepStarted is folded into the step's next event, held StepSucceeded of one task share an event,
- * and the task's Succeeded takes them in; Warnings are never held. Best effort: nothing here throws
- * into a reconciliation; what is dropped (queue full, rate limit) is counted and logged.
+ * StepStarted is folded into the step's next event, held StepSucceeded of one task share an event
+ * that the task's Succeeded sends at once; Warnings are never held. Best effort: nothing here
+ * throws into a reconciliation; what is dropped (queue full, rate limit) is counted and logged.
  */
 public final class EventRecorder implements AutoCloseable {
   /** Event type, as {@code kubectl get events} shows it. */
@@ -147,6 +147,11 @@ public final class EventRecorder implements AutoCloseable {
         String last,
         String message) {
       this(key, namespace, taskName, taskUid, name, create, count, first, last, message, null);
+    }
+
+    Pending releasedNow() {
+      return new Pending(
+          key, namespace, taskName, taskUid, name, create, count, first, last, message, null);
     }
 
     Pending withMessage(String text, String at) {
@@ -308,24 +313,20 @@ public final class EventRecorder implements AutoCloseable {
   }
 
   /**
-   * The task's own success takes in the step successes still held: the steps' lines come after the
-   * task's message, in the one Succeeded event. Other task-level events leave them be.
+   * The task's own success releases the step successes still held: they are sent at once, as their
+   * own StepSucceeded event just before the task's Succeeded, so every task that ran a step shows
+   * both reasons. Other task-level events leave them be.
    */
   private String absorbed(String uid, Type type, EngineEvent event, String message) {
     if (type != Type.Normal || event.type() != EventType.Succeeded) {
       return message;
     }
     Key heldKey = heldSuccesses.remove(uid);
-    if (heldKey == null || !unsent(heldKey, uid)) {
-      return message;
+    if (heldKey != null && unsent(heldKey, uid)) {
+      Pending held = pending.get(heldKey);
+      pending.put(heldKey, held.releasedNow());
     }
-    String joined = message + "; " + pending.get(heldKey).message();
-    if (!fits(joined)) {
-      heldSuccesses.put(uid, heldKey);
-      return message;
-    }
-    unqueue(heldKey, uid);
-    return joined;
+    return message;
   }
 
   /** A create of the task's still in the queue: taking it in costs nothing and loses nothing. */

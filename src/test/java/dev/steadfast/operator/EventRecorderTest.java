@@ -461,7 +461,7 @@ class EventRecorderTest {
   }
 
   @Test
-  void stepSuccessesOfOneTaskShareAnEventAndTheTasksSuccessTakesThemIn() {
+  void stepSuccessesOfOneTaskShareAnEventThatTheTasksSuccessSendsAtOnce() {
     try (EventRecorder holding = new EventRecorder(client, clock, HOLD)) {
       holding.record(task("t"), EngineEvent.normal(EventType.StepStarted, "a", "llm"));
       clock.advance(Duration.ofMillis(100));
@@ -481,9 +481,10 @@ class EventRecorderTest {
         .containsExactlyInAnyOrder(
             tuple(
                 "t",
-                "Succeeded",
-                "all 2 steps; a: succeeded (llm, started 2025-03-01T10:00:00.250Z, ran 0.10 s);"
+                "StepSucceeded",
+                "a: succeeded (llm, started 2025-03-01T10:00:00.250Z, ran 0.10 s);"
                     + " b: succeeded (llm, started 2025-03-01T10:00:00.350Z, ran 0.20 s)"),
+            tuple("t", "Succeeded", "all 2 steps"),
             tuple("u", "StepSucceeded", "a: succeeded; b: succeeded"));
   }
 
