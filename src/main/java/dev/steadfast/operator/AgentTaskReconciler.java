@@ -97,6 +97,18 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
 
   @Override
   public UpdateControl<AgentTask> reconcile(AgentTask task, Context<AgentTask> context) {
+    try {
+      return act(task, context);
+    } finally {
+      // Answers that arrived during this reconcile are folded by the one JOSDK starts when this
+      // ends: ahead of the queue, as if reported on their own (ReconcileThreads).
+      if (pool.hasCompleted(ResourceID.fromResource(task))) {
+        ReconcileThreads.followUpUrgently();
+      }
+    }
+  }
+
+  private UpdateControl<AgentTask> act(AgentTask task, Context<AgentTask> context) {
     if (context.isPrimaryResourceDeleted()) {
       forget(task);
       return UpdateControl.noUpdate();
