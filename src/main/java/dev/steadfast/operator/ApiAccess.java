@@ -34,8 +34,8 @@ public final class ApiAccess {
               "agenttasks",
               List.of("list", "watch", "patch"),
               Scope.WATCHED_NAMESPACES,
-              "the primary resource: JOSDK's informer lists and watches it, and adds and removes"
-                  + " its finalizer with a patch"),
+              "the primary resource: JOSDK's informer lists and watches it; a task being deleted"
+                  + " loses, with a patch, the finalizer that earlier versions added to every task"),
           new Rule(
               "steadfast.dev",
               "agenttasks/status",

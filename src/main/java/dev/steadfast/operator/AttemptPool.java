@@ -115,6 +115,12 @@ public final class AttemptPool implements AutoCloseable {
     return new Snapshot(list == null ? List.of() : List.copyOf(list), running(task));
   }
 
+  /** Whether outcomes of the task wait to be folded (arrived since its last {@link #take}). */
+  public synchronized boolean hasCompleted(ResourceID task) {
+    List<Completed> list = completed.get(task);
+    return list != null && !list.isEmpty();
+  }
+
   /**
    * Puts outcomes back when their fold could not be written (a conflict); they are folded again.
    */

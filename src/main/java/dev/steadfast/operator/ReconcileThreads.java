@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * again. Answers waiting are at most --max-concurrent-steps, so they cannot starve the rest.
  *
  * <p>JOSDK hands a reconcile to the executor on the thread that reported the event, so the attempt
- * thread marks its report {@link #urgently}; an event that arrives while its task is being
- * reconciled is handed over later by JOSDK's own thread, and waits its turn.
+ * thread marks its report {@link #urgently}. An answer that arrives while its task is being
+ * reconciled is handed over by the reconcile thread itself when that reconcile ends: the reconcile
+ * marks it with {@link #followUpUrgently} when answers are waiting to be folded, so that one goes
+ * ahead too.
  */
 final class ReconcileThreads {
   private static final ThreadLocal<Boolean> URGENT = new ThreadLocal<>();
@@ -32,6 +34,15 @@ final class ReconcileThreads {
     } finally {
       URGENT.remove();
     }
+  }
+
+  /**
+   * Called on a reconcile thread during a reconcile: the reconcile JOSDK hands over when this one
+   * ends (an event arrived meanwhile) goes ahead of waiting ones. Lasts until the end of the work
+   * this thread is running.
+   */
+  static void followUpUrgently() {
+    URGENT.set(Boolean.TRUE);
   }
 
   /** A fixed pool of {@code threads}, urgent work first, otherwise in the order handed over. */
@@ -57,7 +68,13 @@ final class ReconcileThreads {
       implements Runnable, Comparable<Ranked> {
     @Override
     public void run() {
-      work.run();
+      // A mark set by the previous work on this thread never leaks into this one.
+      URGENT.remove();
+      try {
+        work.run();
+      } finally {
+        URGENT.remove();
+      }
     }
 
     @Override

@@ -90,9 +90,13 @@ public final class SteadfastOperator implements AutoCloseable {
     this.operator =
         new Operator(
             o -> {
+              int threads = reconcileThreads(config.maxConcurrentSteps());
+              // Our own executor, not JOSDK's first-come pool: a reconcile that folds an
+              // answered call goes ahead of queued ones (ReconcileThreads), so answers reach the
+              // status within a bounded time however many tasks wait for their first reconcile.
               o.withKubernetesClient(client)
-                  .withConcurrentReconciliationThreads(
-                      reconcileThreads(config.maxConcurrentSteps()))
+                  .withConcurrentReconciliationThreads(threads)
+                  .withExecutorService(ReconcileThreads.create(threads))
                   .withUseSSAToPatchPrimaryResource(false)
                   .withCloseClientOnStop(false)
                   .withStopOnInformerErrorDuringStartup(false);

@@ -410,7 +410,8 @@ public final class OperatorBenchmark {
           tasks - 1,
           name -> {
             // the same spec (so the checkpoint's spec hash holds) and what the operator put on
-            // the task it ran (its finalizer): a task it finished itself, under another name
+            // the task it ran (finalizers, none since the operator adds none; labels): a task it
+            // finished itself, under another name
             GenericKubernetesResource task = ns.llmTask("first", 1, sim.baseUrl());
             task.getMetadata().setName(name);
             task.getMetadata().setFinalizers(first.getMetadata().getFinalizers());

@@ -61,5 +61,10 @@ class ConcurrentStepsIT {
         .atMost(Duration.ofSeconds(5))
         .until(() -> sim.concurrency().current() == N);
     assertThat(sim.concurrency().peak()).isEqualTo(N);
+    // Reconciles run on ReconcileThreads (answers folded first), not on JOSDK's default pool.
+    assertThat(Thread.getAllStackTraces().keySet())
+        .extracting(Thread::getName)
+        .filteredOn(name -> name.matches("reconcile-\\d+"))
+        .hasSize(SteadfastOperator.reconcileThreads(N));
   }
 }

@@ -133,6 +133,50 @@ class OperatorIT {
   }
 
   @Test
+  void noFinalizerIsAddedAndOneAnEarlierVersionAddedIsRemovedOnDeletion() throws Exception {
+    start(null);
+    String spec =
+        OperatorHarness.fastPolicy() + "  steps:\n" + OperatorHarness.llmStep("a", "gpt-4o", "");
+    h.apply("fresh", spec);
+    // As an earlier version left it: its finalizer, and someone else's.
+    client
+        .resource(
+            Json.YAML.readValue(
+                "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: old,"
+                    + " namespace: "
+                    + OperatorHarness.NS
+                    + ", finalizers: ['"
+                    + AgentTaskReconciler.LEGACY_FINALIZER
+                    + "', example.com/keep-me]}\nspec:\n"
+                    + spec.replace("SIM", sim.baseUrl()),
+                AgentTask.class))
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> "Succeeded".equals(h.phase("fresh")) && "Succeeded".equals(h.phase("old")));
+    assertThat(h.get("fresh").getMetadata().getFinalizers()).isEmpty();
+
+    client.resources(AgentTask.class).inNamespace(OperatorHarness.NS).withName("old").delete();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(h.get("old").getMetadata().getFinalizers())
+                    .containsExactly("example.com/keep-me"));
+    client.resources(AgentTask.class).inNamespace(OperatorHarness.NS).withName("fresh").delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.get("fresh") == null);
+    // Let the other holder go, so the cleanup after this test can delete it.
+    client
+        .resource(h.get("old"))
+        .edit(
+            t -> {
+              t.getMetadata().setFinalizers(java.util.List.of());
+              return t;
+            });
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.get("old") == null);
+  }
+
+  @Test
   void invalidSpecStallsWithAMessageNamingTheField() {
     start(null);
     h.apply("bad", "  steps:\n    - name: a\n      http: {url: '{{ steps.ghost.output }}'}\n");

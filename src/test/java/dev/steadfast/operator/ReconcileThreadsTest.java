@@ -40,6 +40,46 @@ class ReconcileThreadsTest {
   }
 
   @Test
+  void aReconcileThatLeavesAnswersUnfoldedHandsItsFollowUpOverUrgently() throws Exception {
+    ExecutorService threads = ReconcileThreads.create(1);
+    try {
+      CountDownLatch busy = new CountDownLatch(1);
+      List<String> ran = new CopyOnWriteArrayList<>();
+      threads.execute(
+          () -> {
+            try {
+              busy.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            // As JOSDK does when a reconcile ends and an event arrived meanwhile: the same task
+            // is handed over again, by this thread, after other tasks were queued.
+            ReconcileThreads.followUpUrgently();
+            threads.execute(() -> ran.add("fold of the answer that arrived meanwhile"));
+          });
+      threads.execute(() -> ran.add("first task's start"));
+      threads.execute(
+          () -> {
+            ran.add("second task's start");
+            // The mark ended with the work that set it: this hand-over is not urgent.
+            threads.execute(() -> ran.add("second task's follow-up"));
+          });
+      threads.execute(() -> ran.add("third task's start"));
+      busy.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(() -> ran.size() == 5);
+      assertThat(ran)
+          .containsExactly(
+              "fold of the answer that arrived meanwhile",
+              "first task's start",
+              "second task's start",
+              "third task's start",
+              "second task's follow-up");
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
   void submittedWorkRunsToo() throws Exception {
     ExecutorService threads = ReconcileThreads.create(2);
     try {
