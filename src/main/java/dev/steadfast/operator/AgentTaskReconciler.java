@@ -112,6 +112,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask>, Cleaner
     for (AttemptPool.Completed c : attempts.completed()) {
       engine.complete(ref, status, c.attempt(), c.outcome(), c.took(), events);
       metrics.attemptEnded(c);
+      metrics.used(ref.namespace(), c, engine.pricing());
     }
     Plan plan = engine.plan(ref, status, attempts.running(), events);
     people.rememberSecrets(task, status);
