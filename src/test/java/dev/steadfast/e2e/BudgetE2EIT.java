@@ -46,7 +46,8 @@ class BudgetE2EIT {
             .build()
             .start()) {
       Pricing pricing =
-          Pricing.parse("planner: {input: 2.5, output: 10}\n\"writer*\": {input: 0.15, output: 0.6}");
+          Pricing.parse(
+              "planner: {input: 2.5, output: 10}\n\"writer*\": {input: 0.15, output: 0.6}");
       SteadfastOperator operator =
           OperatorHarness.start(
               client,
@@ -60,13 +61,11 @@ class BudgetE2EIT {
             NS,
             "essay",
             "  budget: {maxTokens: 20000}\n  steps:\n"
-                + step("plan", endpoint, "planner", 200, "      responseFormat: json\n")
+                + step("plan", endpoint, "planner", 200, "        responseFormat: json\n")
                 + step("draft", endpoint, "writer-small", 200, "")
                 + step("polish", endpoint, "writer-large", 50000, ""));
 
-        await()
-            .atMost(Duration.ofMinutes(2))
-            .until(() -> phase(client) == TaskPhase.Suspended);
+        await().atMost(Duration.ofMinutes(2)).until(() -> phase(client) == TaskPhase.Suspended);
         AgentTaskStatus held = BoundsE2EIT.get(client, NS, "essay").getStatus();
         assertThat(held.currentStep).isEqualTo("polish");
         assertThat(held.message)
@@ -97,9 +96,7 @@ class BudgetE2EIT {
                 PatchContext.of(PatchType.JSON_MERGE),
                 "{\"spec\":{\"budget\":{\"maxTokens\":200000}}}");
 
-        await()
-            .atMost(Duration.ofMinutes(2))
-            .until(() -> phase(client) == TaskPhase.Succeeded);
+        await().atMost(Duration.ofMinutes(2)).until(() -> phase(client) == TaskPhase.Succeeded);
         AgentTaskStatus done = BoundsE2EIT.get(client, NS, "essay").getStatus();
 
         // Nothing ran twice: plan twice (the invalid answer and its repair), the others once.
@@ -119,9 +116,7 @@ class BudgetE2EIT {
         assertThat(done.usage.outputTokens).isEqualTo(out);
         assertThat(done.steps.get(0).usage.inputTokens)
             .isEqualTo(
-                requestsFor(sim, "planner").stream()
-                    .mapToLong(RecordedRequest::inputTokens)
-                    .sum());
+                requestsFor(sim, "planner").stream().mapToLong(RecordedRequest::inputTokens).sum());
         BigDecimal cost = BigDecimal.ZERO;
         for (RecordedRequest r : all) {
           cost = cost.add(pricing.of(r.model()).cost(r.inputTokens(), r.outputTokens()));
