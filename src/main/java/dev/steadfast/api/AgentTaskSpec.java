@@ -53,4 +53,8 @@ public class AgentTaskSpec {
 
   @JsonPropertyDescription("When true, no new attempt starts; attempts in flight finish.")
   public Boolean suspend;
+
+  @JsonPropertyDescription(
+      "Limits on the tokens and cost of the task's model calls; a call that could exceed one is not made and the task is Suspended (BudgetExhausted) until it is raised.")
+  public Budget budget;
 }

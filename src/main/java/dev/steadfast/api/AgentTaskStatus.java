@@ -33,6 +33,10 @@ public class AgentTaskStatus {
   @JsonPropertyDescription("Human-readable summary of the current state.")
   public String message;
 
+  @JsonPropertyDescription(
+      "Tokens the task's model calls used as their providers reported them (failed attempts and repairs included), and their cost.")
+  public Usage usage;
+
   @JsonPropertyDescription("Per-step state, in spec order.")
   public List<StepStatus> steps = new ArrayList<>();
 

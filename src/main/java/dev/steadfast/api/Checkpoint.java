@@ -30,6 +30,10 @@ public class Checkpoint {
       "status.attempts when the task's budget was last refreshed by a retry: maxTotalAttempts counts the attempts made since.")
   public Integer attemptsBeforeBudget;
 
+  @JsonPropertyDescription(
+      "Why the task is held by its budget (spent, budget, what the next model call could spend); absent when it is not.")
+  public String budgetHeld;
+
   @JsonPropertyDescription("Per-step resume state, in spec order.")
   public List<StepCheckpoint> steps = new ArrayList<>();
 }

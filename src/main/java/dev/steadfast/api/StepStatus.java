@@ -33,6 +33,10 @@ public class StepStatus {
       "Which fallback produced the output (llm, http, cache or value), if any.")
   public String fallback;
 
+  @JsonPropertyDescription(
+      "Tokens this step's model calls used (all items, attempts and fallbacks), and their cost.")
+  public Usage usage;
+
   @JsonPropertyDescription("Item counts of a forEach step.")
   public ItemCounts items;
 

@@ -1,6 +1,7 @@
 package dev.steadfast.cli;
 
 import dev.steadfast.api.Policy;
+import dev.steadfast.engine.Pricing;
 import dev.steadfast.executors.egress.EgressPolicy;
 import dev.steadfast.operator.ConfigMapBreakerStore;
 import dev.steadfast.operator.HealthServer;
@@ -141,6 +142,10 @@ public final class OperatorCommand implements Callable<Integer> {
     if (defaults.isEmpty()) {
       return Main.EXIT_INVALID;
     }
+    Optional<Pricing> pricing = taskDefaults.pricing(spec.commandLine().getErr());
+    if (pricing.isEmpty()) {
+      return Main.EXIT_INVALID;
+    }
     try {
       EgressPolicy.denyInternal(egressAllow);
     } catch (IllegalArgumentException e) {
@@ -178,6 +183,7 @@ public final class OperatorCommand implements Callable<Integer> {
                 jobServiceAccounts.stream().map(String::strip).filter(a -> !a.isEmpty()).toList())
             .bodyLimits(bodies)
             .maxItems(taskDefaults.maxItems)
+            .pricing(pricing.get())
             .build();
     SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
     HealthServer health =

@@ -5,6 +5,7 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.Policy;
 import dev.steadfast.api.Step;
+import dev.steadfast.engine.Pricing;
 import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.validation.Problem;
@@ -83,6 +84,10 @@ public final class RunCommand implements Callable<Integer> {
     if (defaults.isEmpty()) {
       return Main.EXIT_INVALID;
     }
+    Optional<Pricing> pricing = taskDefaults.pricing(err);
+    if (pricing.isEmpty()) {
+      return Main.EXIT_INVALID;
+    }
     List<JsonNode> docs;
     try {
       docs = TaskFile.read(file);
@@ -134,7 +139,8 @@ public final class RunCommand implements Callable<Integer> {
             defaults.get(),
             (int) taskDefaults.maxResponseBytes,
             taskDefaults.maxItems,
-            retry);
+            retry,
+            pricing.get());
     AgentTaskStatus status;
     // Every file-system problem is found before the first call and told in one line (exit 2).
     try {

@@ -2,6 +2,7 @@ package dev.steadfast.cli;
 
 import dev.steadfast.api.Policy;
 import dev.steadfast.engine.ItemLimit;
+import dev.steadfast.engine.Pricing;
 import dev.steadfast.engine.policy.DefaultPolicy;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import java.io.PrintWriter;
@@ -41,6 +42,30 @@ final class TaskDefaultsOptions {
               + " (768Ki); read only up to it, a longer one fails the attempt OutputTooLarge"
               + " (default ${DEFAULT-VALUE}, 768 KiB).")
   long maxResponseBytes;
+
+  @Option(
+      names = "--pricing",
+      paramLabel = "FILE",
+      description =
+          "YAML price table {<model or glob>: {input: <price per 1M tokens>, output: <price per 1M"
+              + " tokens>}}: the cost of the tokens providers report, in status.usage.cost and"
+              + " spec.budget.maxCost. Without it (or for a model it does not price) cost is"
+              + " absent.")
+  Path pricing;
+
+  /** The price table of --pricing; empty after printing the problem (a usage error, exit 2). */
+  Optional<Pricing> pricing(PrintWriter err) {
+    if (pricing == null) {
+      return Optional.of(Pricing.NONE);
+    }
+    try {
+      return Optional.of(Pricing.load(pricing));
+    } catch (Pricing.InvalidPricingException e) {
+      err.println("--pricing " + pricing + ": " + e.getMessage());
+      err.flush();
+      return Optional.empty();
+    }
+  }
 
   /** False after printing why, when --max-items is below 1 (a usage error, exit 2). */
   boolean itemsValid(PrintWriter err) {

@@ -31,7 +31,7 @@ public final class Checkpoints {
     if (cp.runId == null) {
       cp.runId = task.uid() != null ? task.uid() : UUID.randomUUID().toString();
     }
-    String specHash = Json.sha256(withoutSuspend(task.spec()));
+    String specHash = Json.sha256(withoutControls(task.spec()));
     if (specHash.equals(cp.specHash) && cp.steps.size() == task.spec().steps.size()) {
       boolean started = status.attempts != null && status.attempts > 0;
       if (started && status.phase != null && !status.phase.isFinal()) {
@@ -81,10 +81,14 @@ public final class Checkpoints {
     return events;
   }
 
-  /** Suspending or resuming a task is not a change of its work. */
-  private static AgentTaskSpec withoutSuspend(AgentTaskSpec spec) {
+  /**
+   * Suspending or resuming a task, or changing its budget, is not a change of its work: a raised
+   * budget resumes the held step where it stopped instead of running it afresh.
+   */
+  private static AgentTaskSpec withoutControls(AgentTaskSpec spec) {
     AgentTaskSpec copy = Json.copy(spec, AgentTaskSpec.class);
     copy.suspend = null;
+    copy.budget = null;
     return copy;
   }
 

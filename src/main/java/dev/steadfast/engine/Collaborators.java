@@ -10,7 +10,12 @@ import java.util.random.RandomGenerator;
  * docs/tasks.md (loop guards, fallbacks, breakers, tool calls, retries, rendering an attempt).
  */
 record Collaborators(
-    Clock clock, TaskRedactors redactors, StepStart steps, NextAttempt next, Outcomes outcomes) {
+    Clock clock,
+    TaskRedactors redactors,
+    StepStart steps,
+    NextAttempt next,
+    Outcomes outcomes,
+    Ledger ledger) {
 
   /** The time and randomness the rules use, then the policy and the state shared across tasks. */
   static Collaborators wire(
@@ -19,7 +24,9 @@ record Collaborators(
       Policy defaults,
       int maxItems,
       Breakers breakers,
-      ResponseCache cache) {
+      ResponseCache cache,
+      Pricing pricing) {
+    Ledger ledger = new Ledger(pricing);
     TaskPolicies policies = new TaskPolicies(defaults);
     Renderer templates = new Renderer();
     TaskRedactors redactors = new TaskRedactors();
@@ -30,12 +37,13 @@ record Collaborators(
     AttemptRenderer renderer = new AttemptRenderer(templates, redactors, policies);
     FallbackChain fallbacks = new FallbackChain(cache, renderer);
     Outcomes outcomes =
-        new Outcomes(clock, redactors, tools, gate, retries, loops, fallbacks, policies);
+        new Outcomes(clock, redactors, tools, gate, retries, loops, fallbacks, policies, ledger);
     return new Collaborators(
         clock,
         redactors,
         new StepStart(clock, templates, maxItems),
-        new NextAttempt(clock, loops, fallbacks, tools, renderer, gate, outcomes),
-        outcomes);
+        new NextAttempt(clock, loops, fallbacks, tools, renderer, gate, outcomes, ledger),
+        outcomes,
+        ledger);
   }
 }

@@ -20,6 +20,8 @@ public enum EventType {
   FatalError,
   Resumed,
   Suspended,
+  /** A model call could take the task over spec.budget; the task is suspended before it. */
+  BudgetExhausted,
   Succeeded,
   Failed,
   SpecChanged,

@@ -28,6 +28,7 @@ final class NextAttempt {
   private final AttemptRenderer renderer;
   private final BreakerGate breakers;
   private final Outcomes outcomes;
+  private final Ledger ledger;
 
   NextAttempt(
       Clock clock,
@@ -36,7 +37,8 @@ final class NextAttempt {
       ToolCalls tools,
       AttemptRenderer renderer,
       BreakerGate breakers,
-      Outcomes outcomes) {
+      Outcomes outcomes,
+      Ledger ledger) {
     this.clock = clock;
     this.loops = loops;
     this.fallbacks = fallbacks;
@@ -44,6 +46,7 @@ final class NextAttempt {
     this.renderer = renderer;
     this.breakers = breakers;
     this.outcomes = outcomes;
+    this.ledger = ledger;
   }
 
   /** The attempt to start for the unit, or null (settled, waiting, or the task failed). */
@@ -98,6 +101,9 @@ final class NextAttempt {
         unit.nextAttemptAt = breakers.retryAt(task, a.breakerKey()).toString();
         return null;
       }
+      if (held(task, status, step, unit, a, events)) {
+        return null;
+      }
       begin(status, i, unit);
       return a;
     }
@@ -126,6 +132,42 @@ final class NextAttempt {
       Steps.failTask(task, status, e.failure(), clock.instant(), events);
       return Optional.empty();
     }
+  }
+
+  /**
+   * The budget check before a model call (docs/cost.md): true when the call could take the task
+   * over spec.budget, so it is not made and the unit is held (no timer: a spec change that raises
+   * the budget plans it again). The first hold raises BudgetExhausted; a call let through after a
+   * hold says the task resumed.
+   */
+  private boolean held(
+      TaskRef task,
+      AgentTaskStatus status,
+      Step step,
+      UnitCheckpoint unit,
+      Attempt a,
+      List<EngineEvent> events) {
+    String why = ledger.exceeds(task.spec().budget, status, a.request().call());
+    boolean wasHeld = Reason.BudgetExhausted.is(unit.waitReason);
+    if (why == null) {
+      if (wasHeld) {
+        unit.waitReason = null;
+        events.add(
+            EngineEvent.normal(
+                EventType.Resumed, step.name, Units.label(unit) + "the budget allows the call"));
+      }
+      return false;
+    }
+    if (status.checkpoint.budgetHeld == null) {
+      events.add(EngineEvent.warning(EventType.BudgetExhausted, step.name, why));
+    }
+    status.checkpoint.budgetHeld = why;
+    unit.waitReason = Reason.BudgetExhausted.name();
+    unit.nextAttemptAt = null;
+    if (unit.phase != StepPhase.Pending) {
+      unit.phase = StepPhase.Waiting;
+    }
+    return true;
   }
 
   /** The attempt is under way: counted on the unit, the step and the task. */

@@ -27,6 +27,7 @@ final class Outcomes {
   private final LoopDetector loops;
   private final FallbackChain fallbacks;
   private final TaskPolicies policies;
+  private final Ledger ledger;
 
   Outcomes(
       Clock clock,
@@ -36,7 +37,8 @@ final class Outcomes {
       TransientRetry retries,
       LoopDetector loops,
       FallbackChain fallbacks,
-      TaskPolicies policies) {
+      TaskPolicies policies,
+      Ledger ledger) {
     this.clock = clock;
     this.redactors = redactors;
     this.tools = tools;
@@ -45,6 +47,7 @@ final class Outcomes {
     this.loops = loops;
     this.fallbacks = fallbacks;
     this.policies = policies;
+    this.ledger = ledger;
   }
 
   /**
@@ -59,8 +62,13 @@ final class Outcomes {
       AgentTaskStatus status,
       List<EngineEvent> events) {
     int i = indexOf(task, attempt.step());
+    if (i >= 0 && attempt.request() != null) {
+      // Whatever becomes of the outcome below (stale, failed, repaired), the provider reported
+      // these tokens as used: the ledger counts every call that returned usage.
+      ledger.record(status, i, Ledger.model(attempt.request().call()), outcome.usage());
+    }
     if (i < 0 || status.phase == TaskPhase.Failed) {
-      return false;
+      return outcome.usage() != null && i >= 0;
     }
     Step step = task.spec().steps.get(i);
     UnitCheckpoint unit = Units.find(status.checkpoint.steps.get(i), attempt.item());
@@ -68,7 +76,7 @@ final class Outcomes {
         || unit.phase.isFinal()
         || (attempt.request() != null
             && !Integer.valueOf(attempt.number()).equals(unit.inFlight))) {
-      return false;
+      return outcome.usage() != null;
     }
     unit.inFlight = null;
     // The one place an attempt's output, transcript or message enters the checkpoint, the response

@@ -38,6 +38,8 @@ public enum Reason {
   // What the engine and drivers add
   /** A unit waits because its circuit breaker is open. */
   CircuitOpen,
+  /** The task is held: its next model call could take it over spec.budget. */
+  BudgetExhausted,
   /** A cache fallback found no stored output for the request. */
   CacheMiss,
   OutputTooLarge,

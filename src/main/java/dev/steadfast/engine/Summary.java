@@ -28,11 +28,13 @@ final class Summary {
     Instant next = null;
     boolean running = false;
     boolean waiting = false;
+    boolean held = false;
     String waitReason = null;
     if (current != null) {
       StepCheckpoint cp = status.checkpoint.steps.get(steps.indexOf(current));
       for (UnitCheckpoint u : cp.units) {
         running |= u.inFlight != null;
+        held |= !u.phase.isFinal() && Reason.BudgetExhausted.is(u.waitReason);
         if (u.nextAttemptAt != null && !u.phase.isFinal()) {
           waiting = true;
           waitReason = waitReason == null ? u.waitReason : waitReason;
@@ -73,6 +75,11 @@ final class Summary {
       if (suspended) {
         status.phase = TaskPhase.Suspended;
         status.message = "suspended at " + current.name;
+      } else if (held && !running && !waiting && status.checkpoint.budgetHeld != null) {
+        // Budgets pause, they do not fail (docs/cost.md): nothing runs until the budget is raised.
+        status.phase = TaskPhase.Suspended;
+        status.message = current.name + ": " + status.checkpoint.budgetHeld;
+        waitReason = Reason.BudgetExhausted.name();
       } else if (running) {
         status.phase = TaskPhase.Running;
         status.message = current.name + ": running" + itemText(current);
@@ -97,7 +104,12 @@ final class Summary {
         status.message = current.name + ": " + current.phase.name().toLowerCase();
       }
     }
-    if (current != null && !suspended) {
+    if (!held && status.checkpoint != null) {
+      status.checkpoint.budgetHeld = null;
+    }
+    if (current != null && status.phase == TaskPhase.Suspended && held && !suspended) {
+      current.phase = StepPhase.Waiting;
+    } else if (current != null && !suspended) {
       current.phase =
           running
               ? StepPhase.Running
@@ -111,6 +123,9 @@ final class Summary {
     }
     status.observedGeneration = task.generation();
     String failure = status.phase == TaskPhase.Failed ? failureReason(status) : null;
+    if (status.phase == TaskPhase.Suspended && !Reason.BudgetExhausted.is(waitReason)) {
+      waitReason = null; // spec.suspend: the conditions say Suspended, not why a unit waited
+    }
     Conditions.aggregate(
         status, task.generation(), failure, degradedReason(status), waitReason, now);
   }

@@ -34,6 +34,7 @@ public final class TaskEngine {
   private final StepStart steps;
   private final NextAttempt next;
   private final Outcomes outcomes;
+  private final Ledger ledger;
 
   /** With the default --max-items ({@link ItemLimit#DEFAULT}). */
   public TaskEngine(
@@ -55,7 +56,21 @@ public final class TaskEngine {
       RandomGenerator random,
       Policy defaults,
       int maxItems) {
-    this(Collaborators.wire(clock, random, defaults, maxItems, breakers, cache));
+    this(clock, breakers, cache, random, defaults, maxItems, Pricing.NONE);
+  }
+
+  /**
+   * @param pricing the price table (--pricing) that turns reported usage into cost
+   */
+  public TaskEngine(
+      Clock clock,
+      Breakers breakers,
+      ResponseCache cache,
+      RandomGenerator random,
+      Policy defaults,
+      int maxItems,
+      Pricing pricing) {
+    this(Collaborators.wire(clock, random, defaults, maxItems, breakers, cache, pricing));
   }
 
   /** With the collaborators {@link Collaborators#wire} built. */
@@ -65,6 +80,12 @@ public final class TaskEngine {
     this.steps = parts.steps();
     this.next = parts.next();
     this.outcomes = parts.outcomes();
+    this.ledger = parts.ledger();
+  }
+
+  /** The price table usage is costed with. */
+  public Pricing pricing() {
+    return ledger.pricing();
   }
 
   public Clock clock() {

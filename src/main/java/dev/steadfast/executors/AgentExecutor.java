@@ -57,6 +57,6 @@ public final class AgentExecutor implements Executor {
           .set("arguments", tc.arguments());
       note.append(note.length() == 0 ? "" : ", ").append(tc.name());
     }
-    return new Outcome.Progress(transcript, "calling " + note);
+    return new Outcome.Progress(transcript, "calling " + note, reply.usage());
   }
 }

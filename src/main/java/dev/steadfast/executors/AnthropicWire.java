@@ -13,8 +13,7 @@ import java.util.List;
 /** Anthropic's Messages API ({@code POST {endpoint}/messages}). */
 final class AnthropicWire {
   static final String VERSION = "2023-06-01";
-  // Anthropic requires max_tokens; this is enough for most structured answers.
-  static final int DEFAULT_MAX_TOKENS = 1024;
+  static final int DEFAULT_MAX_TOKENS = LlmCall.ANTHROPIC_DEFAULT_MAX_TOKENS;
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private AnthropicWire() {}
@@ -93,6 +92,10 @@ final class AnthropicWire {
       }
     }
     boolean cutOff = "max_tokens".equals(body.path("stop_reason").asText(""));
-    return new Reply(text.toString(), cutOff, toolUses.isEmpty() ? null : toolUses);
+    return new Reply(
+        text.toString(),
+        cutOff,
+        toolUses.isEmpty() ? null : toolUses,
+        LlmExecutor.usage(body, "input_tokens", "output_tokens"));
   }
 }

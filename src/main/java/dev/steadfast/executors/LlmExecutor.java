@@ -12,6 +12,7 @@ import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
 import dev.steadfast.engine.exec.Redactor;
+import dev.steadfast.engine.exec.TokenUsage;
 import dev.steadfast.engine.llm.OutputValidator;
 import dev.steadfast.executors.Secrets.SecretNotAllowedException;
 import dev.steadfast.executors.Secrets.SecretNotFoundException;
@@ -46,8 +47,9 @@ public record LlmExecutor(
    * @param content the text (null when the model only asked for tool calls)
    * @param cutOff the provider stopped at the token limit
    * @param toolCalls the tool calls asked for, as the provider sent them, or null
+   * @param usage the tokens the provider reported for the call, or null when it reported none
    */
-  public record Reply(String content, boolean cutOff, JsonNode toolCalls) {}
+  public record Reply(String content, boolean cutOff, JsonNode toolCalls, TokenUsage usage) {}
 
   public static ObjectNode openAiRequest(LlmCall call) {
     return OpenAiWire.request(call);
@@ -231,6 +233,22 @@ public record LlmExecutor(
     }
   }
 
+  /**
+   * The usage block of a reply in either format (OpenAI prompt/completion tokens, Anthropic
+   * input/output tokens), or null when there is none or it is not two counts.
+   */
+  static TokenUsage usage(JsonNode body, String input, String output) {
+    JsonNode usage = body == null ? null : body.path("usage");
+    if (usage == null
+        || !usage.path(input).canConvertToLong()
+        || !usage.path(output).canConvertToLong()
+        || usage.path(input).asLong() < 0
+        || usage.path(output).asLong() < 0) {
+      return null;
+    }
+    return new TokenUsage(usage.path(input).asLong(), usage.path(output).asLong());
+  }
+
   /** Checks a final answer as docs/tasks.md says (JSON, schema, empty, cut off). */
   Outcome validated(Redactor redactor, LlmCall call, Reply reply) {
     OutputValidator.Result result;
@@ -238,16 +256,18 @@ public record LlmExecutor(
       result = validator.validate(reply.content(), wantsJson(call), call.schema(), reply.cutOff());
     } catch (IllegalArgumentException e) {
       // The schema itself is unusable: no repair of the output can fix that.
-      return fatal(redactor, Reason.InvalidSpec.name(), e.getMessage());
+      Failure unusable = Failure.of(Tier.Fatal, Reason.InvalidSpec.name(), e.getMessage());
+      return new Outcome.Failed(redactor.redact(unusable), null, reply.usage());
     }
     if (result.valid()) {
-      return new Outcome.Success(result.value());
+      return new Outcome.Success(result.value(), reply.usage());
     }
     String problems =
         Redactor.capUtf8(String.join("; ", result.problems()), Redactor.MAX_EXCERPT_BYTES);
     Failure failure =
         new Failure(Tier.Recoverable, Reason.InvalidOutput.name(), problems, null, null);
-    return new Outcome.Failed(redactor.redact(failure), redactor.redact(reply.content()));
+    return new Outcome.Failed(
+        redactor.redact(failure), redactor.redact(reply.content()), reply.usage());
   }
 
   private static String endpoint(String endpoint) {

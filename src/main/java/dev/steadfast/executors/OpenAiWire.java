@@ -110,6 +110,10 @@ final class OpenAiWire {
     }
     boolean cutOff = "length".equals(choice.path("finish_reason").asText(""));
     JsonNode toolCalls = message.path("tool_calls");
-    return new Reply(text, cutOff, toolCalls.isArray() && !toolCalls.isEmpty() ? toolCalls : null);
+    return new Reply(
+        text,
+        cutOff,
+        toolCalls.isArray() && !toolCalls.isEmpty() ? toolCalls : null,
+        LlmExecutor.usage(body, "prompt_tokens", "completion_tokens"));
   }
 }

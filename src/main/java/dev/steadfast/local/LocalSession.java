@@ -3,7 +3,9 @@ package dev.steadfast.local;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.Policy;
 import dev.steadfast.api.TaskPhase;
+import dev.steadfast.api.Usage;
 import dev.steadfast.engine.ItemLimit;
+import dev.steadfast.engine.Pricing;
 import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.breaker.Breakers;
@@ -32,7 +34,30 @@ public final class LocalSession {
       Policy defaultPolicy,
       int maxResponseBytes,
       int maxItems,
-      boolean retry) {
+      boolean retry,
+      Pricing pricing) {
+    /** Without a price table: usage is counted, cost is absent. */
+    public Options(
+        Path stateDir,
+        Path secretsDir,
+        boolean quiet,
+        boolean chaosEnabled,
+        Policy defaultPolicy,
+        int maxResponseBytes,
+        int maxItems,
+        boolean retry) {
+      this(
+          stateDir,
+          secretsDir,
+          quiet,
+          chaosEnabled,
+          defaultPolicy,
+          maxResponseBytes,
+          maxItems,
+          retry,
+          Pricing.NONE);
+    }
+
     /** Operator defaults, default limits, no --retry: `steadfast demo`. */
     public Options(Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled) {
       this(
@@ -72,7 +97,8 @@ public final class LocalSession {
             new FileResponseCache(options.stateDir()),
             new SecureRandom(),
             options.defaultPolicy(),
-            options.maxItems());
+            options.maxItems(),
+            options.pricing());
     FileCheckpointStore store =
         new FileCheckpointStore(StateDir.taskDir(options.stateDir(), task.name()));
     AgentTaskStatus status =
@@ -93,7 +119,26 @@ public final class LocalSession {
 
   static String resultLine(AgentTaskStatus s) {
     String phase = s.phase == null ? TaskPhase.Pending.name() : s.phase.name();
-    return phase + ": " + s.message + " (attempts: " + (s.attempts == null ? 0 : s.attempts) + ")";
+    return phase
+        + ": "
+        + s.message
+        + " (attempts: "
+        + (s.attempts == null ? 0 : s.attempts)
+        + usageText(s.usage)
+        + ")";
+  }
+
+  /** ", tokens: 120 in / 40 out, cost: 0.0012" once a model call reported usage, else nothing. */
+  static String usageText(Usage u) {
+    if (u == null) {
+      return "";
+    }
+    return ", tokens: "
+        + (u.inputTokens == null ? 0 : u.inputTokens)
+        + " in / "
+        + (u.outputTokens == null ? 0 : u.outputTokens)
+        + " out"
+        + (u.cost == null ? "" : ", cost: " + u.cost);
   }
 
   /** Exit code for a suspended task: nothing failed, nothing finished (docs/cli.md). */

@@ -147,6 +147,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     for (AttemptPool.Completed c : attempts.completed()) {
       engine.complete(ref, status, c.attempt(), c.outcome(), c.took(), events);
       metrics.attemptEnded(c);
+      metrics.used(ref.namespace(), c, engine.pricing());
     }
     Plan plan = engine.plan(ref, status, attempts.running(), events);
     if (task.getStatus() == null) {

@@ -2,6 +2,7 @@ package dev.steadfast.operator;
 
 import dev.steadfast.api.Policy;
 import dev.steadfast.engine.ItemLimit;
+import dev.steadfast.engine.Pricing;
 import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.executors.BytesInFlight;
 import dev.steadfast.executors.HttpTransport;
@@ -33,7 +34,8 @@ public record OperatorConfig(
     SecretPolicy secretPolicy,
     List<String> jobServiceAccounts,
     BodyLimits bodyLimits,
-    int maxItems) {
+    int maxItems,
+    Pricing pricing) {
 
   public static Builder builder() {
     return new Builder();
@@ -80,6 +82,7 @@ public record OperatorConfig(
     private List<String> jobServiceAccounts = List.of();
     private BodyLimits bodyLimits = BodyLimits.DEFAULTS;
     private int maxItems = ItemLimit.DEFAULT;
+    private Pricing pricing = Pricing.NONE;
 
     private Builder() {}
 
@@ -162,6 +165,12 @@ public record OperatorConfig(
       return this;
     }
 
+    /** The price table of --pricing, turning reported token usage into cost. */
+    public Builder pricing(Pricing pricing) {
+      this.pricing = pricing;
+      return this;
+    }
+
     public OperatorConfig build() {
       return new OperatorConfig(
           namespaces,
@@ -178,7 +187,8 @@ public record OperatorConfig(
           secretPolicy,
           jobServiceAccounts,
           bodyLimits,
-          maxItems);
+          maxItems,
+          pricing);
     }
   }
 }

@@ -1,6 +1,9 @@
 package dev.steadfast.operator;
 
 import dev.steadfast.api.TaskPhase;
+import dev.steadfast.engine.Ledger;
+import dev.steadfast.engine.Pricing;
+import dev.steadfast.engine.exec.TokenUsage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -11,6 +14,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -141,6 +145,37 @@ public final class OperatorMetrics {
     }
     var call = c.attempt().request() == null ? null : c.attempt().request().call();
     stepDuration(call == null ? "fallback" : call.getClass().getSimpleName(), c.took());
+  }
+
+  /**
+   * Counts the tokens a model call's provider reported (steadfast_tokens_total, kind input or
+   * output) and their cost (steadfast_cost_total, only for priced models), by namespace and model.
+   */
+  void used(String namespace, AttemptPool.Completed c, Pricing pricing) {
+    TokenUsage usage = c.outcome().usage();
+    String model =
+        c.attempt().request() == null ? null : Ledger.model(c.attempt().request().call());
+    if (usage == null || model == null) {
+      return;
+    }
+    tokens(namespace, model, "input").increment(usage.inputTokens());
+    tokens(namespace, model, "output").increment(usage.outputTokens());
+    BigDecimal cost = pricing.cost(model, usage);
+    if (cost != null) {
+      Counter.builder("steadfast.cost")
+          .description(
+              "Cost of the tokens model calls used, in the currency of the --pricing table")
+          .tags("namespace", orNone(namespace), "model", model)
+          .register(registry)
+          .increment(cost.doubleValue());
+    }
+  }
+
+  private Counter tokens(String namespace, String model, String kind) {
+    return Counter.builder("steadfast.tokens")
+        .description("Tokens model calls used, as their providers reported them")
+        .tags("namespace", orNone(namespace), "model", model, "kind", kind)
+        .register(registry);
   }
 
   /** Records how long a step took, by step kind (http, llm, agent, job). */

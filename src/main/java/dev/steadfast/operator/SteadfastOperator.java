@@ -69,7 +69,8 @@ public final class SteadfastOperator implements AutoCloseable {
             ResponseCache.inMemory(ResponseCache.DEFAULT_BYTES),
             new SecureRandom(),
             config.defaultPolicy(),
-            config.maxItems());
+            config.maxItems(),
+            config.pricing());
     // Read by the attempts, kept current by the Secret informer the reconciler starts.
     SecretCache secrets = new SecretCache(client);
     TaskExecutors executors = new TaskExecutors(executors(client, secrets, clock, config));

@@ -15,6 +15,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param fault the fault whose response was sent ({@link FaultKind#id()}), or null; real checks
  *     (context window, API key) report {@code context} and {@code 401} too
  * @param status the HTTP status sent, or -1 when the connection was dropped or held
+ * @param inputTokens the input tokens the response reported in its usage block, or null when it
+ *     reported none (errors, dropped connections, the generic endpoints)
+ * @param outputTokens the output tokens the response reported, or null
  */
 public record RecordedRequest(
     long sequence,
@@ -24,7 +27,9 @@ public record RecordedRequest(
     String idempotencyKey,
     JsonNode body,
     String fault,
-    int status) {
+    int status,
+    Long inputTokens,
+    Long outputTokens) {
 
   public RecordedRequest {
     body = body == null ? null : body.deepCopy();

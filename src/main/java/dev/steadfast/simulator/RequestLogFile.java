@@ -36,6 +36,10 @@ final class RequestLogFile implements AutoCloseable {
     line.put("idempotencyKey", request.idempotencyKey());
     line.put("fault", request.fault());
     line.put("status", request.status());
+    if (request.inputTokens() != null) {
+      line.put("inputTokens", request.inputTokens());
+      line.put("outputTokens", request.outputTokens());
+    }
     try {
       out.write(Json.write(line));
       out.write('\n');

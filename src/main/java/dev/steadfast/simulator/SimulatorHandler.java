@@ -59,6 +59,7 @@ final class SimulatorHandler implements HttpHandler {
         return;
       }
       Handled handled = route(exchange, raw);
+      JsonNode usage = reportedUsage(handled);
       log.add(
           new RecordedRequest(
               handled.sequence(),
@@ -68,7 +69,9 @@ final class SimulatorHandler implements HttpHandler {
               exchange.getRequestHeaders().getFirst("Idempotency-Key"),
               handled.body(),
               handled.fault() == null ? null : handled.fault().id(),
-              handled.outcome().status()),
+              handled.outcome().status(),
+              usage == null ? null : usage.path(0).asLong(),
+              usage == null ? null : usage.path(1).asLong()),
           clock.instant());
       deliver(exchange, handled);
     } catch (IOException | RuntimeException e) {
@@ -78,6 +81,34 @@ final class SimulatorHandler implements HttpHandler {
       exchange.close();
       concurrency.exit();
     }
+  }
+
+  /**
+   * The [input, output] tokens the answer's usage block reports (OpenAI prompt/completion tokens,
+   * Anthropic input/output tokens), or null when it reports none: so tests can sum what a client
+   * was told it used.
+   */
+  private static JsonNode reportedUsage(Handled handled) {
+    Outcome outcome = handled.outcome();
+    if (outcome.status() / 100 != 2 || outcome.body() == null) {
+      return null;
+    }
+    JsonNode usage;
+    try {
+      usage = Json.parse(outcome.body()).path("usage");
+    } catch (IOException | RuntimeException e) {
+      return null; // a malformed document reports nothing
+    }
+    JsonNode in =
+        usage.has("prompt_tokens") ? usage.get("prompt_tokens") : usage.get("input_tokens");
+    JsonNode out =
+        usage.has("completion_tokens")
+            ? usage.get("completion_tokens")
+            : usage.get("output_tokens");
+    if (in == null || out == null || !in.canConvertToLong() || !out.canConvertToLong()) {
+      return null;
+    }
+    return Json.MAPPER.createArrayNode().add(in.asLong()).add(out.asLong());
   }
 
   /** The reset is neither logged nor counted: the log it clears starts empty, at sequence 1. */

@@ -320,6 +320,62 @@ class ChartTest {
   }
 
   @Test
+  void thePriceTableIsMountedAndReadByTheOperatorAtStart(@TempDir Path dir) throws Exception {
+    Chart.Rendered r =
+        Chart.render(
+            """
+            pricing:
+              gpt-4o: {input: 2.5, output: 10}
+              "claude-*": {input: "3", output: "15.00"}
+            """);
+    ConfigMap cm = r.named(ConfigMap.class, Chart.NAMESPACE, "steadfast-pricing");
+    Deployment d = r.one(Deployment.class);
+    Container c = container(d);
+    assertThat(c.getArgs()).contains("--pricing=/etc/steadfast-pricing/pricing.yaml");
+    assertThat(c.getVolumeMounts())
+        .anySatisfy(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/etc/steadfast-pricing");
+              assertThat(m.getReadOnly()).isTrue();
+              assertThat(
+                      d.getSpec().getTemplate().getSpec().getVolumes().stream()
+                          .filter(v -> v.getName().equals(m.getName()))
+                          .findFirst()
+                          .orElseThrow()
+                          .getConfigMap()
+                          .getName())
+                  .isEqualTo("steadfast-pricing");
+            });
+    assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsKey("checksum/pricing");
+
+    // What the operator reads from the mounted file.
+    Path file = dir.resolve("pricing.yaml");
+    Files.writeString(file, cm.getData().get("pricing.yaml"));
+    var pricing = dev.steadfast.engine.Pricing.load(file);
+    assertThat(pricing.of("gpt-4o").output()).isEqualByComparingTo("10");
+    assertThat(pricing.of("claude-3-haiku").output()).isEqualByComparingTo("15");
+    assertThat(
+            Chart.render("")
+                .one(Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getArgs())
+        .noneMatch(a -> a.startsWith("--pricing"));
+  }
+
+  @Test
+  void aPriceWithoutBothFiguresIsRefusedAtInstall() {
+    assertThatThrownBy(() -> Chart.render("pricing: {gpt-4o: {input: 1}}"))
+        .hasMessageContaining("output");
+    assertThatThrownBy(() -> Chart.render("pricing: {gpt-4o: {input: 1, output: 1, cached: 2}}"))
+        .hasMessageContaining("cached");
+  }
+
+  @Test
   void aDefaultPolicyTheApiServerWouldRefuseInATaskIsRefusedAtInstall() {
     assertThatThrownBy(() -> Chart.render("defaultPolicy: {retry: {maxAttemps: 3}}"))
         .hasMessageContaining("maxAttemps");

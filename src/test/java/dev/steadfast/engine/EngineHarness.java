@@ -49,10 +49,29 @@ final class EngineHarness {
   }
 
   EngineHarness(Breakers breakers, ResponseCache cache, int maxItems) {
+    this(breakers, cache, maxItems, Pricing.NONE);
+  }
+
+  /** With a price table (--pricing). */
+  EngineHarness(Pricing pricing) {
+    this(
+        new Breakers(new MutableClock(Instant.EPOCH), BreakerStore.NONE),
+        ResponseCache.inMemory(16),
+        ItemLimit.DEFAULT,
+        pricing);
+  }
+
+  EngineHarness(Breakers breakers, ResponseCache cache, int maxItems, Pricing pricing) {
     this.breakers = breakers;
     this.engine =
         new TaskEngine(
-            clock, this.breakers, cache, new Random(7), EffectivePolicy.defaults(), maxItems);
+            clock,
+            this.breakers,
+            cache,
+            new Random(7),
+            EffectivePolicy.defaults(),
+            maxItems,
+            pricing);
   }
 
   static TaskRef task(String yaml) {

@@ -46,6 +46,25 @@ class RequestLogTest {
   }
 
   @Test
+  void recordsTheUsageEachAnswerReportedAndNoneForAnError() throws Exception {
+    var limited = client.post("/v1/chat/completions", Requests.openAi("gpt-4o", "hi"));
+    var openAi = client.post("/v1/chat/completions", Requests.openAi("gpt-4o", "hello there"));
+    var anthropic = client.post("/v1/messages", Requests.anthropic("claude", "hello there"));
+
+    assertThat(limited.statusCode()).isEqualTo(429);
+    var usage = com.fasterxml.jackson.databind.json.JsonMapper.builder().build();
+    var o = usage.readTree(openAi.body()).path("usage");
+    var a = usage.readTree(anthropic.body()).path("usage");
+    assertThat(sim.requests())
+        .extracting(RecordedRequest::inputTokens, RecordedRequest::outputTokens)
+        .containsExactly(
+            tuple(null, null),
+            tuple(o.path("prompt_tokens").asLong(), o.path("completion_tokens").asLong()),
+            tuple(a.path("input_tokens").asLong(), a.path("output_tokens").asLong()));
+    assertThat(sim.requests().get(1).inputTokens()).isPositive();
+  }
+
+  @Test
   void recordedBodiesCannotBeChangedFromOutside() throws Exception {
     client.post("/v1/chat/completions", Requests.openAi("m", "hi"));
 

@@ -77,7 +77,21 @@ public sealed interface Call {
       Double temperature,
       boolean json,
       JsonNode schema)
-      implements Call {}
+      implements Call {
+    /**
+     * Anthropic requires max_tokens; this is sent when the step sets none (enough for most
+     * structured answers), and it is what a budget counts such a call could spend.
+     */
+    public static final int ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
+
+    /** The most output tokens the call may produce, or null when nothing bounds it. */
+    public Integer outputBound() {
+      if (maxTokens != null) {
+        return maxTokens;
+      }
+      return "anthropic".equalsIgnoreCase(api) ? ANTHROPIC_DEFAULT_MAX_TOKENS : null;
+    }
+  }
 
   /** A tool-calling loop: the model call plus the tools and the transcript so far. */
   record AgentCall(

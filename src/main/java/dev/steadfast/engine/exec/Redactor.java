@@ -155,13 +155,13 @@ public final class Redactor {
       return outcome;
     }
     if (outcome instanceof Outcome.Success s) {
-      return new Outcome.Success(redact(s.output()));
+      return new Outcome.Success(redact(s.output()), s.usage());
     }
     if (outcome instanceof Outcome.Progress p) {
-      return new Outcome.Progress(redact(p.transcript()), redact(p.note()));
+      return new Outcome.Progress(redact(p.transcript()), redact(p.note()), p.usage());
     }
     Outcome.Failed f = (Outcome.Failed) outcome;
-    return new Outcome.Failed(redact(f.failure()), redact(f.invalidContent()));
+    return new Outcome.Failed(redact(f.failure()), redact(f.invalidContent()), f.usage());
   }
 
   /**

@@ -58,13 +58,20 @@ public final class Conditions {
     boolean reconciling =
         phase == TaskPhase.Pending || phase == TaskPhase.Running || phase == TaskPhase.Waiting;
     String progress = phase == TaskPhase.Waiting && waitReason != null ? waitReason : phase.name();
+    // A task held by its budget says so where kstatus tools look (Stalled False: a person may
+    // raise the budget, nothing failed).
+    String suspendReason = waitReason != null ? waitReason : "Suspended";
     next.add(
         make(
-            RECONCILING, reconciling, reconciling ? progress : "Idle", reconciling ? message : ""));
+            RECONCILING,
+            reconciling,
+            reconciling ? progress : phase == TaskPhase.Suspended ? suspendReason : "Idle",
+            reconciling ? message : ""));
     next.add(
         phase == TaskPhase.Failed
             ? make(STALLED, true, failureReason == null ? "Failed" : failureReason, message)
-            : make(STALLED, false, phase == TaskPhase.Suspended ? "Suspended" : "Progressing", ""));
+            : make(
+                STALLED, false, phase == TaskPhase.Suspended ? suspendReason : "Progressing", ""));
     next.add(
         degradedReason != null
             ? make(DEGRADED, true, degradedReason, message)

@@ -2,6 +2,7 @@ package dev.steadfast.engine.validation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.steadfast.api.AgentTaskSpec;
+import dev.steadfast.api.Budget;
 import dev.steadfast.api.ClassifyRule;
 import dev.steadfast.api.Fallback;
 import dev.steadfast.api.HttpStep;
@@ -45,6 +46,7 @@ public final class SpecValidator {
       return problems;
     }
     checkPolicy(spec.policy, "spec.policy", problems);
+    checkBudget(spec, problems);
     Set<String> earlier = new HashSet<>();
     Set<String> all = new HashSet<>();
     spec.steps.forEach(s -> all.add(s.name));
@@ -62,6 +64,39 @@ public final class SpecValidator {
       checkStep(step, path, scope);
     }
     return problems;
+  }
+
+  /**
+   * A budget holds back a model call that could exceed it, which needs a bound on what the call may
+   * return: llm.maxTokens (Anthropic calls default to 1024, which the check counts).
+   */
+  private static void checkBudget(AgentTaskSpec spec, List<Problem> problems) {
+    Budget budget = spec.budget;
+    if (budget == null) {
+      return;
+    }
+    if (budget.maxTokens != null && budget.maxTokens < 1) {
+      problems.add(new Problem("spec.budget.maxTokens", "must be at least 1"));
+    }
+    if (budget.maxCost != null && budget.maxCost.signum() < 0) {
+      problems.add(new Problem("spec.budget.maxCost", "must not be negative"));
+    }
+    for (int i = 0; i < spec.steps.size(); i++) {
+      Step step = spec.steps.get(i);
+      if (step == null) {
+        continue;
+      }
+      LlmStep llm = step.llm != null ? step.llm : step.agent != null ? step.agent.llm : null;
+      String at = "spec.steps[" + i + "]." + (step.llm != null ? "llm" : "agent.llm");
+      boolean anthropic = llm != null && "anthropic".equalsIgnoreCase(String.valueOf(llm.api));
+      if (llm != null && llm.maxTokens == null && !anthropic) {
+        problems.add(
+            new Problem(
+                at + ".maxTokens",
+                "is required when spec.budget is set: the budget check counts what a call may"
+                    + " return"));
+      }
+    }
   }
 
   private record Scope(
