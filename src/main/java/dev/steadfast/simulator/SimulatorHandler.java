@@ -20,6 +20,11 @@ final class SimulatorHandler implements HttpHandler {
   private static final WireFormat OPENAI = new OpenAiFormat();
   private static final WireFormat ANTHROPIC = new AnthropicFormat();
 
+  private static final String ADMITTED_KEY = "steadfast.admitted";
+
+  /** The key a request was admitted under; its slot frees once the answer is sent. */
+  private record Admitted(String key) {}
+
   private final SimulatorConfig config;
   private final FaultDecider decider;
   private final RequestLog log;
@@ -29,6 +34,7 @@ final class SimulatorHandler implements HttpHandler {
   private final CountDownLatch stopping;
   private final Runnable reset;
   private final Concurrency concurrency;
+  private final ProviderLimit limit;
 
   SimulatorHandler(
       SimulatorConfig config,
@@ -39,6 +45,7 @@ final class SimulatorHandler implements HttpHandler {
       Runnable reset,
       Concurrency concurrency) {
     this.config = config;
+    this.limit = config.providerLimit();
     this.concurrency = concurrency;
     this.decider = decider;
     this.log = log;
@@ -76,6 +83,9 @@ final class SimulatorHandler implements HttpHandler {
     } finally {
       // Without response headers sent, close() drops the connection: that is the network fault.
       exchange.close();
+      if (exchange.getAttribute(ADMITTED_KEY) instanceof Admitted a) {
+        limit.release(a.key());
+      }
       concurrency.exit();
     }
   }
@@ -139,17 +149,25 @@ final class SimulatorHandler implements HttpHandler {
     if (key != null && !key.equals(format.presentedKey(exchange.getRequestHeaders()))) {
       fault = FaultKind.UNAUTHORIZED;
     }
+    ProviderLimit.Admission admission = null;
+    if (fault != FaultKind.UNAUTHORIZED && !limit.isNone()) {
+      String presented = format.presentedKey(exchange.getRequestHeaders());
+      admission = limit.admit(presented, clock.instant());
+      if (admission.admitted()) {
+        exchange.setAttribute(ADMITTED_KEY, new Admitted(presented));
+      } else {
+        fault = FaultKind.RATE_LIMITED; // the provider's own limit, before any injected fault
+      }
+    }
     Integer window = config.contextWindow(request.model());
     if (fault == null && window != null && request.promptTokens() > window) {
       fault = FaultKind.CONTEXT;
     }
-    return new Handled(
-        decision.sequence(),
-        format.api(),
-        request.model(),
-        body,
-        fault,
-        outcome(format, request, fault, window));
+    Outcome outcome = outcome(format, request, fault, window);
+    if (admission != null) {
+      outcome = ProviderLimit.withHeaders(outcome, admission);
+    }
+    return new Handled(decision.sequence(), format.api(), request.model(), body, fault, outcome);
   }
 
   private Outcome outcome(WireFormat format, ChatRequest request, FaultKind fault, Integer window) {
