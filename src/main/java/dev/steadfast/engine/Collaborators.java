@@ -2,6 +2,7 @@ package dev.steadfast.engine;
 
 import dev.steadfast.api.Policy;
 import dev.steadfast.engine.breaker.Breakers;
+import dev.steadfast.engine.ratelimit.EndpointLimits;
 import java.time.Clock;
 import java.util.random.RandomGenerator;
 
@@ -10,7 +11,12 @@ import java.util.random.RandomGenerator;
  * docs/tasks.md (loop guards, fallbacks, breakers, tool calls, retries, rendering an attempt).
  */
 record Collaborators(
-    Clock clock, TaskRedactors redactors, StepStart steps, NextAttempt next, Outcomes outcomes) {
+    Clock clock,
+    TaskRedactors redactors,
+    StepStart steps,
+    NextAttempt next,
+    Outcomes outcomes,
+    RateGate rates) {
 
   /** The time and randomness the rules use, then the policy and the state shared across tasks. */
   static Collaborators wire(
@@ -19,13 +25,15 @@ record Collaborators(
       Policy defaults,
       int maxItems,
       Breakers breakers,
-      ResponseCache cache) {
+      ResponseCache cache,
+      EndpointLimits limits) {
     TaskPolicies policies = new TaskPolicies(defaults);
     Renderer templates = new Renderer();
     TaskRedactors redactors = new TaskRedactors();
     LoopDetector loops = new LoopDetector();
     TransientRetry retries = new TransientRetry(clock, random);
     BreakerGate gate = new BreakerGate(breakers, policies);
+    RateGate rates = new RateGate(limits);
     ToolCalls tools = new ToolCalls(clock, gate, retries, loops, policies);
     AttemptRenderer renderer = new AttemptRenderer(templates, redactors, policies);
     FallbackChain fallbacks = new FallbackChain(cache, renderer);
@@ -35,7 +43,8 @@ record Collaborators(
         clock,
         redactors,
         new StepStart(clock, templates, maxItems),
-        new NextAttempt(clock, loops, fallbacks, tools, renderer, gate, outcomes),
-        outcomes);
+        new NextAttempt(clock, loops, fallbacks, tools, renderer, gate, rates, outcomes),
+        outcomes,
+        rates);
   }
 }

@@ -27,6 +27,7 @@ final class NextAttempt {
   private final ToolCalls tools;
   private final AttemptRenderer renderer;
   private final BreakerGate breakers;
+  private final RateGate rates;
   private final Outcomes outcomes;
 
   NextAttempt(
@@ -36,6 +37,7 @@ final class NextAttempt {
       ToolCalls tools,
       AttemptRenderer renderer,
       BreakerGate breakers,
+      RateGate rates,
       Outcomes outcomes) {
     this.clock = clock;
     this.loops = loops;
@@ -43,6 +45,7 @@ final class NextAttempt {
     this.tools = tools;
     this.renderer = renderer;
     this.breakers = breakers;
+    this.rates = rates;
     this.outcomes = outcomes;
   }
 
@@ -83,7 +86,13 @@ final class NextAttempt {
         Steps.failTask(task, status, e.failure(), clock.instant(), events);
         return null;
       }
+      // The provider key's slot first: a half-open breaker's trial permits must not be taken by a
+      // call that then waits.
+      if (tool == null && !rates.admits(task, unit, a)) {
+        return null; // waits for a slot of its provider key; no attempt is spent
+      }
       if (a.breakerKey() != null && tool == null && !breakers.admits(task, step, a.breakerKey())) {
+        rates.ended(a, null);
         if (unit.stage < FallbackChain.of(step).size()) {
           events.add(
               EngineEvent.warning(
