@@ -35,6 +35,7 @@ public final class EndpointLimits {
 
   private final Clock clock;
   private final int start;
+  private final int max;
   private final Map<EndpointKey, AimdLimit> limits = new HashMap<>();
   private final Map<String, Permit> permits = new HashMap<>();
   // unit id → waiter, in the order the units began to wait: the oldest is woken first.
@@ -46,15 +47,32 @@ public final class EndpointLimits {
   private final Set<String> unconfirmed = new LinkedHashSet<>();
   private volatile Consumer<Object> wake = t -> {};
 
+  /** Where a key's limit starts when the process may run more calls than this at once. */
+  public static final int DEFAULT_START = 8;
+
+  /** Every key's limit starts at {@code max}, and stays at or below it. */
+  public EndpointLimits(Clock clock, int max) {
+    this(clock, max, max);
+  }
+
   /**
-   * @param start every key's limit before anything is known about it, and its ceiling
+   * @param start every key's limit before anything is known about it
+   * @param max the most a key's limit grows to (more calls than the process runs at once would
+   *     never be used)
    */
-  public EndpointLimits(Clock clock, int start) {
-    if (start < 1) {
-      throw new IllegalArgumentException("the start limit must be at least 1, got " + start);
+  public EndpointLimits(Clock clock, int start, int max) {
+    if (start < 1 || max < start) {
+      throw new IllegalArgumentException(
+          "limits need 1 <= start <= max, got start " + start + ", max " + max);
     }
     this.clock = clock;
     this.start = start;
+    this.max = max;
+  }
+
+  /** The limits a driver running at most {@code maxConcurrent} calls at once uses. */
+  public static EndpointLimits forDriver(Clock clock, int maxConcurrent) {
+    return new EndpointLimits(clock, Math.min(DEFAULT_START, maxConcurrent), maxConcurrent);
   }
 
   public int start() {
@@ -87,11 +105,13 @@ public final class EndpointLimits {
       // A unit that waited keeps its place ahead of newcomers: a newcomer takes a slot only when
       // there are more free slots than older waiters of the key.
       if (!waiters.containsKey(unit) && olderWaiters(key, unit) >= limit.free(now)) {
+        limit.refused();
         waiters.put(unit, new Waiter(key, task));
         handles.put(task, handle);
         return false;
       }
       if (!limit.tryAcquire(now)) {
+        limit.refused();
         waiters.putIfAbsent(unit, new Waiter(key, task));
         handles.put(task, handle);
         return false;
@@ -230,7 +250,7 @@ public final class EndpointLimits {
       }
       AimdLimit limit = limit(p.key());
       switch (signal) {
-        case SUCCESS -> limit.succeeded(limit.inFlight() >= limit.limit() || hasWaiters(p.key()));
+        case SUCCESS -> limit.succeeded();
         case RATE_LIMITED -> limit.rateLimited(p.startedAt(), clock.instant());
         case NONE -> limit.release();
       }
@@ -246,10 +266,6 @@ public final class EndpointLimits {
     }
     // Outside the lock: the driver may reconcile the task on this very thread.
     toWake.forEach(h -> wake.accept(h));
-  }
-
-  private boolean hasWaiters(EndpointKey key) {
-    return waiters.values().stream().anyMatch(w -> w.key().equals(key));
   }
 
   private int pendingWakes(EndpointKey key) {
@@ -276,6 +292,6 @@ public final class EndpointLimits {
   }
 
   private AimdLimit limit(EndpointKey key) {
-    return limits.computeIfAbsent(key, k -> new AimdLimit(start));
+    return limits.computeIfAbsent(key, k -> new AimdLimit(start, max));
   }
 }

@@ -81,6 +81,38 @@ class EndpointLimitsTest {
   }
 
   @Test
+  void untilTheFirst429TheLimitDoublesPerLimitsWorthOfSuccesses() {
+    EndpointLimits l = new EndpointLimits(clock, 2, 16);
+    l.onWake(woken::add);
+    int n = 0;
+    for (int round = 0; round < 3; round++) {
+      int limit = l.limitOf(TEAM_A);
+      List<String> started = new ArrayList<>();
+      for (int i = 0; i < limit; i++, n++) {
+        assertThat(take(l, TEAM_A, "t", n)).isTrue();
+        started.add("t/a" + n);
+      }
+      assertThat(take(l, TEAM_A, "t", 1000 + round)).isFalse(); // the limit holds
+      l.planning("t", Set.copyOf(started));
+      l.planned("t");
+      started.forEach(l::succeeded);
+    }
+    assertThat(l.limitOf(TEAM_A)).isEqualTo(16); // 2 -> 4 -> 8 -> 16
+
+    take(l, TEAM_A, "t", 5000);
+    clock.advance(Duration.ofSeconds(1));
+    l.rateLimited("t/a5000");
+    assertThat(l.limitOf(TEAM_A)).isEqualTo(8);
+    for (int i = 0; i < 8; i++) {
+      take(l, TEAM_A, "t", 6000 + i);
+    }
+    for (int i = 0; i < 8; i++) {
+      l.succeeded("t/a" + (6000 + i));
+    }
+    assertThat(l.limitOf(TEAM_A)).isEqualTo(9); // after the first 429: one more, not double
+  }
+
+  @Test
   void noRequestsRemainingBlocksTheKeyUntilTheReset() {
     EndpointLimits l = limits(4);
     l.remaining(TEAM_A, 0, Duration.ofSeconds(2));
