@@ -134,7 +134,8 @@ public final class RunCommand implements Callable<Integer> {
             defaults.get(),
             (int) taskDefaults.maxResponseBytes,
             taskDefaults.maxItems,
-            retry);
+            retry,
+            taskDefaults.adaptiveConcurrency);
     AgentTaskStatus status;
     // Every file-system problem is found before the first call and told in one line (exit 2).
     try {

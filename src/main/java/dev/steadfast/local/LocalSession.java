@@ -9,6 +9,7 @@ import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.policy.EffectivePolicy;
+import dev.steadfast.engine.ratelimit.EndpointLimits;
 import dev.steadfast.executors.ExecutorWiring;
 import dev.steadfast.executors.HttpTransport;
 import java.io.PrintStream;
@@ -22,7 +23,8 @@ public final class LocalSession {
   /**
    * Settings of one local run (`steadfast run`); defaultPolicy is the operator defaults tasks merge
    * over, maxResponseBytes the longest body a call may return (--max-response-bytes), maxItems the
-   * most items a forEach step may have (--max-items).
+   * most items a forEach step may have (--max-items), adaptiveConcurrency paces model calls per
+   * provider key (--adaptive-concurrency).
    */
   public record Options(
       Path stateDir,
@@ -32,7 +34,8 @@ public final class LocalSession {
       Policy defaultPolicy,
       int maxResponseBytes,
       int maxItems,
-      boolean retry) {
+      boolean retry,
+      boolean adaptiveConcurrency) {
     /** Operator defaults, default limits, no --retry: `steadfast demo`. */
     public Options(Path stateDir, Path secretsDir, boolean quiet, boolean chaosEnabled) {
       this(
@@ -43,7 +46,8 @@ public final class LocalSession {
           EffectivePolicy.defaults(),
           HttpTransport.DEFAULT_MAX_RESPONSE_BYTES,
           ItemLimit.DEFAULT,
-          false);
+          false,
+          true);
     }
   }
 
@@ -53,12 +57,18 @@ public final class LocalSession {
       throws InterruptedException {
     Clock clock = Clock.systemUTC();
     Progress progress = new Progress(out, options.quiet(), clock);
+    // Shared by the process; the runner folds each outcome and plans again, which is its wake-up.
+    EndpointLimits limits =
+        options.adaptiveConcurrency()
+            ? EndpointLimits.forDriver(clock, LocalRunner.MAX_CONCURRENT)
+            : null;
     ExecutorWiring wiring =
         ExecutorWiring.forDriver(
             clock,
             ExecutorWiring.Settings.local(options.maxResponseBytes(), options.chaosEnabled()),
             new DirSecrets(options.secretsDir()),
-            Map.of());
+            Map.of(),
+            limits);
     Executor executor = wiring.forTask(task.annotations());
     String chaos = wiring.chaos(task.annotations());
     if (chaos != null) {
@@ -72,7 +82,8 @@ public final class LocalSession {
             new FileResponseCache(options.stateDir()),
             new SecureRandom(),
             options.defaultPolicy(),
-            options.maxItems());
+            options.maxItems(),
+            limits);
     FileCheckpointStore store =
         new FileCheckpointStore(StateDir.taskDir(options.stateDir(), task.name()));
     AgentTaskStatus status =

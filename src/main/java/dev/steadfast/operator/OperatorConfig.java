@@ -33,7 +33,8 @@ public record OperatorConfig(
     SecretPolicy secretPolicy,
     List<String> jobServiceAccounts,
     BodyLimits bodyLimits,
-    int maxItems) {
+    int maxItems,
+    boolean adaptiveConcurrency) {
 
   public static Builder builder() {
     return new Builder();
@@ -67,6 +68,7 @@ public record OperatorConfig(
   public static final class Builder {
     private List<String> namespaces = List.of();
     private int maxConcurrentSteps = 64;
+    private boolean adaptiveConcurrency = true;
     private boolean leaderElection;
     private String leaseName = "steadfast-operator";
     private String operatorNamespace = "default";
@@ -162,6 +164,12 @@ public record OperatorConfig(
       return this;
     }
 
+    /** --adaptive-concurrency: pace model calls per provider key (on by default). */
+    public Builder adaptiveConcurrency(boolean adaptiveConcurrency) {
+      this.adaptiveConcurrency = adaptiveConcurrency;
+      return this;
+    }
+
     public OperatorConfig build() {
       return new OperatorConfig(
           namespaces,
@@ -178,7 +186,8 @@ public record OperatorConfig(
           secretPolicy,
           jobServiceAccounts,
           bodyLimits,
-          maxItems);
+          maxItems,
+          adaptiveConcurrency);
     }
   }
 }

@@ -26,7 +26,7 @@ class RateGateTest {
       "  steps:\n"
           + "    - name: ask\n"
           + "      llm: {endpoint: 'https://api.openai.com/v1', model: gpt-4o,"
-          + " apiKey: {name: openai, key: token}, messages: [{role: user, content: hi}]}\n";
+          + " apiKeySecretRef: {name: openai, key: token}, messages: [{role: user, content: hi}]}\n";
 
   private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final List<Object> woken = new ArrayList<>();
