@@ -47,6 +47,11 @@ final class AimdLimit {
     return now.isBefore(blockedUntil) ? 0 : Math.max(0, limit - inFlight);
   }
 
+  /** Slots the limit leaves, blocked or not. */
+  int room() {
+    return Math.max(0, limit - inFlight);
+  }
+
   /** When a blocked key takes calls again, or null when it is not blocked. */
   Instant blockedUntil(Instant now) {
     return now.isBefore(blockedUntil) ? blockedUntil : null;

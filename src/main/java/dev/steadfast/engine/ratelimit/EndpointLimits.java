@@ -254,7 +254,9 @@ public final class EndpointLimits {
         case RATE_LIMITED -> limit.rateLimited(p.startedAt(), clock.instant());
         case NONE -> limit.release();
       }
-      int free = limit.free(clock.instant()) - pendingWakes(p.key());
+      // Counted without a block (no requests remaining until a reset): a task woken while the key
+      // is blocked plans again and sets its timer to the reset, instead of sleeping out RECHECK.
+      int free = limit.room() - pendingWakes(p.key());
       for (Iterator<Waiter> it = waiters.values().iterator(); it.hasNext() && free > 0; ) {
         Waiter w = it.next();
         if (w.key().equals(p.key()) && !woken.contains(w.task()) && !w.task().equals(p.task())) {

@@ -125,6 +125,22 @@ class EndpointLimitsTest {
   }
 
   @Test
+  void aSlotFreedWhileTheKeyIsBlockedStillWakesAWaiterSoItCanWaitForTheReset() {
+    EndpointLimits l = limits(1);
+    take(l, TEAM_A, "t1", 1);
+    assertThat(take(l, TEAM_A, "t2", 1)).isFalse();
+    assertThat(l.recheckAt(TEAM_A)).isEqualTo(clock.instant().plus(EndpointLimits.RECHECK));
+    l.remaining(TEAM_A, 0, Duration.ofSeconds(1)); // the 429's reply: nothing left for 1 s
+
+    l.rateLimited("t1/a1");
+
+    assertThat(woken).containsExactly("t2");
+    l.planning("t2", Set.of());
+    assertThat(take(l, TEAM_A, "t2", 1)).isFalse();
+    assertThat(l.recheckAt(TEAM_A)).isEqualTo(clock.instant().plusSeconds(1));
+  }
+
+  @Test
   void teamsWithDifferentKeysNeverShareALimit() {
     EndpointLimits l = limits(2);
     take(l, TEAM_A, "t", 1);
