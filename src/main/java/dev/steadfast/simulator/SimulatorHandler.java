@@ -20,10 +20,12 @@ final class SimulatorHandler implements HttpHandler {
   private static final WireFormat OPENAI = new OpenAiFormat();
   private static final WireFormat ANTHROPIC = new AnthropicFormat();
 
-  private static final String ADMITTED_KEY = "steadfast.admitted";
-
   /** The key a request was admitted under; its slot frees once the answer is sent. */
   private record Admitted(String key) {}
+
+  // One thread serves an exchange from start to end; HttpExchange attributes are shared by the
+  // whole context on Java 17, so they cannot carry this.
+  private final ThreadLocal<Admitted> admitted = new ThreadLocal<>();
 
   private final SimulatorConfig config;
   private final FaultDecider decider;
@@ -58,6 +60,7 @@ final class SimulatorHandler implements HttpHandler {
 
   @Override
   public void handle(HttpExchange exchange) {
+    admitted.remove();
     concurrency.enter();
     try {
       byte[] raw = exchange.getRequestBody().readAllBytes();
@@ -83,9 +86,7 @@ final class SimulatorHandler implements HttpHandler {
     } finally {
       // Without response headers sent, close() drops the connection: that is the network fault.
       exchange.close();
-      if (exchange.getAttribute(ADMITTED_KEY) instanceof Admitted a) {
-        limit.release(a.key());
-      }
+      releaseSlot(exchange); // dropped or held requests free theirs here
       concurrency.exit();
     }
   }
@@ -154,7 +155,7 @@ final class SimulatorHandler implements HttpHandler {
       String presented = format.presentedKey(exchange.getRequestHeaders());
       admission = limit.admit(presented, clock.instant());
       if (admission.admitted()) {
-        exchange.setAttribute(ADMITTED_KEY, new Admitted(presented));
+        admitted.set(new Admitted(presented));
       } else {
         fault = FaultKind.RATE_LIMITED; // the provider's own limit, before any injected fault
       }
@@ -203,11 +204,22 @@ final class SimulatorHandler implements HttpHandler {
     byte[] bytes =
         outcome.body() == null ? new byte[0] : outcome.body().getBytes(StandardCharsets.UTF_8);
     outcome.headers().forEach(exchange.getResponseHeaders()::set);
+    // Freed before the answer goes out: a client that sends its next request on receiving this
+    // one must find the slot free, as with a real provider.
+    releaseSlot(exchange);
     exchange.sendResponseHeaders(outcome.status(), bytes.length == 0 ? -1 : bytes.length);
     exchange.getResponseBody().write(bytes);
     if (outcome.status() / 100 == 2) {
       concurrency.answered(
           exchange.getRequestHeaders().getFirst("Idempotency-Key"), clock.instant());
+    }
+  }
+
+  private void releaseSlot(HttpExchange exchange) {
+    Admitted a = admitted.get();
+    if (a != null) {
+      admitted.remove();
+      limit.release(a.key());
     }
   }
 
