@@ -168,6 +168,7 @@ public final class OperatorCommand implements Callable<Integer> {
         OperatorConfig.builder()
             .namespaces(namespaces)
             .maxConcurrentSteps(maxConcurrentSteps)
+            .adaptiveConcurrency(taskDefaults.adaptiveConcurrency)
             .leaderElection(leaderElection)
             .leaseName(leaseName)
             .operatorNamespace(namespace)

@@ -140,7 +140,8 @@ public final class RunCommand implements Callable<Integer> {
             (int) taskDefaults.maxResponseBytes,
             taskDefaults.maxItems,
             retry,
-            pricing.get());
+            pricing.get(),
+            taskDefaults.adaptiveConcurrency);
     AgentTaskStatus status;
     // Every file-system problem is found before the first call and told in one line (exit 2).
     try {

@@ -52,16 +52,42 @@ public final class SimulateCommand implements Callable<Integer> {
               + " POST /_steadfast/reset.")
   Path requestLog;
 
+  @Option(
+      names = "--limit-concurrent",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "The provider's own limit: at most N requests per API key served at once; more get 429"
+              + " with Retry-After and x-ratelimit-*-requests headers (0, the default: none).")
+  int limitConcurrent;
+
+  @Option(
+      names = "--limit-per-second",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "The provider's own limit: at most N requests per API key each second; more get 429"
+              + " (0, the default: none).")
+  int limitPerSecond;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
+    if (limitConcurrent < 0 || limitPerSecond < 0) {
+      spec.commandLine()
+          .getErr()
+          .println("error: --limit-concurrent and --limit-per-second must not be negative");
+      return Main.EXIT_INVALID;
+    }
     var builder =
         LlmSimulator.builder()
             .port(port)
             .retryAfterSeconds(retryAfter)
             .seed(seed)
-            .requestLog(requestLog);
+            .requestLog(requestLog)
+            .limitConcurrent(limitConcurrent)
+            .limitPerSecond(limitPerSecond);
     try {
       if (faults != null && !faults.isBlank()) {
         builder.faults(FaultPlan.parse(faults));

@@ -26,6 +26,17 @@ final class TaskDefaultsOptions {
   Path defaultPolicy;
 
   @Option(
+      names = "--adaptive-concurrency",
+      arity = "1",
+      defaultValue = "true",
+      paramLabel = "BOOL",
+      description =
+          "Pace model calls per provider key (endpoint host and API-key Secret): a 429 halves the"
+              + " key's concurrency limit, successes raise it again, and attempts over it wait"
+              + " (Waiting, RateLimited) without spending an attempt (default ${DEFAULT-VALUE}).")
+  boolean adaptiveConcurrency = true;
+
+  @Option(
       names = "--max-items",
       defaultValue = "" + ItemLimit.DEFAULT,
       description =

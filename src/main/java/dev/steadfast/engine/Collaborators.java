@@ -2,6 +2,7 @@ package dev.steadfast.engine;
 
 import dev.steadfast.api.Policy;
 import dev.steadfast.engine.breaker.Breakers;
+import dev.steadfast.engine.ratelimit.EndpointLimits;
 import java.time.Clock;
 import java.util.random.RandomGenerator;
 
@@ -15,7 +16,8 @@ record Collaborators(
     StepStart steps,
     NextAttempt next,
     Outcomes outcomes,
-    Ledger ledger) {
+    Ledger ledger,
+    RateGate rates) {
 
   /** The time and randomness the rules use, then the policy and the state shared across tasks. */
   static Collaborators wire(
@@ -25,7 +27,8 @@ record Collaborators(
       int maxItems,
       Breakers breakers,
       ResponseCache cache,
-      Pricing pricing) {
+      Pricing pricing,
+      EndpointLimits limits) {
     Ledger ledger = new Ledger(pricing);
     TaskPolicies policies = new TaskPolicies(defaults);
     Renderer templates = new Renderer();
@@ -33,6 +36,7 @@ record Collaborators(
     LoopDetector loops = new LoopDetector();
     TransientRetry retries = new TransientRetry(clock, random);
     BreakerGate gate = new BreakerGate(breakers, policies);
+    RateGate rates = new RateGate(limits);
     ToolCalls tools = new ToolCalls(clock, gate, retries, loops, policies);
     AttemptRenderer renderer = new AttemptRenderer(templates, redactors, policies);
     FallbackChain fallbacks = new FallbackChain(cache, renderer);
@@ -42,8 +46,9 @@ record Collaborators(
         clock,
         redactors,
         new StepStart(clock, templates, maxItems),
-        new NextAttempt(clock, loops, fallbacks, tools, renderer, gate, outcomes, ledger),
+        new NextAttempt(clock, loops, fallbacks, tools, renderer, gate, rates, outcomes, ledger),
         outcomes,
-        ledger);
+        ledger,
+        rates);
   }
 }

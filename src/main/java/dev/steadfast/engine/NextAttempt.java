@@ -27,6 +27,7 @@ final class NextAttempt {
   private final ToolCalls tools;
   private final AttemptRenderer renderer;
   private final BreakerGate breakers;
+  private final RateGate rates;
   private final Outcomes outcomes;
   private final Ledger ledger;
 
@@ -37,6 +38,7 @@ final class NextAttempt {
       ToolCalls tools,
       AttemptRenderer renderer,
       BreakerGate breakers,
+      RateGate rates,
       Outcomes outcomes,
       Ledger ledger) {
     this.clock = clock;
@@ -45,6 +47,7 @@ final class NextAttempt {
     this.tools = tools;
     this.renderer = renderer;
     this.breakers = breakers;
+    this.rates = rates;
     this.outcomes = outcomes;
     this.ledger = ledger;
   }
@@ -86,7 +89,16 @@ final class NextAttempt {
         Steps.failTask(task, status, e.failure(), clock.instant(), events);
         return null;
       }
+      // The budget first: a call the budget holds must not take a provider key's slot. Then the
+      // slot: a half-open breaker's trial permits must not be taken by a call that then waits.
+      if (held(task, status, step, unit, a, events)) {
+        return null;
+      }
+      if (tool == null && !rates.admits(task, unit, a)) {
+        return null; // waits for a slot of its provider key; no attempt is spent
+      }
       if (a.breakerKey() != null && tool == null && !breakers.admits(task, step, a.breakerKey())) {
+        rates.ended(a, null);
         if (unit.stage < FallbackChain.of(step).size()) {
           events.add(
               EngineEvent.warning(
@@ -99,9 +111,6 @@ final class NextAttempt {
         unit.phase = StepPhase.Waiting;
         unit.waitReason = Reason.CircuitOpen.name();
         unit.nextAttemptAt = breakers.retryAt(task, a.breakerKey()).toString();
-        return null;
-      }
-      if (held(task, status, step, unit, a, events)) {
         return null;
       }
       begin(status, i, unit);

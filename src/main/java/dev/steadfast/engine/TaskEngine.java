@@ -13,6 +13,7 @@ import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.exec.Outcome;
 import dev.steadfast.engine.expr.CelBudget;
 import dev.steadfast.engine.expr.CelCost;
+import dev.steadfast.engine.ratelimit.EndpointLimits;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +36,7 @@ public final class TaskEngine {
   private final NextAttempt next;
   private final Outcomes outcomes;
   private final Ledger ledger;
+  private final RateGate rates;
 
   /** With the default --max-items ({@link ItemLimit#DEFAULT}). */
   public TaskEngine(
@@ -56,11 +58,13 @@ public final class TaskEngine {
       RandomGenerator random,
       Policy defaults,
       int maxItems) {
-    this(clock, breakers, cache, random, defaults, maxItems, Pricing.NONE);
+    this(clock, breakers, cache, random, defaults, maxItems, Pricing.NONE, null);
   }
 
   /**
    * @param pricing the price table (--pricing) that turns reported usage into cost
+   * @param limits the adaptive concurrency limits per provider key shared by every task of this
+   *     process, or null for none (every model call starts when its task is ready)
    */
   public TaskEngine(
       Clock clock,
@@ -69,8 +73,9 @@ public final class TaskEngine {
       RandomGenerator random,
       Policy defaults,
       int maxItems,
-      Pricing pricing) {
-    this(Collaborators.wire(clock, random, defaults, maxItems, breakers, cache, pricing));
+      Pricing pricing,
+      EndpointLimits limits) {
+    this(Collaborators.wire(clock, random, defaults, maxItems, breakers, cache, pricing, limits));
   }
 
   /** With the collaborators {@link Collaborators#wire} built. */
@@ -81,6 +86,7 @@ public final class TaskEngine {
     this.next = parts.next();
     this.outcomes = parts.outcomes();
     this.ledger = parts.ledger();
+    this.rates = parts.rates();
   }
 
   /** The price table usage is costed with. */
@@ -120,20 +126,25 @@ public final class TaskEngine {
       TaskRef task, AgentTaskStatus status, Set<String> running, List<EngineEvent> events) {
     if (status.phase != null && status.phase.isFinal()) {
       redactors.forget(task);
+      rates.forget(task);
       return new Plan(List.of(), null, true);
     }
     boolean suspended = Boolean.TRUE.equals(task.spec().suspend);
+    rates.planning(task, running);
     // docs/security.md: however many expressions the spec holds, one decision spends a bounded CEL
     // budget.
     Plan plan =
         CelBudget.scope(CelCost.DECISION_LIMIT, () -> decide(task, status, running, events));
+    rates.planned(task);
     Summary.update(task, status, clock.instant(), suspended);
+    rates.describe(task, status);
     if (!suspended && status.phase.isFinal()) {
       plan = new Plan(plan.start(), null, true);
     }
     if (plan.finished()) {
       // Nothing of it runs any more; a retry starts with a fresh redactor and resolves again.
       redactors.forget(task);
+      rates.forget(task);
     }
     return plan;
   }
@@ -141,6 +152,7 @@ public final class TaskEngine {
   /** The task was deleted: drops what the engine holds for it in memory. */
   public void forget(TaskRef task) {
     redactors.forget(task);
+    rates.forget(task);
   }
 
   /** Tasks whose secret values are held in memory for redaction (for tests). */
@@ -199,7 +211,9 @@ public final class TaskEngine {
           // `running` lacks it) must still be started again, or nothing runs and nothing wakes.
           continue;
         }
-        if (unit.nextAttemptAt != null && Instant.parse(unit.nextAttemptAt).isAfter(now)) {
+        if (unit.nextAttemptAt != null
+            && Instant.parse(unit.nextAttemptAt).isAfter(now)
+            && !rates.queued(task, step.name, unit)) {
           wake = min(wake, Instant.parse(unit.nextAttemptAt));
           continue;
         }
@@ -232,8 +246,11 @@ public final class TaskEngine {
       Outcome outcome,
       Duration took,
       List<EngineEvent> events) {
+    // Stale or not, the attempt has ended: its slot of the provider key's limit frees.
+    rates.ended(attempt, outcome);
     if (outcomes.fold(attempt, outcome, took, task, status, events)) {
       Summary.update(task, status, clock.instant(), false);
+      rates.describe(task, status);
     }
   }
 

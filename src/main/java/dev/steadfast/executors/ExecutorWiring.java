@@ -4,6 +4,7 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.llm.OutputValidator;
+import dev.steadfast.engine.ratelimit.EndpointLimits;
 import dev.steadfast.executors.classify.Classifier;
 import dev.steadfast.executors.egress.EgressPolicy;
 import dev.steadfast.executors.egress.EgressResolver;
@@ -61,6 +62,19 @@ public final class ExecutorWiring {
       Settings settings,
       Secrets secrets,
       Map<Class<? extends Call>, Executor> driverOnly) {
+    return forDriver(clock, settings, secrets, driverOnly, null);
+  }
+
+  /**
+   * As above, with the process's adaptive concurrency limits (null: off), which llm replies tell
+   * what the provider says about its limit.
+   */
+  public static ExecutorWiring forDriver(
+      Clock clock,
+      Settings settings,
+      Secrets secrets,
+      Map<Class<? extends Call>, Executor> driverOnly,
+      EndpointLimits limits) {
     HttpTransport http =
         new HttpTransport(
             settings.egress(),
@@ -68,7 +82,9 @@ public final class ExecutorWiring {
             settings.maxResponseBytes(),
             new BytesInFlight(settings.maxBytesInFlight()));
     Classifier classifier = new Classifier(clock);
-    LlmExecutor llm = new LlmExecutor(http, secrets, classifier, new OutputValidator());
+    LlmExecutor llm =
+        new LlmExecutor(
+            http, secrets, classifier, new OutputValidator(), new RateHeaders(limits, clock));
     Map<Class<? extends Call>, Executor> byKind = new HashMap<>(driverOnly);
     byKind.put(Call.HttpCall.class, new HttpExecutor(http, secrets, classifier));
     byKind.put(Call.LlmCall.class, llm);

@@ -34,12 +34,23 @@ import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
  *
  * @param transport shared by every executor; its egress policy decides where requests may go
  * @param classifier redacts with each attempt's redactor (see {@link AttemptRequest#redactor()})
+ * @param rates told what every reply says about the provider's limit (adaptive concurrency)
  */
 public record LlmExecutor(
-    HttpTransport transport, Secrets secrets, Classifier classifier, OutputValidator validator)
+    HttpTransport transport,
+    Secrets secrets,
+    Classifier classifier,
+    OutputValidator validator,
+    RateHeaders rates)
     implements Executor {
   public static final String OPENAI = "openai";
   public static final String ANTHROPIC = "anthropic";
+
+  /** Without adaptive concurrency. */
+  public LlmExecutor(
+      HttpTransport transport, Secrets secrets, Classifier classifier, OutputValidator validator) {
+    this(transport, secrets, classifier, validator, RateHeaders.off());
+  }
 
   /**
    * What the model answered, independent of the wire format.
@@ -147,6 +158,7 @@ public record LlmExecutor(
     try {
       HttpTransport.Response response =
           transport.send(build(request, call, api, uri, body), HttpTransport.timeoutOf(request));
+      rates.observe(request.namespace(), call, response.headers());
       if (response.status() < 200 || response.status() > 299) {
         return failure(
             redactor,

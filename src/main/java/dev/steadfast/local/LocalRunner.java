@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  * every attempt ends. Killed at any moment and started again, it resumes from the file.
  */
 public final class LocalRunner {
+  /** Attempts one run has under way at once, at most. */
+  public static final int MAX_CONCURRENT = 64;
+
   private final TaskEngine engine;
   private final Executor executor;
   private final FileCheckpointStore store;
@@ -63,7 +66,7 @@ public final class LocalRunner {
     units.changes(status, false);
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            64,
+            MAX_CONCURRENT,
             r -> {
               Thread t = new Thread(r, "steadfast-attempt");
               t.setDaemon(true);

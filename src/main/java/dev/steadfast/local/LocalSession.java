@@ -11,6 +11,7 @@ import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.policy.EffectivePolicy;
+import dev.steadfast.engine.ratelimit.EndpointLimits;
 import dev.steadfast.executors.ExecutorWiring;
 import dev.steadfast.executors.HttpTransport;
 import java.io.PrintStream;
@@ -24,7 +25,8 @@ public final class LocalSession {
   /**
    * Settings of one local run (`steadfast run`); defaultPolicy is the operator defaults tasks merge
    * over, maxResponseBytes the longest body a call may return (--max-response-bytes), maxItems the
-   * most items a forEach step may have (--max-items).
+   * most items a forEach step may have (--max-items), adaptiveConcurrency paces model calls per
+   * provider key (--adaptive-concurrency).
    */
   public record Options(
       Path stateDir,
@@ -35,8 +37,9 @@ public final class LocalSession {
       int maxResponseBytes,
       int maxItems,
       boolean retry,
-      Pricing pricing) {
-    /** Without a price table: usage is counted, cost is absent. */
+      Pricing pricing,
+      boolean adaptiveConcurrency) {
+    /** Without a price table, adaptive concurrency on: usage is counted, cost is absent. */
     public Options(
         Path stateDir,
         Path secretsDir,
@@ -55,7 +58,56 @@ public final class LocalSession {
           maxResponseBytes,
           maxItems,
           retry,
-          Pricing.NONE);
+          Pricing.NONE,
+          true);
+    }
+
+    /** With a price table, adaptive concurrency on. */
+    public Options(
+        Path stateDir,
+        Path secretsDir,
+        boolean quiet,
+        boolean chaosEnabled,
+        Policy defaultPolicy,
+        int maxResponseBytes,
+        int maxItems,
+        boolean retry,
+        Pricing pricing) {
+      this(
+          stateDir,
+          secretsDir,
+          quiet,
+          chaosEnabled,
+          defaultPolicy,
+          maxResponseBytes,
+          maxItems,
+          retry,
+          pricing,
+          true);
+    }
+
+    /** Without a price table. */
+    public Options(
+        Path stateDir,
+        Path secretsDir,
+        boolean quiet,
+        boolean chaosEnabled,
+        Policy defaultPolicy,
+        int maxResponseBytes,
+        int maxItems,
+        boolean retry,
+        boolean adaptiveConcurrency) {
+      this(
+          stateDir,
+          secretsDir,
+          quiet,
+          chaosEnabled,
+          defaultPolicy,
+          maxResponseBytes,
+          maxItems,
+          retry,
+          Pricing.NONE,
+          adaptiveConcurrency);
     }
 
     /** Operator defaults, default limits, no --retry: `steadfast demo`. */
@@ -68,7 +120,8 @@ public final class LocalSession {
           EffectivePolicy.defaults(),
           HttpTransport.DEFAULT_MAX_RESPONSE_BYTES,
           ItemLimit.DEFAULT,
-          false);
+          false,
+          true);
     }
   }
 
@@ -78,12 +131,18 @@ public final class LocalSession {
       throws InterruptedException {
     Clock clock = Clock.systemUTC();
     Progress progress = new Progress(out, options.quiet(), clock);
+    // Shared by the process; the runner folds each outcome and plans again, which is its wake-up.
+    EndpointLimits limits =
+        options.adaptiveConcurrency()
+            ? EndpointLimits.forDriver(clock, LocalRunner.MAX_CONCURRENT)
+            : null;
     ExecutorWiring wiring =
         ExecutorWiring.forDriver(
             clock,
             ExecutorWiring.Settings.local(options.maxResponseBytes(), options.chaosEnabled()),
             new DirSecrets(options.secretsDir()),
-            Map.of());
+            Map.of(),
+            limits);
     Executor executor = wiring.forTask(task.annotations());
     String chaos = wiring.chaos(task.annotations());
     if (chaos != null) {
@@ -98,7 +157,8 @@ public final class LocalSession {
             new SecureRandom(),
             options.defaultPolicy(),
             options.maxItems(),
-            options.pricing());
+            options.pricing(),
+            limits);
     FileCheckpointStore store =
         new FileCheckpointStore(StateDir.taskDir(options.stateDir(), task.name()));
     AgentTaskStatus status =

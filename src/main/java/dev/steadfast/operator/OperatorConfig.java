@@ -35,7 +35,8 @@ public record OperatorConfig(
     List<String> jobServiceAccounts,
     BodyLimits bodyLimits,
     int maxItems,
-    Pricing pricing) {
+    Pricing pricing,
+    boolean adaptiveConcurrency) {
 
   public static Builder builder() {
     return new Builder();
@@ -69,6 +70,7 @@ public record OperatorConfig(
   public static final class Builder {
     private List<String> namespaces = List.of();
     private int maxConcurrentSteps = 64;
+    private boolean adaptiveConcurrency = true;
     private boolean leaderElection;
     private String leaseName = "steadfast-operator";
     private String operatorNamespace = "default";
@@ -171,6 +173,12 @@ public record OperatorConfig(
       return this;
     }
 
+    /** --adaptive-concurrency: pace model calls per provider key (on by default). */
+    public Builder adaptiveConcurrency(boolean adaptiveConcurrency) {
+      this.adaptiveConcurrency = adaptiveConcurrency;
+      return this;
+    }
+
     public OperatorConfig build() {
       return new OperatorConfig(
           namespaces,
@@ -188,7 +196,8 @@ public record OperatorConfig(
           jobServiceAccounts,
           bodyLimits,
           maxItems,
-          pricing);
+          pricing,
+          adaptiveConcurrency);
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.Ledger;
 import dev.steadfast.engine.Pricing;
 import dev.steadfast.engine.exec.TokenUsage;
+import dev.steadfast.engine.ratelimit.EndpointLimits;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -65,6 +66,10 @@ public final class OperatorMetrics {
   private final MultiGauge breakers;
   private final MultiGauge slotsInUse;
   private final MultiGauge slotsWaiting;
+  private final MultiGauge endpointConcurrency;
+  private final MultiGauge endpointInFlight;
+  private final MultiGauge endpointQueued;
+  private volatile Supplier<List<EndpointLimits.HostGauge>> endpoints = List::of;
   private final Counter loopDetections;
   private final Counter reconciles;
 
@@ -103,6 +108,18 @@ public final class OperatorMetrics {
         multiGauge(
             "steadfast.slots.waiting",
             "Attempts waiting for a slot of --max-concurrent-steps, by namespace");
+    endpointConcurrency =
+        multiGauge(
+            "steadfast.endpoint.concurrency",
+            "Adaptive concurrency limit towards an endpoint host (summed over its API keys)");
+    endpointInFlight =
+        multiGauge(
+            "steadfast.endpoint.in.flight",
+            "Model calls under way towards an endpoint host, within its adaptive limit");
+    endpointQueued =
+        multiGauge(
+            "steadfast.endpoint.queued",
+            "Attempts waiting behind the adaptive limit of an endpoint host");
     loopDetections =
         Counter.builder("steadfast.loop.detections")
             .description("Steps stopped as LoopDetected")
@@ -206,6 +223,11 @@ public final class OperatorMetrics {
     checkpointCounter(orNone(result)).increment();
   }
 
+  /** The adaptive concurrency limits to show, by endpoint host (never by key). */
+  public void endpoints(Supplier<List<EndpointLimits.HostGauge>> gauges) {
+    this.endpoints = gauges;
+  }
+
   /** Prometheus text format 0.0.4, with the supplier-fed gauges read now. */
   public synchronized String scrape() {
     refreshGauges();
@@ -274,6 +296,18 @@ public final class OperatorMetrics {
     } catch (RuntimeException e) {
       LOG.warn("could not read slot usage for metrics: {}", e.toString());
     }
+    List<MultiGauge.Row<?>> limit = new ArrayList<>();
+    List<MultiGauge.Row<?>> inFlight = new ArrayList<>();
+    List<MultiGauge.Row<?>> queued = new ArrayList<>();
+    for (EndpointLimits.HostGauge g : endpoints.get()) {
+      Tags tags = Tags.of("endpoint", orNone(g.host()));
+      limit.add(MultiGauge.Row.of(tags, g.limit()));
+      inFlight.add(MultiGauge.Row.of(tags, g.inFlight()));
+      queued.add(MultiGauge.Row.of(tags, g.queued()));
+    }
+    endpointConcurrency.register(limit, true);
+    endpointInFlight.register(inFlight, true);
+    endpointQueued.register(queued, true);
   }
 
   private static String orNone(String value) {

@@ -2,9 +2,11 @@ package dev.steadfast.operator;
 
 import dev.steadfast.engine.ResponseCache;
 import dev.steadfast.engine.TaskEngine;
+import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.breaker.Breakers;
 import dev.steadfast.engine.exec.Call;
 import dev.steadfast.engine.exec.Executor;
+import dev.steadfast.engine.ratelimit.EndpointLimits;
 import dev.steadfast.engine.validation.TaskValidator;
 import dev.steadfast.executors.ExecutorWiring;
 import dev.steadfast.executors.egress.EgressPolicy;
@@ -62,6 +64,20 @@ public final class SteadfastOperator implements AutoCloseable {
                     .collect(Collectors.groupingBy(p -> p, Collectors.counting())),
             breakers::countsByNamespace,
             pool::slotUsage);
+    // One set of limits per process: every task calling one provider key shares its limit.
+    EndpointLimits limits =
+        config.adaptiveConcurrency()
+            ? EndpointLimits.forDriver(clock, config.maxConcurrentSteps())
+            : null;
+    if (limits != null) {
+      // A freed slot reconciles as many waiting tasks as there are free slots, oldest first.
+      limits.onWake(
+          t -> {
+            TaskRef task = (TaskRef) t;
+            pool.eventSource().propagateEvent(new ResourceID(task.name(), task.namespace()));
+          });
+      metrics.endpoints(limits::gauges);
+    }
     TaskEngine engine =
         new TaskEngine(
             clock,
@@ -70,10 +86,11 @@ public final class SteadfastOperator implements AutoCloseable {
             new SecureRandom(),
             config.defaultPolicy(),
             config.maxItems(),
-            config.pricing());
+            config.pricing(),
+            limits);
     // Read by the attempts, kept current by the Secret informer the reconciler starts.
     SecretCache secrets = new SecretCache(client);
-    TaskExecutors executors = new TaskExecutors(executors(client, secrets, clock, config));
+    TaskExecutors executors = new TaskExecutors(executors(client, secrets, clock, config, limits));
     this.events = new EventRecorder(client, clock);
     EventRecorder.bindMetrics(events, metrics.registry());
     AgentTaskReconciler reconciler =
@@ -153,7 +170,11 @@ public final class SteadfastOperator implements AutoCloseable {
    * @throws IllegalArgumentException naming --egress-allow and an entry it cannot read
    */
   static ExecutorWiring executors(
-      KubernetesClient client, SecretCache cache, Clock clock, OperatorConfig config) {
+      KubernetesClient client,
+      SecretCache cache,
+      Clock clock,
+      OperatorConfig config,
+      EndpointLimits limits) {
     EgressPolicy egress = EgressPolicy.denyInternal(config.egressAllow());
     // Plain http may carry a Secret-bound value only to a host --egress-allow names
     // (docs/security.md).
@@ -170,7 +191,8 @@ public final class SteadfastOperator implements AutoCloseable {
             config.bodyLimits().maxBytesInFlight(),
             config.enableChaos()),
         secrets,
-        Map.of(Call.JobCall.class, jobs));
+        Map.of(Call.JobCall.class, jobs),
+        limits);
   }
 
   public SteadfastOperator start() {

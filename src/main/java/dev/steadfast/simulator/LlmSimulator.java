@@ -144,6 +144,7 @@ public final class LlmSimulator implements AutoCloseable {
     decider.reset();
     log.clear();
     concurrency.reset();
+    config.providerLimit().reset();
   }
 
   /** Requests served at once now and at most, and when each answer went out. */
@@ -187,6 +188,9 @@ public final class LlmSimulator implements AutoCloseable {
     }
     if (config.apiKey() != null) {
       text.append("\n  API key required");
+    }
+    if (!config.providerLimit().isNone()) {
+      text.append("\n  provider limit: ").append(config.providerLimit());
     }
     return text.toString();
   }

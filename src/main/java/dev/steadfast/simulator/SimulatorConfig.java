@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param toolScripts per model, the tools to call in order before answering
  * @param apiKey the key clients must present, or null for no check
  * @param requestLog a file to write each request to as a JSON line, or null
+ * @param providerLimit the provider's own limit per API key (429 beyond it)
  */
 public record SimulatorConfig(
     int port,
@@ -34,7 +35,8 @@ public record SimulatorConfig(
     Map<String, Integer> contextWindows,
     Map<String, List<String>> toolScripts,
     String apiKey,
-    Path requestLog) {
+    Path requestLog,
+    ProviderLimit providerLimit) {
 
   /** The window quoted by an injected {@code context} fault for a model without its own. */
   public static final int DEFAULT_CONTEXT_WINDOW = 8192;
@@ -43,6 +45,7 @@ public record SimulatorConfig(
     Objects.requireNonNull(faults, "faults");
     Objects.requireNonNull(latency, "latency");
     Objects.requireNonNull(hangFor, "hangFor");
+    providerLimit = providerLimit == null ? ProviderLimit.none() : providerLimit;
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, got " + port);
     }
@@ -77,6 +80,8 @@ public record SimulatorConfig(
     private final Map<String, List<String>> toolScripts = new LinkedHashMap<>();
     private String apiKey;
     private Path requestLog;
+    private int limitConcurrent;
+    private int limitPerSecond;
 
     Builder() {}
 
@@ -150,6 +155,21 @@ public record SimulatorConfig(
       return this;
     }
 
+    /**
+     * The provider's own limit per API key: at most {@code n} requests of one key served at once;
+     * more get 429 with Retry-After (0: no limit).
+     */
+    public Builder limitConcurrent(int n) {
+      this.limitConcurrent = n;
+      return this;
+    }
+
+    /** The provider's own limit per API key: at most {@code n} requests a second (0: no limit). */
+    public Builder limitPerSecond(int n) {
+      this.limitPerSecond = n;
+      return this;
+    }
+
     public SimulatorConfig config() {
       return new SimulatorConfig(
           port,
@@ -161,7 +181,8 @@ public record SimulatorConfig(
           contextWindows,
           toolScripts,
           apiKey,
-          requestLog);
+          requestLog,
+          new ProviderLimit(limitConcurrent, limitPerSecond));
     }
 
     /** A simulator with this configuration, not yet started. */

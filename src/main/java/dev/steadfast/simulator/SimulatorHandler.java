@@ -20,6 +20,13 @@ final class SimulatorHandler implements HttpHandler {
   private static final WireFormat OPENAI = new OpenAiFormat();
   private static final WireFormat ANTHROPIC = new AnthropicFormat();
 
+  /** The key a request was admitted under; its slot frees once the answer is sent. */
+  private record Admitted(String key) {}
+
+  // One thread serves an exchange from start to end; HttpExchange attributes are shared by the
+  // whole context on Java 17, so they cannot carry this.
+  private final ThreadLocal<Admitted> admitted = new ThreadLocal<>();
+
   private final SimulatorConfig config;
   private final FaultDecider decider;
   private final RequestLog log;
@@ -29,6 +36,7 @@ final class SimulatorHandler implements HttpHandler {
   private final CountDownLatch stopping;
   private final Runnable reset;
   private final Concurrency concurrency;
+  private final ProviderLimit limit;
 
   SimulatorHandler(
       SimulatorConfig config,
@@ -39,6 +47,7 @@ final class SimulatorHandler implements HttpHandler {
       Runnable reset,
       Concurrency concurrency) {
     this.config = config;
+    this.limit = config.providerLimit();
     this.concurrency = concurrency;
     this.decider = decider;
     this.log = log;
@@ -51,6 +60,7 @@ final class SimulatorHandler implements HttpHandler {
 
   @Override
   public void handle(HttpExchange exchange) {
+    admitted.remove();
     concurrency.enter();
     try {
       byte[] raw = exchange.getRequestBody().readAllBytes();
@@ -79,6 +89,7 @@ final class SimulatorHandler implements HttpHandler {
     } finally {
       // Without response headers sent, close() drops the connection: that is the network fault.
       exchange.close();
+      releaseSlot(exchange); // dropped or held requests free theirs here
       concurrency.exit();
     }
   }
@@ -170,17 +181,25 @@ final class SimulatorHandler implements HttpHandler {
     if (key != null && !key.equals(format.presentedKey(exchange.getRequestHeaders()))) {
       fault = FaultKind.UNAUTHORIZED;
     }
+    ProviderLimit.Admission admission = null;
+    if (fault != FaultKind.UNAUTHORIZED && !limit.isNone()) {
+      String presented = format.presentedKey(exchange.getRequestHeaders());
+      admission = limit.admit(presented, clock.instant());
+      if (admission.admitted()) {
+        admitted.set(new Admitted(presented));
+      } else {
+        fault = FaultKind.RATE_LIMITED; // the provider's own limit, before any injected fault
+      }
+    }
     Integer window = config.contextWindow(request.model());
     if (fault == null && window != null && request.promptTokens() > window) {
       fault = FaultKind.CONTEXT;
     }
-    return new Handled(
-        decision.sequence(),
-        format.api(),
-        request.model(),
-        body,
-        fault,
-        outcome(format, request, fault, window));
+    Outcome outcome = outcome(format, request, fault, window);
+    if (admission != null) {
+      outcome = ProviderLimit.withHeaders(outcome, admission);
+    }
+    return new Handled(decision.sequence(), format.api(), request.model(), body, fault, outcome);
   }
 
   private Outcome outcome(WireFormat format, ChatRequest request, FaultKind fault, Integer window) {
@@ -216,11 +235,22 @@ final class SimulatorHandler implements HttpHandler {
     byte[] bytes =
         outcome.body() == null ? new byte[0] : outcome.body().getBytes(StandardCharsets.UTF_8);
     outcome.headers().forEach(exchange.getResponseHeaders()::set);
+    // Freed before the answer goes out: a client that sends its next request on receiving this
+    // one must find the slot free, as with a real provider.
+    releaseSlot(exchange);
     exchange.sendResponseHeaders(outcome.status(), bytes.length == 0 ? -1 : bytes.length);
     exchange.getResponseBody().write(bytes);
     if (outcome.status() / 100 == 2) {
       concurrency.answered(
           exchange.getRequestHeaders().getFirst("Idempotency-Key"), clock.instant());
+    }
+  }
+
+  private void releaseSlot(HttpExchange exchange) {
+    Admitted a = admitted.get();
+    if (a != null) {
+      admitted.remove();
+      limit.release(a.key());
     }
   }
 

@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
  */
 public final class OperatorBenchmark {
   static final List<String> SCENARIOS =
-      List.of("raw", "transitions", "concurrency", "start", "rest", "kill");
+      List.of("raw", "transitions", "concurrency", "start", "rest", "kill", "ratelimit");
   static final Duration LONG = Duration.ofMinutes(15);
   static final Path LOGS = Path.of("target", "bench");
   // Longer than the operator's event batching window and the time it may hold an event back.
@@ -106,6 +106,7 @@ public final class OperatorBenchmark {
             case "start" -> bench.start();
             case "rest" -> bench.atRest();
             case "kill" -> bench.kill();
+            case "ratelimit" -> bench.rateLimit();
             default -> throw new IllegalStateException(scenario);
           }
         } catch (Exception e) {
@@ -309,6 +310,71 @@ public final class OperatorBenchmark {
                 tasks * 0.2 / wall,
                 sim.requests().size(),
                 finishes.failed()));
+      } finally {
+        finishes.stop();
+      }
+    }
+  }
+
+  /**
+   * 50 one-call tasks on one API key against a provider that serves 5 requests of a key at once
+   * (429 with Retry-After beyond), with adaptive concurrency on and then off: the 429s each way,
+   * their ratio, and the wall time. Not scaled: the figure is about this one case.
+   */
+  void rateLimit() throws Exception {
+    int tasks = 50;
+    long[] on = rateLimitRun(tasks, true);
+    long[] off = rateLimitRun(tasks, false);
+    line(
+        "ratelimit: 429s, 50 tasks on one key, provider 5 concurrent, adaptive on / off",
+        String.format(
+            "%d / %d = %.1fx fewer with it on (goal >= 5x); wall %.1f s / %.1f s; model calls %d /"
+                + " %d",
+            on[0],
+            off[0],
+            on[0] == 0 ? Double.POSITIVE_INFINITY : off[0] / (double) on[0],
+            on[1] / 1e3,
+            off[1] / 1e3,
+            on[2],
+            off[2]));
+  }
+
+  /** 429s, wall ms (first call to last Succeeded) and model calls of one rate-limit run. */
+  private long[] rateLimitRun(int tasks, boolean adaptive) throws Exception {
+    String mode = adaptive ? "on" : "off";
+    try (LlmSimulator sim =
+            LlmSimulator.builder()
+                .port(0)
+                .latency(Duration.ofMillis(200))
+                .limitConcurrent(5)
+                .build()
+                .start();
+        BenchTasks ns = new BenchTasks(client, "bench-ratelimit-" + mode)) {
+      ns.createAll("r", tasks, name -> ns.llmTask(name, 1, sim.baseUrl()), t -> t);
+      BenchTasks.Finishes finishes = ns.watchFinishes();
+      try (OperatorProcess op =
+          launch("ratelimit-" + mode, ns.namespace, "--adaptive-concurrency=" + adaptive)) {
+        long first = firstRequest(sim, op);
+        long end = finishes.await(tasks, LONG);
+        // Tasks that spent their retry budget on 429s (Failed) are part of the figure, not an
+        // error.
+        if (end < 0) {
+          throw new IllegalStateException(
+              finishes.count()
+                  + " of "
+                  + tasks
+                  + " tasks finished ("
+                  + finishes.failed()
+                  + " Failed) in "
+                  + LONG
+                  + "; see "
+                  + op.log);
+        }
+        long limited = sim.requests().stream().filter(r -> r.status() == 429).count();
+        line(
+            "ratelimit " + mode + ": tasks Failed (retry budget spent on 429s)",
+            "" + finishes.failed());
+        return new long[] {limited, (end - first) / 1_000_000, sim.requests().size()};
       } finally {
         finishes.stop();
       }

@@ -71,7 +71,8 @@ final class EngineHarness {
             new Random(7),
             EffectivePolicy.defaults(),
             maxItems,
-            pricing);
+            pricing,
+            null);
   }
 
   static TaskRef task(String yaml) {

@@ -42,7 +42,10 @@ class ConcurrentStepsIT {
         OperatorHarness.start(
             client,
             c ->
+                // The slots of --max-concurrent-steps are what is measured; the per-key adaptive
+                // limit (all these tasks share one key) starts lower, at 8, and is off here.
                 c.maxConcurrentSteps(N)
+                    .adaptiveConcurrency(false)
                     .operatorNamespace(OperatorHarness.NS)
                     .identity("concurrent-steps"));
     String policy = "  policy:\n    timeout: 5m\n";
