@@ -40,7 +40,7 @@ final class BenchTasks implements AutoCloseable {
   final String namespace;
   private final ExecutorService pool = Executors.newFixedThreadPool(CLIENT_THREADS);
 
-  /** A namespace with the model's API key, bound to loopback hosts (SPEC §6). */
+  /** A namespace with the model's API key, bound to loopback hosts (docs/security.md). */
   BenchTasks(KubernetesClient client, String namespace) {
     this.client = client;
     this.namespace = namespace;

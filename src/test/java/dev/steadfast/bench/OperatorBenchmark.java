@@ -644,7 +644,7 @@ public final class OperatorBenchmark {
   }
 
   /**
-   * Whether the task's status (its checkpoint, SPEC §3) holds the step or forEach item of this
+   * Whether the task's status (its checkpoint, docs/status.md) holds the step or forEach item of this
    * Idempotency-Key ({@code <task uid>/<step>/<item or ->/<attempt>}) as Succeeded.
    */
   @SuppressWarnings("unchecked")
