@@ -30,6 +30,8 @@ public final class BytesInFlight {
   // Fair: a large body first in line is not overtaken forever by small ones.
   private final Semaphore bytes;
   private final int budget;
+  private final java.util.concurrent.atomic.AtomicLong peak =
+      new java.util.concurrent.atomic.AtomicLong();
 
   public BytesInFlight(long budget) {
     if (budget < 1 || budget > Integer.MAX_VALUE) {
@@ -52,6 +54,14 @@ public final class BytesInFlight {
   /** Bytes reserved right now by all attempts. */
   public long inUse() {
     return budget - bytes.availablePermits();
+  }
+
+  /**
+   * The most bytes reserved at once since this budget was made (read after each reservation grows,
+   * so no sampling can miss it).
+   */
+  public long peakInUse() {
+    return peak.get();
   }
 
   /** A new, empty reservation; close it to give its bytes back. */
@@ -87,6 +97,7 @@ public final class BytesInFlight {
         throw new ExhaustedException(budget);
       }
       held += more;
+      peak.accumulateAndGet(inUse(), Math::max);
     }
 
     @Override

@@ -74,6 +74,7 @@ class ChartTest {
             "--max-response-bytes=786432",
             "--max-bytes-in-flight=67108864",
             "--max-items=10000",
+            "--adaptive-concurrency=true",
             "--metrics-port=8080",
             "--health-port=8081",
             "--breakers-configmap=steadfast-breakers",
@@ -123,6 +124,7 @@ class ChartTest {
             """
             image: {repository: registry.example.com/ops/steadfast, tag: "1.2.3", pullPolicy: Always}
             imagePullSecrets: [{name: regcred}]
+            adaptiveConcurrency: false
             replicas: 2
             watchNamespaces: [team-a, team-b]
             maxConcurrentSteps: 8
@@ -160,6 +162,7 @@ class ChartTest {
             "--max-response-bytes=2Mi",
             "--max-bytes-in-flight=134217728",
             "--max-items=500",
+            "--adaptive-concurrency=false",
             "--metrics-port=9090",
             "--health-port=9091",
             "--breakers-configmap=steadfast-breakers",

@@ -18,8 +18,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,17 +43,6 @@ class BytesInFlightTest {
   @Test
   void sixteenConcurrentBodiesTogetherStayWithinTheBudgetAndAllArrive() throws Exception {
     stub.respond(200, "\"" + "z".repeat(BODY - 2) + "\"");
-    AtomicLong peak = new AtomicLong();
-    AtomicBoolean done = new AtomicBoolean();
-    Thread sampler =
-        new Thread(
-            () -> {
-              while (!done.get()) {
-                peak.accumulateAndGet(inFlight.inUse(), Math::max);
-                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-              }
-            });
-    sampler.start();
     ExecutorService pool = Executors.newFixedThreadPool(16);
     List<Future<Outcome>> outcomes = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
@@ -65,11 +52,11 @@ class BytesInFlightTest {
       // 16 × 48 KiB is six times the budget: the reads took turns instead of failing.
       assertThat(o.get()).isInstanceOf(Outcome.Success.class);
     }
-    done.set(true);
-    sampler.join();
     pool.shutdown();
 
-    assertThat(peak.get()).isPositive().isLessThanOrEqualTo(BUDGET);
+    // The high-water mark is kept by the budget itself: a sampling thread starved on a loaded
+    // machine missed every reservation and read 0.
+    assertThat(inFlight.peakInUse()).isPositive().isLessThanOrEqualTo(BUDGET);
     assertThat(inFlight.inUse()).isZero();
     assertThat(stub.received()).hasSize(16);
   }
