@@ -313,19 +313,28 @@ public final class EventRecorder implements AutoCloseable {
   }
 
   /**
-   * The task's own success releases the step successes still held: they are sent at once, as their
-   * own StepSucceeded event just before the task's Succeeded, so every task that ran a step shows
-   * both reasons. Other task-level events leave them be.
+   * A task-level event (Succeeded, Failed, Suspended...) releases what its task still holds: the
+   * held step successes and starts are sent at once, ahead of it, so the task's events keep their
+   * order and every task that ran a step shows its StepSucceeded before its end.
    */
   private String absorbed(String uid, Type type, EngineEvent event, String message) {
-    if (type != Type.Normal || event.type() != EventType.Succeeded) {
-      return message;
-    }
     Key heldKey = heldSuccesses.remove(uid);
     if (heldKey != null && unsent(heldKey, uid)) {
-      Pending held = pending.get(heldKey);
-      pending.put(heldKey, held.releasedNow());
+      pending.put(heldKey, pending.get(heldKey).releasedNow());
     }
+    heldStarts
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (!e.getKey().uid().equals(uid)) {
+                return false;
+              }
+              Key start = e.getValue().key();
+              if (unsent(start, uid)) {
+                pending.put(start, pending.get(start).releasedNow());
+              }
+              return true;
+            });
     return message;
   }
 

@@ -175,8 +175,11 @@ class RedactionIT {
                   .getData()
                   .toString())
           .contains("[REDACTED]");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(h.eventReasons("leak")).contains("StepRetrying", "StepSucceeded"));
       List<Event> events = h.events("leak");
-      assertThat(events).extracting(Event::getReason).contains("StepRetrying", "StepSucceeded");
       assertNoCanary("events", Json.write(events));
     } finally {
       System.setErr(stderr);
