@@ -45,7 +45,10 @@ class FairShareIT {
           OperatorHarness.start(
               client,
               c ->
+                  // The slots' fair share is what this measures; adaptive concurrency would hold
+                  // A's flood at A's own key before it reached the slots (docs/rate-limits.md).
                   c.namespaces(A, B)
+                      .adaptiveConcurrency(false)
                       .maxConcurrentSteps(SLOTS)
                       .operatorNamespace(A)
                       .identity("fair"));
