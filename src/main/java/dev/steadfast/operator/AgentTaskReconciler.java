@@ -29,6 +29,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
   private final OperatorMetrics metrics;
   private final Map<ResourceID, String> phases;
   private final Set<ResourceID> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final DeferredStarts deferred = new DeferredStarts();
 
   public AgentTaskReconciler(
       TaskValidator validator,
@@ -125,7 +127,10 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
       phases.put(id, task.getStatus().phase.name());
       return UpdateControl.noUpdate();
     }
-    AgentTaskStatus status = store.load(task);
+    // A status held back (it only said "started") is newer than the stored one, which it was built
+    // on: the attempts it started are running, and their answers fold into it.
+    AgentTaskStatus held = deferred.resume(task);
+    AgentTaskStatus status = held != null ? held : store.load(task);
     List<EngineEvent> events = new ArrayList<>();
     List<Problem> problems = validator.problems(task);
     if (!problems.isEmpty()) {
@@ -156,6 +161,19 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
       events.removeIf(e -> e.type() == EventType.Suspended);
     }
     people.rememberSecrets(task, status);
+    Instant due = onlyStarted(task, status, events, attempts, plan, held != null);
+    if (due != null && clock.instant().isBefore(due)) {
+      deferred.hold(task, status, due);
+      phases.put(id, status.phase.name());
+      plan.start().stream()
+          .filter(a -> !attempts.running().contains(a.key()))
+          .forEach(a -> pool.submit(id, a, executors.forTask(task)));
+      record(task, status, events);
+      Instant wake = plan.wakeAt() == null || due.isBefore(plan.wakeAt()) ? due : plan.wakeAt();
+      Duration wait = Duration.between(clock.instant(), wake);
+      return UpdateControl.<AgentTask>noUpdate()
+          .rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
+    }
     if (!checkpoint(task, context, status, events, attempts.completed())) {
       // Someone wrote a newer checkpoint: start nothing, fold again on the fresh status.
       return UpdateControl.<AgentTask>noUpdate().rescheduleAfter(Duration.ofMillis(200));
@@ -163,8 +181,11 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     boolean failedByWrite = status.phase != null && status.phase.isFinal();
     if (!failedByWrite) {
       // Started as soon as their keys are on disk: the events below are API calls too, and a
-      // call that waited for them would hold its slot of --max-concurrent-steps idle.
-      plan.start().forEach(a -> pool.submit(id, a, executors.forTask(task)));
+      // call that waited for them would hold its slot of --max-concurrent-steps idle. One already
+      // running (started under a held status that a newer stored one replaced) is not sent twice.
+      plan.start().stream()
+          .filter(a -> !attempts.running().contains(a.key()))
+          .forEach(a -> pool.submit(id, a, executors.forTask(task)));
     }
     record(task, status, events);
     if (failedByWrite) {
@@ -176,6 +197,27 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
           .rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
     }
     return UpdateControl.noUpdate();
+  }
+
+  /**
+   * When the status must be written if its only news is that attempts started ({@link
+   * DeferredStarts}): nothing answered, no event but StepStarted, the task Running, and attempts
+   * started now or under the status held. Null when it has other news, to be written now.
+   */
+  private Instant onlyStarted(
+      AgentTask task,
+      AgentTaskStatus status,
+      List<EngineEvent> events,
+      AttemptPool.Snapshot attempts,
+      Plan plan,
+      boolean wasHeld) {
+    if (!attempts.completed().isEmpty()
+        || status.phase != TaskPhase.Running
+        || (plan.start().isEmpty() && !wasHeld)
+        || events.stream().anyMatch(e -> e.type() != EventType.StepStarted)) {
+      return null;
+    }
+    return wasHeld ? deferred.due(task) : clock.instant().plus(DeferredStarts.BOUND);
   }
 
   /**
@@ -220,8 +262,11 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
                 "cannot save the status (HTTP " + e.getCode() + "): " + brief(e)));
         throw e;
       }
+      // Someone else wrote the status: what was held was built on an older one.
+      deferred.drop(task);
       return false;
     }
+    deferred.drop(task); // written now, with whatever was held
     if (status.phase != null) {
       phases.put(ResourceID.fromResource(task), status.phase.name());
     }
@@ -265,6 +310,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     pool.cancel(ResourceID.fromResource(task));
     engine.forget(TaskRef.of(task, null));
     seen.remove(ResourceID.fromResource(task));
+    deferred.drop(task);
     validator.forget(task);
     phases.remove(ResourceID.fromResource(task));
   }
