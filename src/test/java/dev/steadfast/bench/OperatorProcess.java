@@ -179,7 +179,8 @@ final class OperatorProcess implements AutoCloseable {
             String.valueOf(metricsPort),
             "--health-port",
             String.valueOf(healthPort),
-            // docs/security.md: loopback is refused unless allowed; the simulator listens on 127.0.0.1.
+            // docs/security.md: loopback is refused unless allowed; the simulator listens on
+            // 127.0.0.1.
             "--egress-allow=127.0.0.1/8,localhost"));
     cmd.addAll(List.of(flags));
     Files.createDirectories(log.getParent());
@@ -275,6 +276,18 @@ final class OperatorProcess implements AutoCloseable {
       }
     }
     return sum;
+  }
+
+  /**
+   * CPU time the process has used so far, user + system, in milliseconds (/proc/PID/stat fields
+   * utime and stime, in clock ticks of 1/100 s as on every Linux the benchmark runs on).
+   */
+  double cpuMillis() throws IOException {
+    String stat = Files.readString(Path.of("/proc", String.valueOf(pid()), "stat"));
+    // the command name (field 2) is in parentheses and may hold spaces: count from after it
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // after the name, field 3 (state) is f[0]: utime (14) is f[11], stime (15) is f[12]
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0;
   }
 
   /** Resident set size from /proc/PID/status, in MiB. */
