@@ -22,7 +22,12 @@ import java.util.UUID;
 public final class Checkpoints {
   private Checkpoints() {}
 
-  static List<EngineEvent> prepare(TaskRef task, AgentTaskStatus status, Instant now) {
+  /**
+   * @param specHash the spec's {@link #specDigest}, which the caller may have from an earlier call
+   *     on the same generation
+   */
+  static List<EngineEvent> prepare(
+      TaskRef task, AgentTaskStatus status, Instant now, String specHash) {
     List<EngineEvent> events = new ArrayList<>();
     if (status.checkpoint == null) {
       status.checkpoint = new Checkpoint();
@@ -31,7 +36,6 @@ public final class Checkpoints {
     if (cp.runId == null) {
       cp.runId = task.uid() != null ? task.uid() : UUID.randomUUID().toString();
     }
-    String specHash = Json.sha256(withoutControls(task.spec()));
     if (specHash.equals(cp.specHash) && cp.steps.size() == task.spec().steps.size()) {
       boolean started = status.attempts != null && status.attempts > 0;
       if (started && status.phase != null && !status.phase.isFinal()) {
@@ -85,6 +89,14 @@ public final class Checkpoints {
    * Suspending or resuming a task, or changing its budget, is not a change of its work: a raised
    * budget resumes the held step where it stopped instead of running it afresh.
    */
+  /**
+   * The digest the checkpoint records of the spec: of all of it but the fields a person flips while
+   * the task runs (suspend, budget), which change no step's definition.
+   */
+  static String specDigest(AgentTaskSpec spec) {
+    return Json.sha256(withoutControls(spec));
+  }
+
   private static AgentTaskSpec withoutControls(AgentTaskSpec spec) {
     AgentTaskSpec copy = Json.copy(spec, AgentTaskSpec.class);
     copy.suspend = null;

@@ -17,7 +17,8 @@ record Collaborators(
     NextAttempt next,
     Outcomes outcomes,
     Ledger ledger,
-    RateGate rates) {
+    RateGate rates,
+    SpecDigests digests) {
 
   /** The time and randomness the rules use, then the policy and the state shared across tasks. */
   static Collaborators wire(
@@ -49,6 +50,7 @@ record Collaborators(
         new NextAttempt(clock, loops, fallbacks, tools, renderer, gate, rates, outcomes, ledger),
         outcomes,
         ledger,
-        rates);
+        rates,
+        new SpecDigests());
   }
 }

@@ -37,6 +37,7 @@ public final class TaskEngine {
   private final Outcomes outcomes;
   private final Ledger ledger;
   private final RateGate rates;
+  private final SpecDigests digests;
 
   /** With the default --max-items ({@link ItemLimit#DEFAULT}). */
   public TaskEngine(
@@ -87,6 +88,7 @@ public final class TaskEngine {
     this.outcomes = parts.outcomes();
     this.ledger = parts.ledger();
     this.rates = parts.rates();
+    this.digests = parts.digests();
   }
 
   /** The price table usage is costed with. */
@@ -100,7 +102,7 @@ public final class TaskEngine {
 
   /** Brings the checkpoint in line with the spec (new task, resumed task, or changed spec). */
   public List<EngineEvent> prepare(TaskRef task, AgentTaskStatus status) {
-    return Checkpoints.prepare(task, status, clock.instant());
+    return Checkpoints.prepare(task, status, clock.instant(), digests.of(task));
   }
 
   /**
@@ -127,6 +129,7 @@ public final class TaskEngine {
     if (status.phase != null && status.phase.isFinal()) {
       redactors.forget(task);
       rates.forget(task);
+      digests.forget(task);
       return new Plan(List.of(), null, true);
     }
     boolean suspended = Boolean.TRUE.equals(task.spec().suspend);
@@ -145,6 +148,7 @@ public final class TaskEngine {
       // Nothing of it runs any more; a retry starts with a fresh redactor and resolves again.
       redactors.forget(task);
       rates.forget(task);
+      digests.forget(task);
     }
     return plan;
   }
@@ -153,6 +157,7 @@ public final class TaskEngine {
   public void forget(TaskRef task) {
     redactors.forget(task);
     rates.forget(task);
+    digests.forget(task);
   }
 
   /** Tasks whose secret values are held in memory for redaction (for tests). */

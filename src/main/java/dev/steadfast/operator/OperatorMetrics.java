@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,13 @@ public final class OperatorMetrics {
   static final List<String> BREAKER_STATES = List.of("CLOSED", "OPEN", "HALF_OPEN");
 
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMetrics.class);
+
+  // Meters updated on every attempt and checkpoint, kept once registered: building a meter's id
+  // (tags sorted, a histogram's buckets) to find it again in the registry cost more than the
+  // update. One entry per meter, which the registry holds anyway.
+  private final Map<List<String>, Counter> attemptCounters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> stepTimers = new ConcurrentHashMap<>();
+  private final Map<String, Counter> checkpointCounters = new ConcurrentHashMap<>();
 
   // Steps range from a fast HTTP call to a long agent loop or Job.
   private static final Duration[] STEP_BUCKETS = {
@@ -146,10 +154,14 @@ public final class OperatorMetrics {
    *     "Succeeded"
    */
   public void attempt(String tier, String reason) {
-    Counter.builder("steadfast.attempts")
-        .description("Attempts by outcome tier and reason")
-        .tags("tier", orNone(tier), "reason", orNone(reason))
-        .register(registry)
+    attemptCounters
+        .computeIfAbsent(
+            List.of(orNone(tier), orNone(reason)),
+            k ->
+                Counter.builder("steadfast.attempts")
+                    .description("Attempts by outcome tier and reason")
+                    .tags("tier", k.get(0), "reason", k.get(1))
+                    .register(registry))
         .increment();
   }
 
@@ -197,11 +209,15 @@ public final class OperatorMetrics {
 
   /** Records how long a step took, by step kind (http, llm, agent, job). */
   public void stepDuration(String kind, Duration d) {
-    Timer.builder("steadfast.step.duration")
-        .description("Step duration from start to success or failure")
-        .tags("kind", orNone(kind))
-        .serviceLevelObjectives(STEP_BUCKETS)
-        .register(registry)
+    stepTimers
+        .computeIfAbsent(
+            orNone(kind),
+            k ->
+                Timer.builder("steadfast.step.duration")
+                    .description("Step duration from start to success or failure")
+                    .tags("kind", k)
+                    .serviceLevelObjectives(STEP_BUCKETS)
+                    .register(registry))
         .record(d);
   }
 
@@ -240,10 +256,13 @@ public final class OperatorMetrics {
   }
 
   private Counter checkpointCounter(String result) {
-    return Counter.builder("steadfast.checkpoint.writes")
-        .description("Checkpoint (status) writes by result")
-        .tags("result", result)
-        .register(registry);
+    return checkpointCounters.computeIfAbsent(
+        result,
+        r ->
+            Counter.builder("steadfast.checkpoint.writes")
+                .description("Checkpoint (status) writes by result")
+                .tags("result", r)
+                .register(registry));
   }
 
   private void refreshGauges() {

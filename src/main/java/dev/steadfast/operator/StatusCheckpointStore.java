@@ -1,6 +1,8 @@
 package dev.steadfast.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.common.io.ByteStreams;
+import com.google.common.io.CountingOutputStream;
 import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.OutputRef;
@@ -15,8 +17,12 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -107,7 +113,7 @@ public final class StatusCheckpointStore {
     desired.setStatus(stored);
     // Measured before sending: a write the API server refuses for its size would be refused again
     // on every retry, and the task would loop on it.
-    int bytes = Json.write(desired).getBytes(StandardCharsets.UTF_8).length;
+    int bytes = jsonBytes(desired);
     if (bytes > StatusTooLargeException.MAX_OBJECT_BYTES) {
       throw new StatusTooLargeException(bytes);
     }
@@ -121,38 +127,82 @@ public final class StatusCheckpointStore {
     }
   }
 
+  /**
+   * The status as stored: outputs over the inline limit replaced by references. The status itself
+   * when nothing is to be replaced (the usual case: copying it would be most of the cost of a
+   * checkpoint that changes a phase and a timestamp), a copy otherwise.
+   */
   private AgentTaskStatus deflate(AgentTask task, AgentTaskStatus status) {
-    AgentTaskStatus copy = Json.copy(status, AgentTaskStatus.class);
+    // First where each output goes (this offloads those too large), then, only if a field
+    // changes, a copy that says so.
+    Map<StepStatus, OutputRef> stepOffloads = new IdentityHashMap<>();
     Map<String, OutputRef> stepRefs = new HashMap<>();
-    for (StepStatus s : copy.steps) {
+    boolean changes = false;
+    for (StepStatus s : status.steps) {
       if (s.output == null) {
         continue;
       }
-      s.outputRef = offload(task, s.name, s.name + "-output", s.output, s.outputRef, null);
-      if (s.outputRef != null) {
-        stepRefs.put(s.name, s.outputRef);
-        s.output = null;
+      OutputRef ref = offload(task, s.name, s.name + "-output", s.output, s.outputRef, null);
+      stepOffloads.put(s, ref);
+      changes |= ref != null || s.outputRef != null;
+      if (ref != null) {
+        stepRefs.put(s.name, ref);
       }
     }
-    if (copy.checkpoint == null) {
-      return copy;
-    }
-    for (StepCheckpoint cp : copy.checkpoint.steps) {
-      for (UnitCheckpoint u : cp.units) {
-        String unit = cp.name + (u.index == null ? "" : "." + u.index);
-        if (u.output != null) {
-          u.outputRef =
-              offload(
-                  task, cp.name, unit + ".output", u.output, u.outputRef, stepRefs.get(cp.name));
-          if (u.outputRef != null) {
-            u.output = null;
+    Map<UnitCheckpoint, OutputRef> unitOutputs = new IdentityHashMap<>();
+    Map<UnitCheckpoint, OutputRef> unitTranscripts = new IdentityHashMap<>();
+    if (status.checkpoint != null) {
+      for (StepCheckpoint cp : status.checkpoint.steps) {
+        for (UnitCheckpoint u : cp.units) {
+          String unit = cp.name + (u.index == null ? "" : "." + u.index);
+          if (u.output != null) {
+            OutputRef ref =
+                offload(
+                    task, cp.name, unit + ".output", u.output, u.outputRef, stepRefs.get(cp.name));
+            unitOutputs.put(u, ref);
+            changes |= ref != null || u.outputRef != null;
+          }
+          if (u.transcript != null) {
+            OutputRef ref =
+                offload(task, cp.name, unit + ".transcript", u.transcript, u.transcriptRef, null);
+            unitTranscripts.put(u, ref);
+            changes |= ref != null || u.transcriptRef != null;
           }
         }
-        if (u.transcript != null) {
-          u.transcriptRef =
-              offload(task, cp.name, unit + ".transcript", u.transcript, u.transcriptRef, null);
-          if (u.transcriptRef != null) {
-            u.transcript = null;
+      }
+    }
+    if (!changes) {
+      return status;
+    }
+    AgentTaskStatus copy = Json.copy(status, AgentTaskStatus.class);
+    for (int i = 0; i < status.steps.size(); i++) {
+      StepStatus s = status.steps.get(i);
+      if (stepOffloads.containsKey(s)) {
+        OutputRef ref = stepOffloads.get(s);
+        copy.steps.get(i).outputRef = ref;
+        if (ref != null) {
+          copy.steps.get(i).output = null;
+        }
+      }
+    }
+    if (status.checkpoint == null) {
+      return copy;
+    }
+    for (int c = 0; c < status.checkpoint.steps.size(); c++) {
+      List<UnitCheckpoint> units = status.checkpoint.steps.get(c).units;
+      List<UnitCheckpoint> copied = copy.checkpoint.steps.get(c).units;
+      for (int i = 0; i < units.size(); i++) {
+        UnitCheckpoint u = units.get(i);
+        if (unitOutputs.containsKey(u)) {
+          copied.get(i).outputRef = unitOutputs.get(u);
+          if (copied.get(i).outputRef != null) {
+            copied.get(i).output = null;
+          }
+        }
+        if (unitTranscripts.containsKey(u)) {
+          copied.get(i).transcriptRef = unitTranscripts.get(u);
+          if (copied.get(i).transcriptRef != null) {
+            copied.get(i).transcript = null;
           }
         }
       }
@@ -233,6 +283,17 @@ public final class StatusCheckpointStore {
     ref.key = OUTPUT_KEY;
     ref.sha256 = sha;
     return ref;
+  }
+
+  /** The size of a value's JSON in UTF-8, counted as it is written rather than kept. */
+  private static int jsonBytes(Object value) {
+    CountingOutputStream counted = new CountingOutputStream(ByteStreams.nullOutputStream());
+    try {
+      Json.MAPPER.writeValue(counted, value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return (int) Math.min(Integer.MAX_VALUE, counted.getCount());
   }
 
   /** Whether the task is among the object's owners, by UID (a name can be reused, a UID not). */

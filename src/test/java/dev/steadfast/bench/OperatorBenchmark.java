@@ -233,6 +233,7 @@ public final class OperatorBenchmark {
         op.awaitReady(Duration.ofMinutes(2));
         Thread.sleep(1000); // let the start-up requests settle out of the count
         ApiRequestCounts before = ApiRequestCounts.scrape(client);
+        double cpuBefore = op.cpuMillis();
         long t0 = System.nanoTime();
         ns.createAll("t", tasks, name -> ns.llmTask(name, 5, sim.baseUrl()), t -> t);
         progress(
@@ -242,6 +243,9 @@ public final class OperatorBenchmark {
           throw new IllegalStateException(
               finishes.count() + " of " + tasks + " tasks finished in " + LONG + "; see " + op.log);
         }
+        // read at the last finish: what the operator burned running the steps, not idling after
+        double cpu = op.cpuMillis() - cpuBefore;
+        String load = loadAverage();
         // Events are written asynchronously (batched, rate-limited, a step's start held back a
         // moment): counters read at the last finish would miss those still queued.
         ApiRequestCounts used =
@@ -259,6 +263,11 @@ public final class OperatorBenchmark {
             rawWritesPerSecond == null
                 ? "n/a (run raw too)"
                 : String.format("%.2f (goal >= 0.6)", rate / rawWritesPerSecond));
+        line(
+            "operator CPU per completed step (user + system, /proc/PID/stat)",
+            String.format(
+                "%.1f ms (%.1f CPU-s over %.1f s; load average at the last finish %s)",
+                cpu / steps, cpu / 1000, seconds, load));
         line(
             "API requests per completed step (operator's, all kinds)",
             String.format("%.2f (%.0f requests; goal <= 2.0)", used.total() / steps, used.total()));

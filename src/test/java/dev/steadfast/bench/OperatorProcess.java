@@ -278,6 +278,18 @@ final class OperatorProcess implements AutoCloseable {
     return sum;
   }
 
+  /**
+   * CPU time the process has used so far, user + system, in milliseconds (/proc/PID/stat fields
+   * utime and stime, in clock ticks of 1/100 s as on every Linux the benchmark runs on).
+   */
+  double cpuMillis() throws IOException {
+    String stat = Files.readString(Path.of("/proc", String.valueOf(pid()), "stat"));
+    // the command name (field 2) is in parentheses and may hold spaces: count from after it
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // after the name, field 3 (state) is f[0]: utime (14) is f[11], stime (15) is f[12]
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0;
+  }
+
   /** Resident set size from /proc/PID/status, in MiB. */
   double rssMiB() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid()), "status"))) {

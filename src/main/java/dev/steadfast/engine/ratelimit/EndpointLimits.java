@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -271,13 +272,20 @@ public final class EndpointLimits {
   }
 
   private int pendingWakes(EndpointKey key) {
-    return (int)
-        woken.stream()
-            .filter(
-                t ->
-                    waiters.values().stream()
-                        .anyMatch(w -> w.task().equals(t) && w.key().equals(key)))
-            .count();
+    // One pass over the waiters, not one per woken task: both grow with the tasks in flight.
+    Set<String> waitingOnKey = new HashSet<>();
+    for (Waiter w : waiters.values()) {
+      if (w.key().equals(key)) {
+        waitingOnKey.add(w.task());
+      }
+    }
+    int n = 0;
+    for (String t : woken) {
+      if (waitingOnKey.contains(t)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private int olderWaiters(EndpointKey key, String unit) {
