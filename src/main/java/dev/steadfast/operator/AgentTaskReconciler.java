@@ -151,7 +151,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     AttemptPool.Snapshot attempts = pool.take(id);
     for (AttemptPool.Completed c : attempts.completed()) {
       engine.complete(ref, status, c.attempt(), c.outcome(), c.took(), events);
-      metrics.attemptEnded(c);
+      metrics.attemptEnded(ref.namespace(), c);
       metrics.used(ref.namespace(), c, engine.pricing());
     }
     Plan plan = engine.plan(ref, status, attempts.running(), events);
@@ -288,6 +288,9 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     events.stream()
         .filter(e -> e.type() == EventType.LoopDetected)
         .forEach(e -> metrics.loopDetected());
+    events.stream()
+        .filter(e -> e.type() == EventType.BudgetExhausted)
+        .forEach(e -> metrics.budgetExhausted(task.getMetadata().getNamespace()));
   }
 
   private static String brief(KubernetesClientException e) {

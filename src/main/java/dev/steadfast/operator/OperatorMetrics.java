@@ -3,7 +3,9 @@ package dev.steadfast.operator;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.Ledger;
 import dev.steadfast.engine.Pricing;
+import dev.steadfast.engine.Reason;
 import dev.steadfast.engine.exec.TokenUsage;
+import dev.steadfast.engine.ratelimit.EndpointKey;
 import dev.steadfast.engine.ratelimit.EndpointLimits;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,7 +69,7 @@ public final class OperatorMetrics {
   };
 
   private final PrometheusMeterRegistry registry;
-  private final Supplier<Map<String, Long>> tasksByPhase;
+  private final Supplier<Map<String, Map<String, Long>>> tasksByPhase;
   private final Supplier<Map<String, Map<String, Long>>> breakerCounts;
   private final Supplier<Map<String, FairSlots.Usage>> slotUsage;
   private final MultiGauge tasks;
@@ -80,13 +82,15 @@ public final class OperatorMetrics {
   private volatile Supplier<List<EndpointLimits.HostGauge>> endpoints = List::of;
   private final Counter loopDetections;
   private final Counter reconciles;
+  private volatile java.util.function.BooleanSupplier ready = () -> true;
 
   /**
-   * @param tasksByPhase task count per phase name; phases it leaves out are exported as 0
+   * @param tasksByPhase namespace → phase name → task count; a namespace it names is exported with
+   *     every phase, those it leaves out as 0
    * @param breakerCounts namespace → state name (CLOSED, OPEN, HALF_OPEN, …) → number of breakers
    */
   public OperatorMetrics(
-      Supplier<Map<String, Long>> tasksByPhase,
+      Supplier<Map<String, Map<String, Long>>> tasksByPhase,
       Supplier<Map<String, Map<String, Long>>> breakerCounts) {
     this(tasksByPhase, breakerCounts, Map::of);
   }
@@ -96,7 +100,7 @@ public final class OperatorMetrics {
    *     one; namespaces left out (nothing running or waiting) have no series
    */
   public OperatorMetrics(
-      Supplier<Map<String, Long>> tasksByPhase,
+      Supplier<Map<String, Map<String, Long>>> tasksByPhase,
       Supplier<Map<String, Map<String, Long>>> breakerCounts,
       Supplier<Map<String, FairSlots.Usage>> slotUsage) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -106,7 +110,7 @@ public final class OperatorMetrics {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    tasks = multiGauge("steadfast.tasks", "AgentTasks by phase");
+    tasks = multiGauge("steadfast.tasks", "AgentTasks by namespace and phase");
     breakers = multiGauge("steadfast.breakers", "Circuit breakers by namespace and state");
     slotsInUse =
         multiGauge(
@@ -139,6 +143,11 @@ public final class OperatorMetrics {
     for (String result : List.of(OK, CONFLICT, ERROR)) {
       checkpointCounter(result);
     }
+    // An alert on "not ready" needs a series that says 0, not one that vanishes.
+    io.micrometer.core.instrument.Gauge.builder(
+            "steadfast.ready", this, m -> m.ready.getAsBoolean() ? 1 : 0)
+        .description("1 when the operator is started and serves its tasks (as /readyz), else 0")
+        .register(registry);
     refreshGauges();
   }
 
@@ -165,10 +174,20 @@ public final class OperatorMetrics {
         .increment();
   }
 
-  /** Counts an attempt that ended, by outcome, and how long it took, by step kind. */
-  void attemptEnded(AttemptPool.Completed c) {
+  /**
+   * Counts an attempt that ended, by outcome, and how long it took, by step kind; a model call
+   * refused with 429 also counts towards its endpoint host.
+   */
+  void attemptEnded(String namespace, AttemptPool.Completed c) {
     if (c.outcome() instanceof dev.steadfast.engine.exec.Outcome.Failed f) {
       attempt(f.failure().tier().name(), f.failure().reason());
+      EndpointKey key =
+          c.attempt().request() == null
+              ? null
+              : EndpointKey.of(namespace, c.attempt().request().call());
+      if (key != null && Reason.RateLimited.name().equals(f.failure().reason())) {
+        rateLimited(key.host());
+      }
     } else {
       attempt("Succeeded", "");
     }
@@ -221,6 +240,33 @@ public final class OperatorMetrics {
         .record(d);
   }
 
+  /**
+   * Counts a model call an endpoint refused with 429, by host (the same hosts as
+   * steadfast_endpoint_concurrency; never by key).
+   */
+  void rateLimited(String host) {
+    Counter.builder("steadfast.endpoint.rate.limited")
+        .description("Model calls an endpoint host refused with 429 (rate limited)")
+        .tags("endpoint", orNone(host))
+        .register(registry)
+        .increment();
+  }
+
+  /** Counts a task suspended because its budget would be exceeded (BudgetExhausted). */
+  public void budgetExhausted(String namespace) {
+    Counter.builder("steadfast.budget.exhausted")
+        .description(
+            "Tasks suspended BudgetExhausted: their next model call could exceed the budget")
+        .tags("namespace", orNone(namespace))
+        .register(registry)
+        .increment();
+  }
+
+  /** What steadfast_ready reports: the operator's readiness, as /readyz answers it. */
+  public void ready(java.util.function.BooleanSupplier ready) {
+    this.ready = ready;
+  }
+
   public void reconciled() {
     reconciles.increment();
   }
@@ -268,13 +314,22 @@ public final class OperatorMetrics {
   private void refreshGauges() {
     // A failing supplier keeps the last values rather than failing the scrape.
     try {
-      Map<String, Long> counts = new LinkedHashMap<>();
-      for (TaskPhase phase : TaskPhase.values()) {
-        counts.put(phase.name(), 0L);
-      }
-      tasksByPhase.get().forEach((phase, n) -> counts.put(orNone(phase), n == null ? 0L : n));
       List<MultiGauge.Row<?>> rows = new ArrayList<>();
-      counts.forEach((phase, n) -> rows.add(MultiGauge.Row.of(Tags.of("phase", phase), n)));
+      tasksByPhase
+          .get()
+          .forEach(
+              (namespace, byPhase) -> {
+                Map<String, Long> counts = new LinkedHashMap<>();
+                for (TaskPhase phase : TaskPhase.values()) {
+                  counts.put(phase.name(), 0L);
+                }
+                byPhase.forEach((phase, n) -> counts.put(orNone(phase), n == null ? 0L : n));
+                counts.forEach(
+                    (phase, n) ->
+                        rows.add(
+                            MultiGauge.Row.of(
+                                Tags.of("namespace", orNone(namespace), "phase", phase), n)));
+              });
       tasks.register(rows, true);
     } catch (RuntimeException e) {
       LOG.warn("could not read task counts for metrics: {}", e.toString());

@@ -60,8 +60,11 @@ public final class SteadfastOperator implements AutoCloseable {
     this.metrics =
         new OperatorMetrics(
             () ->
-                phases.values().stream()
-                    .collect(Collectors.groupingBy(p -> p, Collectors.counting())),
+                phases.entrySet().stream()
+                    .collect(
+                        Collectors.groupingBy(
+                            e -> e.getKey().getNamespace().orElse(""),
+                            Collectors.groupingBy(Map.Entry::getValue, Collectors.counting()))),
             breakers::countsByNamespace,
             pool::slotUsage);
     // One set of limits per process: every task calling one provider key shares its limit.
@@ -93,6 +96,7 @@ public final class SteadfastOperator implements AutoCloseable {
     TaskExecutors executors = new TaskExecutors(executors(client, secrets, clock, config, limits));
     this.events = new EventRecorder(client, clock);
     EventRecorder.bindMetrics(events, metrics.registry());
+    metrics.ready(this::ready);
     AgentTaskReconciler reconciler =
         new AgentTaskReconciler(
             TaskValidator.bundled(),

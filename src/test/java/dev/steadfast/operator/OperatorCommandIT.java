@@ -108,7 +108,8 @@ class OperatorCommandIT {
                   assertThat(get(metrics, "/metrics").body())
                       .contains("steadfast_attempts_total{reason=\"None\",tier=\"Succeeded\"} 1.0")
                       .contains("steadfast_checkpoint_writes_total{result=\"ok\"}")
-                      .contains("steadfast_tasks{phase=\"Succeeded\"} 1.0"));
+                      .contains("steadfast_tasks{namespace=\"default\",phase=\"Succeeded\"} 1.0")
+                      .contains("steadfast_ready 1.0"));
     } finally {
       p.destroy();
       p.waitFor();

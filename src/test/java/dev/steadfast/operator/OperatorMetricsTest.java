@@ -16,9 +16,10 @@ class OperatorMetricsTest {
       new dev.steadfast.engine.policy.BreakerSpec(null, 50, 4, 4, Duration.ofSeconds(60), 2);
 
   Map<String, Long> phases = new HashMap<>(Map.of("Running", 3L, "Failed", 1L));
+  Map<String, Map<String, Long>> tasks = new HashMap<>(Map.of("team-a", phases));
   AtomicReference<Map<String, Map<String, Long>>> breakers =
       new AtomicReference<>(Map.of("team-a", Map.of("OPEN", 1L, "CLOSED", 2L)));
-  OperatorMetrics metrics = new OperatorMetrics(() -> phases, breakers::get);
+  OperatorMetrics metrics = new OperatorMetrics(() -> tasks, breakers::get);
 
   @Test
   void countersAndTimerAppearAfterUse() {
@@ -52,15 +53,45 @@ class OperatorMetricsTest {
   }
 
   @Test
-  void taskGaugeReadsTheSupplierAtEachScrapeWithEveryPhase() {
+  void taskGaugeReadsTheSupplierAtEachScrapeWithEveryPhasePerNamespace() {
     assertThat(metrics.scrape())
-        .contains("steadfast_tasks{phase=\"Running\"} 3.0")
-        .contains("steadfast_tasks{phase=\"Failed\"} 1.0")
-        .contains("steadfast_tasks{phase=\"Succeeded\"} 0.0");
+        .contains("steadfast_tasks{namespace=\"team-a\",phase=\"Running\"} 3.0")
+        .contains("steadfast_tasks{namespace=\"team-a\",phase=\"Failed\"} 1.0")
+        .contains("steadfast_tasks{namespace=\"team-a\",phase=\"Succeeded\"} 0.0");
 
     phases.put("Running", 5L);
+    tasks.put("team-b", Map.of("Waiting", 2L));
 
-    assertThat(metrics.scrape()).contains("steadfast_tasks{phase=\"Running\"} 5.0");
+    assertThat(metrics.scrape())
+        .contains("steadfast_tasks{namespace=\"team-a\",phase=\"Running\"} 5.0")
+        .contains("steadfast_tasks{namespace=\"team-b\",phase=\"Waiting\"} 2.0")
+        .contains("steadfast_tasks{namespace=\"team-b\",phase=\"Running\"} 0.0");
+
+    tasks.remove("team-a");
+
+    assertThat(metrics.scrape()).doesNotContain("namespace=\"team-a\",phase");
+  }
+
+  @Test
+  void budgetHoldsAndRateLimitedCallsAreCountedByNamespaceAndHost() {
+    metrics.budgetExhausted("team-a");
+    metrics.rateLimited("api.openai.com");
+    metrics.rateLimited("api.openai.com");
+
+    assertThat(metrics.scrape())
+        .contains("steadfast_budget_exhausted_total{namespace=\"team-a\"} 1.0")
+        .contains("steadfast_endpoint_rate_limited_total{endpoint=\"api.openai.com\"} 2.0");
+  }
+
+  @Test
+  void readyFollowsTheOperatorAndSaysZeroWhenNot() {
+    java.util.concurrent.atomic.AtomicBoolean ready =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    metrics.ready(ready::get);
+
+    assertThat(metrics.scrape()).contains("steadfast_ready 0.0");
+    ready.set(true);
+    assertThat(metrics.scrape()).contains("steadfast_ready 1.0");
   }
 
   @Test
@@ -77,7 +108,7 @@ class OperatorMetricsTest {
 
     assertThat(text)
         .contains("steadfast_breakers{namespace=\"team-b\",state=\"HALF_OPEN\"} 1.0")
-        .doesNotContain("team-a");
+        .doesNotContain("namespace=\"team-a\",state");
   }
 
   @Test
