@@ -644,8 +644,8 @@ public final class OperatorBenchmark {
   }
 
   /**
-   * Whether the task's status (its checkpoint, docs/status.md) holds the step or forEach item of this
-   * Idempotency-Key ({@code <task uid>/<step>/<item or ->/<attempt>}) as Succeeded.
+   * Whether the task's status (its checkpoint, docs/status.md) holds the step or forEach item of
+   * this Idempotency-Key ({@code <task uid>/<step>/<item or ->/<attempt>}) as Succeeded.
    */
   @SuppressWarnings("unchecked")
   static boolean checkpointed(Map<String, GenericKubernetesResource> byUid, String key) {

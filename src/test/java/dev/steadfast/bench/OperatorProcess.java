@@ -179,7 +179,8 @@ final class OperatorProcess implements AutoCloseable {
             String.valueOf(metricsPort),
             "--health-port",
             String.valueOf(healthPort),
-            // docs/security.md: loopback is refused unless allowed; the simulator listens on 127.0.0.1.
+            // docs/security.md: loopback is refused unless allowed; the simulator listens on
+            // 127.0.0.1.
             "--egress-allow=127.0.0.1/8,localhost"));
     cmd.addAll(List.of(flags));
     Files.createDirectories(log.getParent());
