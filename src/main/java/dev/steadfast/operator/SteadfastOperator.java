@@ -104,7 +104,8 @@ public final class SteadfastOperator implements AutoCloseable {
             new SecretVersions(secrets),
             metrics,
             phases,
-            clock);
+            clock,
+            config.tracing());
     this.operator =
         new Operator(
             o -> {
