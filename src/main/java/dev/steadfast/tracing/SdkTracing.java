@@ -31,6 +31,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Tracing with the OpenTelemetry SDK. Only what the spans say is recorded: names, ids, tiers,
@@ -269,8 +270,14 @@ final class SdkTracing implements Tracing {
     return Instant.now();
   }
 
+  /**
+   * How long closing waits for the last spans to be exported: an unreachable collector's retries
+   * must not hold `steadfast run`'s exit or the operator's shutdown.
+   */
+  static final long CLOSE_SECONDS = 3;
+
   @Override
   public void close() {
-    provider.close();
+    provider.shutdown().join(CLOSE_SECONDS, TimeUnit.SECONDS);
   }
 }
