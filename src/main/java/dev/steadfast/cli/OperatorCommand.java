@@ -8,6 +8,7 @@ import dev.steadfast.operator.HealthServer;
 import dev.steadfast.operator.OperatorConfig;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.operator.secrets.SecretPolicy;
+import dev.steadfast.tracing.Tracing;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Clock;
@@ -53,6 +54,8 @@ public final class OperatorCommand implements Callable<Integer> {
   long maxBytesInFlight;
 
   @Mixin TaskDefaultsOptions taskDefaults;
+
+  @Mixin TracingOptions tracingOptions;
 
   @Option(names = "--leader-election", description = "Use a Lease so only one replica runs steps.")
   boolean leaderElection;
@@ -159,6 +162,10 @@ public final class OperatorCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(e.getMessage());
       return Main.EXIT_INVALID;
     }
+    Optional<Tracing> tracing = tracingOptions.start(spec.commandLine().getErr());
+    if (tracing.isEmpty()) {
+      return Main.EXIT_INVALID;
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
     String namespace =
         System.getenv()
@@ -185,6 +192,7 @@ public final class OperatorCommand implements Callable<Integer> {
             .bodyLimits(bodies)
             .maxItems(taskDefaults.maxItems)
             .pricing(pricing.get())
+            .tracing(tracing.get())
             .build();
     SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
     HealthServer health =
@@ -196,6 +204,7 @@ public final class OperatorCommand implements Callable<Integer> {
                 () -> {
                   health.stop();
                   operator.close();
+                  tracing.get().close(); // after the last attempts ended: their spans go too
                   client.close();
                 }));
     operator.start();

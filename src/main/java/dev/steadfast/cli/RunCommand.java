@@ -15,6 +15,7 @@ import dev.steadfast.local.RunFiles;
 import dev.steadfast.local.StateDir;
 import dev.steadfast.local.StateDirLock;
 import dev.steadfast.local.TaskFile;
+import dev.steadfast.tracing.Tracing;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -71,6 +72,8 @@ public final class RunCommand implements Callable<Integer> {
   boolean quiet;
 
   @Mixin TaskDefaultsOptions taskDefaults;
+
+  @Mixin TracingOptions tracingOptions;
 
   @Spec CommandSpec spec;
 
@@ -150,7 +153,13 @@ public final class RunCommand implements Callable<Integer> {
       RunFiles.prepareStateDir(stateDir);
       try (StateDirLock lock = StateDirLock.acquire(stateDir)) {
         RunFiles.checkpoint(StateDir.taskDir(stateDir, meta.getName()));
-        status = LocalSession.run(ref, options, System.out);
+        Optional<Tracing> tracing = tracingOptions.start(err);
+        if (tracing.isEmpty()) {
+          return Main.EXIT_INVALID;
+        }
+        try (Tracing t = tracing.get()) {
+          status = LocalSession.run(ref, options, System.out, t);
+        }
         if (statusOut != null) {
           RunFiles.writeStatusOut(statusOut, Json.YAML.writeValueAsString(status));
         }

@@ -4,6 +4,8 @@ import dev.steadfast.engine.exec.AttemptRequest;
 import dev.steadfast.engine.format.GoDuration;
 import dev.steadfast.executors.egress.EgressPolicy;
 import dev.steadfast.executors.egress.EgressResolver;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URISyntaxException;
@@ -241,6 +243,10 @@ public final class HttpTransport implements AutoCloseable {
     }
     copy.setHeaders(request.getHeaders());
     copy.setEntity(request.getEntity());
+    // The attempt's span when tracing is on (docs/tracing.md), so a gateway's spans join the
+    // trace; with no span current (tracing off) nothing is added.
+    W3CTraceContextPropagator.getInstance()
+        .inject(Context.current(), copy, (carrier, name, value) -> carrier.setHeader(name, value));
     return copy;
   }
 

@@ -9,6 +9,9 @@ import dev.steadfast.engine.TaskEngine;
 import dev.steadfast.engine.TaskRef;
 import dev.steadfast.engine.exec.Executor;
 import dev.steadfast.engine.exec.Outcome;
+import dev.steadfast.tracing.Finished;
+import dev.steadfast.tracing.TracedTask;
+import dev.steadfast.tracing.Tracing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,11 +40,23 @@ public final class LocalRunner {
   private final FileCheckpointStore store;
   private final Progress progress;
   private final UnitWatch units = new UnitWatch();
+  private final Tracing tracing;
 
   private record Done(Attempt attempt, Outcome outcome, Duration took) {}
 
   public LocalRunner(
       TaskEngine engine, Executor executor, FileCheckpointStore store, Progress progress) {
+    this(engine, executor, store, progress, Tracing.OFF);
+  }
+
+  /** As above, with the task's spans recorded by {@code tracing} (docs/tracing.md). */
+  public LocalRunner(
+      TaskEngine engine,
+      Executor executor,
+      FileCheckpointStore store,
+      Progress progress,
+      Tracing tracing) {
+    this.tracing = tracing;
     this.engine = engine;
     this.executor = executor;
     this.store = store;
@@ -64,6 +79,9 @@ public final class LocalRunner {
     }
     store.save(status);
     units.changes(status, false);
+    TracedTask traced = TracedTask.of(task, status);
+    // What finished before this run was traced by the run that finished it.
+    Finished finished = Finished.of(status);
     ExecutorService pool =
         Executors.newFixedThreadPool(
             MAX_CONCURRENT,
@@ -79,9 +97,12 @@ public final class LocalRunner {
         List<EngineEvent> events = new ArrayList<>();
         Plan plan = engine.plan(task, status, running.keySet(), events);
         store.save(status);
+        finished = traced(traced, finished, status);
         events.addAll(units.changes(status, true));
         progress.print(events);
         for (Attempt a : plan.start()) {
+          Executor executor =
+              tracing.attempt(traced, TracedTask.startedAt(status, a.step()), a, this.executor);
           running.put(
               a.key(),
               completions.submit(
@@ -115,6 +136,7 @@ public final class LocalRunner {
           List<EngineEvent> folded = new ArrayList<>();
           engine.complete(task, status, d.attempt(), d.outcome(), d.took(), folded);
           store.save(status);
+          finished = traced(traced, finished, status);
           folded.addAll(units.changes(status, true));
           progress.print(folded);
           next = completions.poll();
@@ -123,6 +145,14 @@ public final class LocalRunner {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  private Finished traced(TracedTask task, Finished before, AgentTaskStatus status) {
+    if (!tracing.enabled()) {
+      return before;
+    }
+    tracing.finished(task, before, status);
+    return Finished.of(status);
   }
 
   private static Done get(Future<Done> f) throws InterruptedException {

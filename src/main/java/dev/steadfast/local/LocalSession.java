@@ -14,6 +14,7 @@ import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.engine.ratelimit.EndpointLimits;
 import dev.steadfast.executors.ExecutorWiring;
 import dev.steadfast.executors.HttpTransport;
+import dev.steadfast.tracing.Tracing;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -129,6 +130,12 @@ public final class LocalSession {
 
   public static AgentTaskStatus run(TaskRef task, Options options, PrintStream out)
       throws InterruptedException {
+    return run(task, options, out, Tracing.OFF);
+  }
+
+  /** As above, with the task's spans recorded by {@code tracing} (docs/tracing.md). */
+  public static AgentTaskStatus run(TaskRef task, Options options, PrintStream out, Tracing tracing)
+      throws InterruptedException {
     Clock clock = Clock.systemUTC();
     Progress progress = new Progress(out, options.quiet(), clock);
     // Shared by the process; the runner folds each outcome and plans again, which is its wake-up.
@@ -162,7 +169,7 @@ public final class LocalSession {
     FileCheckpointStore store =
         new FileCheckpointStore(StateDir.taskDir(options.stateDir(), task.name()));
     AgentTaskStatus status =
-        new LocalRunner(engine, executor, store, progress).run(task, options.retry());
+        new LocalRunner(engine, executor, store, progress, tracing).run(task, options.retry());
     progress.result(resultLine(status));
     return status;
   }

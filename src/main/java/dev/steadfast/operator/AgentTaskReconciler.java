@@ -14,6 +14,9 @@ import dev.steadfast.engine.exec.Failure;
 import dev.steadfast.engine.format.Json;
 import dev.steadfast.engine.validation.Problem;
 import dev.steadfast.engine.validation.TaskValidator;
+import dev.steadfast.tracing.Finished;
+import dev.steadfast.tracing.TracedTask;
+import dev.steadfast.tracing.Tracing;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -71,6 +74,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
   private final Map<ResourceID, String> phases;
   private final Set<ResourceID> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final DeferredStarts deferred = new DeferredStarts();
+  private final Tracing tracing;
 
   public AgentTaskReconciler(
       TaskValidator validator,
@@ -83,6 +87,34 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
       OperatorMetrics metrics,
       Map<ResourceID, String> phases,
       Clock clock) {
+    this(
+        validator,
+        engine,
+        pool,
+        executors,
+        store,
+        recorder,
+        secrets,
+        metrics,
+        phases,
+        clock,
+        Tracing.OFF);
+  }
+
+  /** As above, with spans of tasks, steps and attempts recorded by {@code tracing}. */
+  public AgentTaskReconciler(
+      TaskValidator validator,
+      TaskEngine engine,
+      AttemptPool pool,
+      TaskExecutors executors,
+      StatusCheckpointStore store,
+      EventRecorder recorder,
+      SecretVersions secrets,
+      OperatorMetrics metrics,
+      Map<ResourceID, String> phases,
+      Clock clock,
+      Tracing tracing) {
+    this.tracing = tracing;
     this.metrics = metrics;
     this.phases = phases;
     this.validator = new ValidatedGenerations(t -> validator.validate(Json.tree(t)));
@@ -131,11 +163,15 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     // on: the attempts it started are running, and their answers fold into it.
     AgentTaskStatus held = deferred.resume(task);
     AgentTaskStatus status = held != null ? held : store.load(task);
+    // Spans are recorded for what finished since the checkpoint this reconcile started from, once
+    // the checkpoint that says so is written (a conflict means another reconcile's view won).
+    Finished finished = tracing.enabled() ? Finished.of(status) : null;
     List<EngineEvent> events = new ArrayList<>();
     List<Problem> problems = validator.problems(task);
     if (!problems.isEmpty()) {
       invalid(task, status, problems);
       if (checkpoint(task, context, status, events, List.of())) {
+        traceFinished(task, finished, status);
         record(task, status, events);
       }
       return UpdateControl.noUpdate();
@@ -165,9 +201,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     if (due != null && clock.instant().isBefore(due)) {
       deferred.hold(task, status, due);
       phases.put(id, status.phase.name());
-      plan.start().stream()
-          .filter(a -> !attempts.running().contains(a.key()))
-          .forEach(a -> pool.submit(id, a, executors.forTask(task)));
+      startAttempts(id, ref, task, status, plan, attempts);
       record(task, status, events);
       Instant wake = plan.wakeAt() == null || due.isBefore(plan.wakeAt()) ? due : plan.wakeAt();
       Duration wait = Duration.between(clock.instant(), wake);
@@ -181,12 +215,10 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     boolean failedByWrite = status.phase != null && status.phase.isFinal();
     if (!failedByWrite) {
       // Started as soon as their keys are on disk: the events below are API calls too, and a
-      // call that waited for them would hold its slot of --max-concurrent-steps idle. One already
-      // running (started under a held status that a newer stored one replaced) is not sent twice.
-      plan.start().stream()
-          .filter(a -> !attempts.running().contains(a.key()))
-          .forEach(a -> pool.submit(id, a, executors.forTask(task)));
+      // call that waited for them would hold its slot of --max-concurrent-steps idle.
+      startAttempts(id, ref, task, status, plan, attempts);
     }
+    traceFinished(task, finished, status);
     record(task, status, events);
     if (failedByWrite) {
       return UpdateControl.noUpdate(); // the write itself failed the task (StatusTooLarge)
@@ -271,6 +303,38 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
       phases.put(ResourceID.fromResource(task), status.phase.name());
     }
     return true;
+  }
+
+  /**
+   * Submits the plan's attempts, each in its span when tracing is on. One already running (started
+   * under a held status that a newer stored one replaced) is not sent twice.
+   */
+  private void startAttempts(
+      ResourceID id,
+      TaskRef ref,
+      AgentTask task,
+      AgentTaskStatus status,
+      Plan plan,
+      AttemptPool.Snapshot attempts) {
+    TracedTask traced = tracing.enabled() ? TracedTask.of(ref, status) : null;
+    plan.start().stream()
+        .filter(a -> !attempts.running().contains(a.key()))
+        .forEach(
+            a ->
+                pool.submit(
+                    id,
+                    a,
+                    tracing.attempt(
+                        traced,
+                        traced == null ? null : TracedTask.startedAt(status, a.step()),
+                        a,
+                        executors.forTask(task))));
+  }
+
+  private void traceFinished(AgentTask task, Finished before, AgentTaskStatus status) {
+    if (before != null) {
+      tracing.finished(TracedTask.of(TaskRef.of(task, null), status), before, status);
+    }
   }
 
   /** The events of a checkpoint that was written, and the task's outcome when it turned final. */

@@ -7,6 +7,7 @@ import dev.steadfast.engine.policy.EffectivePolicy;
 import dev.steadfast.executors.BytesInFlight;
 import dev.steadfast.executors.HttpTransport;
 import dev.steadfast.operator.secrets.SecretPolicy;
+import dev.steadfast.tracing.Tracing;
 import java.util.List;
 import java.util.UUID;
 
@@ -18,6 +19,8 @@ import java.util.UUID;
  * @param operatorNamespace where the Lease and the breakers ConfigMap live
  * @param identity this replica's name in the Lease
  * @param exitOnLostLease halt the process when the Lease is lost (the CLI does; tests do not)
+ * @param tracing --otlp-endpoint: the spans of tasks, steps and attempts (docs/tracing.md); off by
+ *     default. Its owner (the CLI) closes it after the operator.
  */
 public record OperatorConfig(
     List<String> namespaces,
@@ -36,7 +39,8 @@ public record OperatorConfig(
     BodyLimits bodyLimits,
     int maxItems,
     Pricing pricing,
-    boolean adaptiveConcurrency) {
+    boolean adaptiveConcurrency,
+    Tracing tracing) {
 
   public static Builder builder() {
     return new Builder();
@@ -85,6 +89,7 @@ public record OperatorConfig(
     private BodyLimits bodyLimits = BodyLimits.DEFAULTS;
     private int maxItems = ItemLimit.DEFAULT;
     private Pricing pricing = Pricing.NONE;
+    private Tracing tracing = Tracing.OFF;
 
     private Builder() {}
 
@@ -179,6 +184,12 @@ public record OperatorConfig(
       return this;
     }
 
+    /** --otlp-endpoint: traces (off by default). */
+    public Builder tracing(Tracing tracing) {
+      this.tracing = tracing;
+      return this;
+    }
+
     public OperatorConfig build() {
       return new OperatorConfig(
           namespaces,
@@ -197,7 +208,8 @@ public record OperatorConfig(
           bodyLimits,
           maxItems,
           pricing,
-          adaptiveConcurrency);
+          adaptiveConcurrency,
+          tracing);
     }
   }
 }

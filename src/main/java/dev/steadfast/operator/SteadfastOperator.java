@@ -108,7 +108,8 @@ public final class SteadfastOperator implements AutoCloseable {
             new SecretVersions(secrets),
             metrics,
             phases,
-            clock);
+            clock,
+            config.tracing());
     this.operator =
         new Operator(
             o -> {

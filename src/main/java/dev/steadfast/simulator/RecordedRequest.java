@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * One request the simulator received, as tests assert on it. Credentials are never kept: of all
- * headers only {@code Idempotency-Key} is recorded.
+ * headers only {@code Idempotency-Key} and the W3C {@code traceparent} are recorded.
  *
  * @param sequence 1-based arrival number since start or the last reset
  * @param path the request path without query
@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param inputTokens the input tokens the response reported in its usage block, or null when it
  *     reported none (errors, dropped connections, the generic endpoints)
  * @param outputTokens the output tokens the response reported, or null
+ * @param traceparent the {@code traceparent} header (the caller's span), or null
  */
 public record RecordedRequest(
     long sequence,
@@ -29,7 +30,8 @@ public record RecordedRequest(
     String fault,
     int status,
     Long inputTokens,
-    Long outputTokens) {
+    Long outputTokens,
+    String traceparent) {
 
   public RecordedRequest {
     body = body == null ? null : body.deepCopy();

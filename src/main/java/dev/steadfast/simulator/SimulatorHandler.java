@@ -81,7 +81,8 @@ final class SimulatorHandler implements HttpHandler {
               handled.fault() == null ? null : handled.fault().id(),
               handled.outcome().status(),
               usage == null ? null : usage.path(0).asLong(),
-              usage == null ? null : usage.path(1).asLong()),
+              usage == null ? null : usage.path(1).asLong(),
+              exchange.getRequestHeaders().getFirst("traceparent")),
           clock.instant());
       deliver(exchange, handled);
     } catch (IOException | RuntimeException e) {

@@ -389,6 +389,23 @@ class ChartTest {
   }
 
   @Test
+  void tracingIsOffByDefaultAndOnSendsTheEndpointToTheOperator() {
+    assertThat(container(Chart.render("").one(Deployment.class)).getArgs())
+        .noneMatch(a -> a.startsWith("--otlp-endpoint"));
+    Container c =
+        container(
+            Chart.render(
+                    "tracing: {enabled: true, endpoint: 'http://otel-collector.observability.svc:4318'}")
+                .one(Deployment.class));
+    assertThat(c.getArgs())
+        .contains("--otlp-endpoint=http://otel-collector.observability.svc:4318");
+    assertThatThrownBy(() -> Chart.render("tracing: {enabled: true}"))
+        .hasMessageContaining("endpoint");
+    assertThatThrownBy(() -> Chart.render("tracing: {enabled: true, endpoint: 'collector:4318'}"))
+        .hasMessageContaining("endpoint");
+  }
+
+  @Test
   void aMistypedValueIsRefusedByTheSchema() {
     assertThatThrownBy(() -> Chart.render("watchNamespace: [team-a]"))
         .hasMessageContaining("watchNamespace");

@@ -34,6 +34,8 @@ public final class OperatorHarness implements AutoCloseable {
   /** --enable-chaos; on by default so chaos suites need no setting, off to test the flag. */
   boolean enableChaos = true;
 
+  dev.steadfast.tracing.Tracing tracing = dev.steadfast.tracing.Tracing.OFF;
+
   final KubernetesClient client;
   final LlmSimulator sim;
   SteadfastOperator operator;
@@ -113,6 +115,7 @@ public final class OperatorHarness implements AutoCloseable {
                     .operatorNamespace(NS)
                     .egressAllow(egressAllow)
                     .enableChaos(enableChaos)
+                    .tracing(tracing)
                     .identity("test-" + java.util.UUID.randomUUID())
                     .secretPolicy(secretPolicy)
                     .jobServiceAccounts(jobServiceAccounts));
