@@ -59,8 +59,10 @@ final class AttemptHistory {
     }
     if (unit != null && !unit.phase.isFinal() && unit.nextAttemptAt != null) {
       r.nextAttemptAt = unit.nextAttemptAt;
-      Duration wait = Duration.between(now, Instant.parse(unit.nextAttemptAt));
-      r.wait = wait.isNegative() ? null : GoDuration.format(wait);
+      // The backoff was scheduled a moment before this line is written: to the nearest 10ms, a
+      // backoff of 1s reads 1s, not 999ms.
+      long ms = Duration.between(now, Instant.parse(unit.nextAttemptAt)).toMillis();
+      r.wait = ms < 0 ? null : GoDuration.format(Duration.ofMillis(Math.round(ms / 10.0) * 10));
     }
     TokenUsage used = outcome.usage();
     if (used != null) {
