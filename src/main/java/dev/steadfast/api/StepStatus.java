@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import java.util.List;
 
 /** Observed state of one step. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -36,6 +37,13 @@ public class StepStatus {
   @JsonPropertyDescription(
       "Tokens this step's model calls used (all items, attempts and fallbacks), and their cost.")
   public Usage usage;
+
+  @JsonPropertyDescription(
+      "The step's most recent attempts, oldest first (at most 10; older ones are counted in historyDropped).")
+  public List<AttemptRecord> history;
+
+  @JsonPropertyDescription("How many older attempts were dropped from history to keep it bounded.")
+  public Integer historyDropped;
 
   @JsonPropertyDescription("Item counts of a forEach step.")
   public ItemCounts items;

@@ -1,5 +1,12 @@
 package dev.steadfast.cli;
 
+import dev.steadfast.cli.plugin.CompletionCommand;
+import dev.steadfast.cli.plugin.DescribeCommand;
+import dev.steadfast.cli.plugin.LogsCommand;
+import dev.steadfast.cli.plugin.ResumeCommand;
+import dev.steadfast.cli.plugin.RetryCommand;
+import dev.steadfast.cli.plugin.SuspendCommand;
+import dev.steadfast.cli.plugin.TreeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,6 +22,13 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       SimulateCommand.class,
       DemoCommand.class,
+      DescribeCommand.class,
+      RetryCommand.class,
+      SuspendCommand.class,
+      ResumeCommand.class,
+      TreeCommand.class,
+      LogsCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {
@@ -28,7 +42,18 @@ public final class Main {
   }
 
   public static int execute(String... args) {
+    return execute(null, null, args);
+  }
+
+  /** Runs with output and errors going to the given writers (System.out/err when null). */
+  public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
     CommandLine cmd = new CommandLine(new Main());
+    if (out != null) {
+      cmd.setOut(out);
+    }
+    if (err != null) {
+      cmd.setErr(err);
+    }
     cmd.setParameterExceptionHandler(
         (ex, a) -> {
           ex.getCommandLine().getErr().println("error: " + ex.getMessage());

@@ -85,6 +85,7 @@ final class Outcomes {
     AgentTools.Pending tool = ToolCalls.ranBy(step, unit, attempt);
     if (tool != null) {
       tools.complete(task, step, unit, attempt, tool, outcome, took, events);
+      remember(status, i, attempt, outcome, unit);
       return true;
     }
     outcome = OutputLimit.check(outcome);
@@ -92,12 +93,26 @@ final class Outcomes {
       breakers.record(task, step, attempt, outcome, took, events);
     }
     Failure fatal = apply(task, status, i, unit, attempt, outcome, events);
+    remember(status, i, attempt, outcome, unit);
     if (fatal != null) {
       Steps.failTask(task, status, fatal, clock.instant(), events);
     } else if (unit.phase.isFinal()) {
       Steps.unitFinished(task, status, i, clock.instant(), events);
     }
     return true;
+  }
+
+  /** The attempt's line in the step's bounded history (docs/status.md), after it was applied. */
+  private void remember(
+      AgentTaskStatus status, int i, Attempt attempt, Outcome outcome, UnitCheckpoint unit) {
+    String model = attempt.request() == null ? null : Ledger.model(attempt.request().call());
+    AttemptHistory.record(
+        status.steps.get(i),
+        attempt,
+        outcome,
+        unit,
+        ledger.pricing().cost(model, outcome.usage()),
+        clock.instant());
   }
 
   private static int indexOf(TaskRef task, String step) {

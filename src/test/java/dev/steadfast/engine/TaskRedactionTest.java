@@ -119,6 +119,25 @@ class TaskRedactionTest {
     assertNoCanary("events", Json.write(h.events));
   }
 
+  /** A failure whose body echoes the Secret: its line in the step's history is masked too. */
+  @Test
+  void anEchoedSecretIsInNoAttemptHistory() {
+    TaskRef t =
+        task(
+            "t",
+            "ns",
+            "  steps:\n"
+                + echoStep("fetch", "/fail")
+                + "      retry: {maxAttempts: 2, backoff: {initialDelay: 1s, jitter: None}}\n");
+
+    AgentTaskStatus s = h.run(t, real::execute);
+
+    assertThat(s.phase).isEqualTo(TaskPhase.Failed);
+    assertThat(s.steps.get(0).history).hasSize(2);
+    assertThat(s.steps.get(0).history.get(0).message).contains("[REDACTED]");
+    assertNoCanary("history", Json.write(s.steps.get(0).history));
+  }
+
   /**
    * An agent whose tool echoes the Secret it sends, and a model that repeats it: the transcript
    * (tool results and model messages) and the answer are masked, as is what the model is sent next.

@@ -1,0 +1,65 @@
+package dev.steadfast.cli.plugin;
+
+import dev.steadfast.api.AgentTask;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * Where the task is, as kubectl finds it: the kubeconfig (KUBECONFIG, ~/.kube/config, or the
+ * in-cluster account) and its current context's namespace unless -n says otherwise.
+ */
+public final class ClusterOptions {
+  @Option(
+      names = {"-n", "--namespace"},
+      paramLabel = "NS",
+      description = "The task's namespace (default: the kubeconfig context's, else default).")
+  String namespace;
+
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description = "The kubeconfig to use (default: KUBECONFIG, then ~/.kube/config).")
+  Path kubeconfig;
+
+  KubernetesClient client() throws IOException {
+    if (kubeconfig == null) {
+      return new KubernetesClientBuilder().build();
+    }
+    return new KubernetesClientBuilder()
+        .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
+        .build();
+  }
+
+  String namespace(KubernetesClient client) {
+    if (namespace != null) {
+      return namespace;
+    }
+    return client.getNamespace() == null ? "default" : client.getNamespace();
+  }
+
+  Resource<AgentTask> task(KubernetesClient client, String name) {
+    return client.resources(AgentTask.class).inNamespace(namespace(client)).withName(name);
+  }
+
+  /** The task, or a {@link NoSuchTaskException} that says which one was looked for. */
+  AgentTask get(KubernetesClient client, String name) {
+    AgentTask task = task(client, name).get();
+    if (task == null) {
+      throw new NoSuchTaskException("no AgentTask " + name + " in namespace " + namespace(client));
+    }
+    return task;
+  }
+
+  /** A task that is not there: exit 1 with the message, not a stack trace. */
+  static final class NoSuchTaskException extends RuntimeException {
+    NoSuchTaskException(String message) {
+      super(message);
+    }
+  }
+}

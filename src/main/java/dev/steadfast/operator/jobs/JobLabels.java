@@ -1,0 +1,14 @@
+package dev.steadfast.operator.jobs;
+
+/** The labels a job step's Jobs carry, for tools that look for them (steadfast logs). */
+public final class JobLabels {
+  public static final String TASK = JobManifests.TASK_LABEL;
+  public static final String STEP = JobManifests.STEP_LABEL;
+
+  private JobLabels() {}
+
+  /** The label value for a task or step name (hashed when longer than a label allows). */
+  public static String value(String name) {
+    return JobNames.labelValue(name);
+  }
+}
