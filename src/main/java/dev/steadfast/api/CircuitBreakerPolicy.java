@@ -5,12 +5,14 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 
 /** A circuit breaker over Transient failures, shared by all tasks using the same key. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CircuitBreakerPolicy {
   @JsonPropertyDescription(
-      "Breaker identity. Default: the endpoint host, plus the model for llm steps. Same key in the same namespace, one shared breaker; other namespaces never share it.")
+      "Breaker identity. Default: the endpoint host, plus the model for llm steps. Same key in the same namespace, one shared breaker; other namespaces never share it. At most 253 characters; a namespace keeps at most 100 breakers.")
+  @Size(max = 253)
   public String key;
 
   @JsonPropertyDescription(

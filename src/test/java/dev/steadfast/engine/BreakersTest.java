@@ -147,7 +147,8 @@ class BreakersTest {
     assertThat(breakers.countsByNamespace())
         .isEqualTo(Map.of("team-a", Map.of("CLOSED", 1L), "team-b", Map.of("OPEN", 1L)));
     assertThat(store.saved.get(new BreakerId("team-b", "shared")).state()).isEqualTo("OPEN");
-    assertThat(store.saved.get(new BreakerId("team-a", "shared")).state()).isEqualTo("CLOSED");
+    // A breaker that never left CLOSED costs no write: a restart would make it closed anyway.
+    assertThat(store.saved).doesNotContainKey(new BreakerId("team-a", "shared"));
 
     // After a restart each namespace gets its own state back.
     Breakers restarted = new Breakers(clock, store);
@@ -181,5 +182,58 @@ class BreakersTest {
     assertThat(h.requests).hasSize(sentByB + 1);
     assertThat(h.requests.get(sentByB).namespace()).isEqualTo("team-a");
     assertThat(breakers.states("team-a")).containsEntry("shared", "CLOSED");
+  }
+
+  @Test
+  void aNamespaceKeepsAtMostItsBoundOfBreakersForgettingTheLeastRecentlyUsedClosedOne() {
+    MemoryStore store = new MemoryStore();
+    Breakers breakers = new Breakers(clock, store);
+    CircuitBreaker first = breakers.get("team-a", "key-0", spec);
+    for (int i = 1; i < Breakers.MAX_PER_NAMESPACE; i++) {
+      clock.advance(Duration.ofSeconds(1));
+      breakers.get("team-a", "key-" + i, spec);
+    }
+    clock.advance(Duration.ofSeconds(1));
+    breakers.get("team-a", "key-0", spec); // used again: key-1 is now the least recently used
+    breakers.get("team-b", "other", spec);
+
+    clock.advance(Duration.ofSeconds(1));
+    breakers.get("team-a", "one-too-many", spec);
+
+    assertThat(breakers.states("team-a"))
+        .hasSize(Breakers.MAX_PER_NAMESPACE)
+        .containsKeys("key-0", "one-too-many")
+        .doesNotContainKey("key-1");
+    assertThat(breakers.get("team-a", "key-0", spec)).isSameAs(first);
+    // Another namespace's breakers are neither counted nor forgotten.
+    assertThat(breakers.states("team-b")).containsOnlyKeys("other");
+  }
+
+  @Test
+  void whenEveryBreakerOfANamespaceIsOpenNewKeysShareOneOverflowBreakerOfThatNamespace() {
+    MemoryStore store = new MemoryStore();
+    Breakers breakers = new Breakers(clock, store);
+    for (int i = 0; i < Breakers.MAX_PER_NAMESPACE; i++) {
+      CircuitBreaker cb = breakers.get("hostile", "key-" + i, spec);
+      for (int n = 0; n < 4; n++) {
+        cb.tryAcquirePermission();
+        Breakers.recordTransient(cb, Duration.ZERO);
+      }
+      assertThat(cb.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+    }
+
+    CircuitBreaker x = breakers.get("hostile", "new-x", spec);
+    CircuitBreaker y = breakers.get("hostile", "new-y", spec);
+
+    assertThat(x).isSameAs(y);
+    assertThat(breakers.states("hostile")).hasSize(Breakers.MAX_PER_NAMESPACE + 1);
+    // Opening the overflow breaker opens nothing of another namespace with the same key.
+    for (int n = 0; n < 4; n++) {
+      x.tryAcquirePermission();
+      Breakers.recordTransient(x, Duration.ZERO);
+    }
+    assertThat(breakers.get("team-a", "new-x", spec).tryAcquirePermission()).isTrue();
+    assertThat(store.saved.keySet().stream().filter(id -> id.namespace().equals("hostile")))
+        .hasSize(Breakers.MAX_PER_NAMESPACE + 1);
   }
 }

@@ -63,7 +63,12 @@ class FileStoresTest {
     var spec =
         new dev.steadfast.engine.policy.BreakerSpec(
             null, 50, 4, 4, java.time.Duration.ofSeconds(60), 2);
-    assertThat(breakers.get("default", "api.test", spec).tryAcquirePermission()).isTrue();
+    var breaker = breakers.get("default", "api.test", spec);
+    assertThat(breaker.tryAcquirePermission()).isTrue();
+    // Replaced at the breaker's next transition (a new closed breaker writes nothing).
+    for (int i = 0; i < 4; i++) {
+      dev.steadfast.engine.breaker.Breakers.recordTransient(breaker, java.time.Duration.ZERO);
+    }
     assertThat(new FileBreakerStore(dir).load())
         .containsOnlyKeys(new BreakerId("default", "api.test"));
   }

@@ -19,6 +19,21 @@ import java.util.concurrent.TimeUnit;
  * breaker of its own and cannot open this one.
  */
 public final class Breakers {
+  /**
+   * Breakers kept per namespace. Keys are chosen by tenants, so without a bound one namespace could
+   * grow the operator's memory and the shared breakers' ConfigMap (1 MiB, every namespace's states)
+   * without end. Beyond it the namespace's least recently used closed breaker is forgotten: a
+   * closed breaker holds only its sliding window, which a new one rebuilds from the next calls.
+   */
+  public static final int MAX_PER_NAMESPACE = 100;
+
+  /**
+   * Where a namespace's new keys go when it has {@link #MAX_PER_NAMESPACE} breakers and none of
+   * them is closed: one breaker they share, in that namespace only, so the overflow can open
+   * nothing of another tenant's. Not a key the CRD accepts (longer than its 253 characters).
+   */
+  static final String OVERFLOW_KEY = "(over " + MAX_PER_NAMESPACE + " breakers)" + " ".repeat(253);
+
   /** Marker recorded by resilience4j for a Transient failure. */
   private static final RuntimeException TRANSIENT = new RuntimeException("transient failure");
 
@@ -29,6 +44,8 @@ public final class Breakers {
   private final BreakerStore store;
   private final Map<BreakerId, BreakerStore.Snapshot> snapshots = new ConcurrentHashMap<>();
   private final Map<BreakerId, BreakerStore.Snapshot> restored;
+  // When each breaker was last asked for, to choose which closed one to forget at the bound.
+  private final Map<BreakerId, Instant> lastUsed = new ConcurrentHashMap<>();
 
   public Breakers(Clock clock, BreakerStore store) {
     this.clock = clock;
@@ -58,7 +75,55 @@ public final class Breakers {
   public CircuitBreaker get(String namespace, String key, BreakerSpec spec) {
     BreakerId id = new BreakerId(namespace, key);
     CircuitBreaker cb = breakers.get(id);
-    return cb != null ? cb : create(id, spec);
+    if (cb == null) {
+      id = roomFor(id);
+      cb = breakers.get(id);
+      if (cb == null) {
+        cb = create(id, spec);
+      }
+    }
+    lastUsed.put(id, clock.instant());
+    return cb;
+  }
+
+  /**
+   * The id a new key gets: its own, after forgetting the namespace's least recently used closed
+   * breaker if the namespace is at {@link #MAX_PER_NAMESPACE}; the namespace's overflow breaker
+   * when none of its breakers is closed.
+   */
+  private synchronized BreakerId roomFor(BreakerId id) {
+    if (breakers.containsKey(id)) {
+      return id;
+    }
+    BreakerId oldestClosed = null;
+    int count = 0;
+    for (Map.Entry<BreakerId, CircuitBreaker> e : breakers.entrySet()) {
+      BreakerId other = e.getKey();
+      if (!other.namespace().equals(id.namespace()) || other.key().equals(OVERFLOW_KEY)) {
+        continue;
+      }
+      count++;
+      if (e.getValue().getState() == CircuitBreaker.State.CLOSED
+          && (oldestClosed == null || used(other).isBefore(used(oldestClosed)))) {
+        oldestClosed = other;
+      }
+    }
+    if (count < MAX_PER_NAMESPACE) {
+      return id;
+    }
+    if (oldestClosed == null) {
+      return new BreakerId(id.namespace(), OVERFLOW_KEY);
+    }
+    breakers.remove(oldestClosed);
+    lastUsed.remove(oldestClosed);
+    if (snapshots.remove(oldestClosed) != null) {
+      store.save(Map.copyOf(snapshots));
+    }
+    return id;
+  }
+
+  private Instant used(BreakerId id) {
+    return lastUsed.getOrDefault(id, Instant.MIN);
   }
 
   private synchronized CircuitBreaker create(BreakerId key, BreakerSpec spec) {
@@ -85,16 +150,21 @@ public final class Breakers {
     } else if (saved != null && "HALF_OPEN".equals(saved.state())) {
       cb.transitionToOpenStateUntil(clock.instant());
     }
-    record(
-        key, cb.getState(), saved == null ? clock.instant() : saved.since(), openUntil(cb, spec));
+    if (saved == null) {
+      // A new closed breaker: nothing a restart would need, so no write to the store for it.
+      snapshots.put(key, new BreakerStore.Snapshot(cb.getState().name(), clock.instant(), null));
+    } else {
+      record(key, cb.getState(), saved.since(), openUntil(cb, spec));
+    }
     cb.getEventPublisher()
         .onStateTransition(
-            e ->
+            e -> {
+              // A breaker forgotten at the bound may still finish a call: its state is gone.
+              if (breakers.get(key) == cb) {
                 record(
-                    key,
-                    e.getStateTransition().getToState(),
-                    clock.instant(),
-                    openUntil(cb, spec)));
+                    key, e.getStateTransition().getToState(), clock.instant(), openUntil(cb, spec));
+              }
+            });
     breakers.put(key, cb);
     return cb;
   }
