@@ -19,7 +19,7 @@ import java.util.Map;
  * egress policy decides them all, on the address each connection is made to; a task's
  * steadfast.dev/chaos faults wrap them when chaos is enabled.
  */
-public final class ExecutorWiring {
+public final class ExecutorWiring implements AutoCloseable {
   /**
    * What differs between the drivers.
    *
@@ -44,10 +44,18 @@ public final class ExecutorWiring {
 
   private final Executor shared;
   private final boolean chaosEnabled;
+  private final HttpTransport http;
 
-  private ExecutorWiring(Executor shared, boolean chaosEnabled) {
+  private ExecutorWiring(Executor shared, boolean chaosEnabled, HttpTransport http) {
     this.shared = shared;
     this.chaosEnabled = chaosEnabled;
+    this.http = http;
+  }
+
+  /** Closes the shared HTTP client (its connections and I/O threads); for a stopping driver. */
+  @Override
+  public void close() {
+    http.close();
   }
 
   /**
@@ -89,7 +97,7 @@ public final class ExecutorWiring {
     byKind.put(Call.HttpCall.class, new HttpExecutor(http, secrets, classifier));
     byKind.put(Call.LlmCall.class, llm);
     byKind.put(Call.AgentCall.class, new AgentExecutor(llm));
-    return new ExecutorWiring(new Dispatcher(byKind), settings.chaosEnabled());
+    return new ExecutorWiring(new Dispatcher(byKind), settings.chaosEnabled(), http);
   }
 
   /** The executors every task shares. */

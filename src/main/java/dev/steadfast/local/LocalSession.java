@@ -143,35 +143,37 @@ public final class LocalSession {
         options.adaptiveConcurrency()
             ? EndpointLimits.forDriver(clock, LocalRunner.MAX_CONCURRENT)
             : null;
-    ExecutorWiring wiring =
+    // Closed at the end: tests run many sessions in one JVM, each with its own HTTP client.
+    try (ExecutorWiring wiring =
         ExecutorWiring.forDriver(
             clock,
             ExecutorWiring.Settings.local(options.maxResponseBytes(), options.chaosEnabled()),
             new DirSecrets(options.secretsDir()),
             Map.of(),
-            limits);
-    Executor executor = wiring.forTask(task.annotations());
-    String chaos = wiring.chaos(task.annotations());
-    if (chaos != null) {
-      progress.line("-", "Chaos", "fault injection on: " + chaos);
+            limits)) {
+      Executor executor = wiring.forTask(task.annotations());
+      String chaos = wiring.chaos(task.annotations());
+      if (chaos != null) {
+        progress.line("-", "Chaos", "fault injection on: " + chaos);
+      }
+      Breakers breakers = new Breakers(clock, new FileBreakerStore(options.stateDir()));
+      TaskEngine engine =
+          new TaskEngine(
+              clock,
+              breakers,
+              new FileResponseCache(options.stateDir()),
+              new SecureRandom(),
+              options.defaultPolicy(),
+              options.maxItems(),
+              options.pricing(),
+              limits);
+      FileCheckpointStore store =
+          new FileCheckpointStore(StateDir.taskDir(options.stateDir(), task.name()));
+      AgentTaskStatus status =
+          new LocalRunner(engine, executor, store, progress, tracing).run(task, options.retry());
+      progress.result(resultLine(status));
+      return status;
     }
-    Breakers breakers = new Breakers(clock, new FileBreakerStore(options.stateDir()));
-    TaskEngine engine =
-        new TaskEngine(
-            clock,
-            breakers,
-            new FileResponseCache(options.stateDir()),
-            new SecureRandom(),
-            options.defaultPolicy(),
-            options.maxItems(),
-            options.pricing(),
-            limits);
-    FileCheckpointStore store =
-        new FileCheckpointStore(StateDir.taskDir(options.stateDir(), task.name()));
-    AgentTaskStatus status =
-        new LocalRunner(engine, executor, store, progress, tracing).run(task, options.retry());
-    progress.result(resultLine(status));
-    return status;
   }
 
   /** The executors `steadfast run` uses, without chaos (tests and benchmarks run them bare). */

@@ -41,6 +41,7 @@ public final class SteadfastOperator implements AutoCloseable {
   private final OperatorConfig config;
   private final Operator operator;
   private final AttemptPool pool;
+  private final TaskExecutors executors;
   private final Breakers breakers;
   private final OperatorMetrics metrics;
   private final AtomicBoolean closing = new AtomicBoolean();
@@ -93,7 +94,7 @@ public final class SteadfastOperator implements AutoCloseable {
             limits);
     // Read by the attempts, kept current by the Secret informer the reconciler starts.
     SecretCache secrets = new SecretCache(client);
-    TaskExecutors executors = new TaskExecutors(executors(client, secrets, clock, config, limits));
+    this.executors = new TaskExecutors(executors(client, secrets, clock, config, limits));
     this.events = new EventRecorder(client, clock);
     EventRecorder.bindMetrics(events, metrics.registry());
     metrics.ready(this::ready);
@@ -241,6 +242,9 @@ public final class SteadfastOperator implements AutoCloseable {
     if (config.leaderElection()) {
       releaseLease();
     }
+    // Last: an attempt still running loses its connection, and the next operator sends it again
+    // with the same key, as after any stop.
+    executors.close();
   }
 
   /**

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * The executor a task's attempts run on (see {@link ExecutorWiring#forTask}); an annotation it
  * cannot read is logged and ignored, so one task's typo does not stop its reconcile.
  */
-public final class TaskExecutors {
+public final class TaskExecutors implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskExecutors.class);
   private final ExecutorWiring wiring;
 
@@ -30,5 +30,11 @@ public final class TaskExecutors {
           e.getMessage());
       return wiring.shared();
     }
+  }
+
+  /** Closes the shared HTTP client, once no attempt runs any more. */
+  @Override
+  public void close() {
+    wiring.close();
   }
 }
