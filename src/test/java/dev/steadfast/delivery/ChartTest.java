@@ -209,16 +209,16 @@ class ChartTest {
     assertThat(egress.get(0).getPorts())
         .extracting(p -> p.getPort().getIntVal() + "/" + p.getProtocol())
         .containsExactly("53/UDP", "53/TCP");
-    // Any port to any IPv4 address (the API server, providers, in-cluster model servers, which
-    // the operator's own guard decides on), except link-local: 169.254.169.254 is not reachable.
+    // Any port to any IPv4 or IPv6 address (the API server, providers, in-cluster model servers,
+    // which the operator's own guard decides on), except link-local and the clouds' IPv6 metadata
+    // addresses: 169.254.169.254 is not reachable, and neither is it over IPv6 on a dual-stack
+    // node.
     assertThat(egress.get(1).getPorts()).isEmpty();
     assertThat(egress.get(1).getTo())
-        .singleElement()
-        .satisfies(
-            peer -> {
-              assertThat(peer.getIpBlock().getCidr()).isEqualTo("0.0.0.0/0");
-              assertThat(peer.getIpBlock().getExcept()).containsExactly("169.254.0.0/16");
-            });
+        .extracting(peer -> peer.getIpBlock().getCidr(), peer -> peer.getIpBlock().getExcept())
+        .containsExactly(
+            tuple("0.0.0.0/0", List.of("169.254.0.0/16")),
+            tuple("::/0", List.of("fe80::/10", "fd00:ec2::254/128", "fd20:ce::254/128")));
   }
 
   @Test
