@@ -208,6 +208,7 @@ public final class OperatorCommand implements Callable<Integer> {
                   client.close();
                 }));
     operator.start();
+    StartupWarmup.afterOperatorStart();
     new CountDownLatch(1).await();
     return 0;
   }

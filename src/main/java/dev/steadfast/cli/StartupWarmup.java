@@ -11,15 +11,14 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
-import javax.net.ssl.SSLContext;
 
 /**
  * Initialises, on a background thread, the libraries a command is about to need while the main
  * thread parses the command line, reads the task or connects to the API server: the manifest
  * validator (JSON Schema and the CRD's CEL rules), the CEL runtime, Jackson's AgentTask model, the
- * HTTP client and TLS and, for the operator, fabric8's model and the Prometheus registry. That is
- * most of the start's CPU time apart from class loading, and on two cores it overlaps instead of
- * adding up.
+ * HTTP client and TLS; for the operator, fabric8's model and the Prometheus registry before its
+ * start, and what a reconcile needs once it has started. That is most of the start's CPU time apart
+ * from class loading, and on two cores it overlaps instead of adding up.
  *
  * <p>It only initialises what the command would initialise anyway (class initialisers, static
  * holders such as {@link TaskValidator#bundled()}), on a made-up task that reaches nothing: no
@@ -63,18 +62,33 @@ final class StartupWarmup {
                   List.of(StartupWarmup::cel, StartupWarmup::http, StartupWarmup::model));
           case "validate" ->
               List.of(List.of(StartupWarmup::validator), List.of(StartupWarmup::cel));
+          // Only what the start itself goes through: fabric8's model mappings (the main thread
+          // builds the client right after the command line) and the Prometheus registry. What
+          // only a reconcile needs (the validator, CEL, the AgentTask model) waits for
+          // afterOperatorStart: on two busy cores, warming it up beside the start made /readyz
+          // later (docs/startup.md).
           case "operator" ->
-              List.of(
-                  // fabric8's model mappings first: the main thread builds the client right after
-                  // the command line; the validator is needed only when the reconciler is built
-                  List.of(StartupWarmup::kubernetesModel, StartupWarmup::validator),
-                  List.of(
-                      StartupWarmup::cel,
-                      StartupWarmup::model,
-                      StartupWarmup::metrics,
-                      StartupWarmup::tls));
+              List.of(List.of(StartupWarmup::kubernetesModel, StartupWarmup::metrics));
           default -> List.of();
         };
+    start(threads);
+  }
+
+  /**
+   * Once the operator has started (informers synced, /readyz answering): what the first reconcile
+   * needs, so that it does not wait for it (a reconcile that comes first builds the same static
+   * holders and the warm-up waits on them: nothing is built twice).
+   */
+  static void afterOperatorStart() {
+    if (Boolean.getBoolean("steadfast.warmup.off")) {
+      return;
+    }
+    start(
+        List.of(
+            List.of(StartupWarmup::validator), List.of(StartupWarmup::cel, StartupWarmup::model)));
+  }
+
+  private static void start(List<List<Runnable>> threads) {
     for (List<Runnable> steps : threads) {
       Thread t =
           new Thread(
@@ -128,13 +142,5 @@ final class StartupWarmup {
 
   private static void metrics() {
     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT).close();
-  }
-
-  private static void tls() {
-    try {
-      SSLContext.getDefault();
-    } catch (java.security.NoSuchAlgorithmException e) {
-      // the command reports it when it needs TLS
-    }
   }
 }

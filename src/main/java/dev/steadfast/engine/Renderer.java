@@ -33,7 +33,12 @@ import java.util.Map;
  * the checkpoint applied, so a resumed attempt sends the same request.
  */
 final class Renderer {
-  private final Cel cel = Cel.tasks();
+  // Cel.tasks() at each use, not held from construction: building the CEL runtime is a good part of
+  // the operator's start, and a renderer is made when the engine is wired, long before a template
+  // is rendered; the start-up warm-up builds it meanwhile.
+  private static Cel cel() {
+    return Cel.tasks();
+  }
 
   /** CEL variables for a step: inputs, steps.NAME.output, task, and item/index inside forEach. */
   Map<String, Object> variables(
@@ -68,11 +73,11 @@ final class Renderer {
   }
 
   boolean when(String expression, Map<String, Object> vars) {
-    return cel.evalBoolean(expression, vars);
+    return cel().evalBoolean(expression, vars);
   }
 
   List<JsonNode> items(String expression, Map<String, Object> vars) {
-    JsonNode list = cel.evalJson(expression, vars);
+    JsonNode list = cel().evalJson(expression, vars);
     if (!list.isArray()) {
       throw new dev.steadfast.engine.expr.ExpressionException(
           expression,
@@ -103,7 +108,7 @@ final class Renderer {
       LlmStep llm, Map<String, Object> vars, UnitCheckpoint unit, boolean withRepairs) {
     List<ChatMessage> messages = new ArrayList<>();
     for (Message m : llm.messages) {
-      messages.add(new ChatMessage(m.role.name(), Template.renderText(cel, m.content, vars)));
+      messages.add(new ChatMessage(m.role.name(), Template.renderText(cel(), m.content, vars)));
     }
     if (withRepairs && unit.transcript != null && unit.transcript.isArray()) {
       for (JsonNode m : unit.transcript) {
@@ -120,7 +125,7 @@ final class Renderer {
     boolean json = llm.responseFormat == LlmStep.ResponseFormat.json || llm.outputSchema != null;
     return new Call.LlmCall(
         llm.api == null ? "openai" : llm.api.name(),
-        UrlTemplate.render(cel, llm.endpoint, vars),
+        UrlTemplate.render(cel(), llm.endpoint, vars),
         llm.model,
         llm.apiKeySecretRef,
         List.copyOf(messages),
@@ -133,11 +138,11 @@ final class Renderer {
   Call.JobCall job(JobStep job, Map<String, Object> vars, String taskName, JsonNode inputs) {
     JobStep rendered = Json.copy(job, JobStep.class);
     if (rendered.args != null) {
-      rendered.args = rendered.args.stream().map(a -> Template.renderText(cel, a, vars)).toList();
+      rendered.args = rendered.args.stream().map(a -> Template.renderText(cel(), a, vars)).toList();
     }
     if (rendered.env != null) {
       rendered.env.forEach(
-          e -> e.value = e.value == null ? null : Template.renderText(cel, e.value, vars));
+          e -> e.value = e.value == null ? null : Template.renderText(cel(), e.value, vars));
     }
     return new Call.JobCall(
         rendered, taskName, inputs == null ? JsonNodeFactory.instance.objectNode() : inputs);

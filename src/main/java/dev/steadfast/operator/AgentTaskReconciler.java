@@ -37,6 +37,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -114,10 +115,41 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
       Map<ResourceID, String> phases,
       Clock clock,
       Tracing tracing) {
+    this(
+        () -> validator,
+        engine,
+        pool,
+        executors,
+        store,
+        recorder,
+        secrets,
+        metrics,
+        phases,
+        clock,
+        tracing);
+  }
+
+  /**
+   * As above, with the validator asked for at the first validation: building the bundled one (the
+   * CRD's schema and CEL rules) is a good part of the start's CPU, and nothing before /readyz needs
+   * it, so the operator's start does not wait for it (the start-up warm-up builds it meanwhile).
+   */
+  public AgentTaskReconciler(
+      Supplier<TaskValidator> validator,
+      TaskEngine engine,
+      AttemptPool pool,
+      TaskExecutors executors,
+      StatusCheckpointStore store,
+      EventRecorder recorder,
+      SecretVersions secrets,
+      OperatorMetrics metrics,
+      Map<ResourceID, String> phases,
+      Clock clock,
+      Tracing tracing) {
     this.tracing = tracing;
     this.metrics = metrics;
     this.phases = phases;
-    this.validator = new ValidatedGenerations(t -> validator.validate(Json.tree(t)));
+    this.validator = new ValidatedGenerations(t -> validator.get().validate(Json.tree(t)));
     this.engine = engine;
     this.pool = pool;
     this.executors = executors;

@@ -100,7 +100,7 @@ public final class SteadfastOperator implements AutoCloseable {
     metrics.ready(this::ready);
     AgentTaskReconciler reconciler =
         new AgentTaskReconciler(
-            TaskValidator.bundled(),
+            TaskValidator::bundled,
             engine,
             pool,
             executors,

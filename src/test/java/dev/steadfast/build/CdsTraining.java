@@ -39,11 +39,12 @@ import java.util.logging.Logger;
  *
  * <p>Training: the packaged jar runs as users run it (its own JVM, {@code -jar}), once as {@code
  * run} on a task against the simulator and once as {@code operator} against fabric8's mock API
- * server (over TLS) until a task succeeds, each with {@code -XX:DumpLoadedClassList}. Both lists,
- * merged, go to a static dump ({@code -Xshare:dump}), which holds the JDK's classes too, so the
- * archive replaces the JDK's default one. Only loopback is used. The archive is only valid for the
- * exact jar (path, size and time) and JVM build that made it; the JVM ignores it otherwise ({@code
- * -Xshare:auto}), and bin/steadfast does not pass it when it is older than the jar.
+ * server (over TLS, named by a kubeconfig file) until a task succeeds, each with {@code
+ * -XX:DumpLoadedClassList}. Both lists, merged, go to a static dump ({@code -Xshare:dump}), which
+ * holds the JDK's classes too, so the archive replaces the JDK's default one. Only loopback is
+ * used. The archive is only valid for the exact jar (path, size and time) and JVM build that made
+ * it; the JVM ignores it otherwise ({@code -Xshare:auto}), and bin/steadfast does not pass it when
+ * it is older than the jar.
  *
  * <p>Arguments: the jar, the archive to write. Skip with {@code -Dcds.skip}.
  */
@@ -206,11 +207,13 @@ public final class CdsTraining {
                   "--egress-allow=127.0.0.1/8")
               .redirectErrorStream(true)
               .redirectOutput(work.resolve("operator.log").toFile());
+      // The API server from a kubeconfig file, as out of the cluster (and in the benchmark): the
+      // client's YAML reader and kubeconfig handling are a few hundred classes of the start.
+      Path kubeconfig = work.resolve("kubeconfig");
+      Files.writeString(kubeconfig, kubeconfig(client.getMasterUrl().toString(), ns));
       Map<String, String> env = pb.environment();
-      env.put("KUBERNETES_MASTER", client.getMasterUrl().toString());
-      env.put("KUBERNETES_TRUST_CERTIFICATES", "true");
-      env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
-      env.put("KUBERNETES_NAMESPACE", ns);
+      env.put("KUBECONFIG", kubeconfig.toString());
+      env.remove("KUBERNETES_MASTER");
       env.put("POD_NAMESPACE", ns);
       env.remove("STEADFAST_CHAOS");
       Process p = pb.start();
@@ -240,6 +243,26 @@ public final class CdsTraining {
     } finally {
       api.destroy();
     }
+  }
+
+  /** A kubeconfig for the mock API server: its certificate is self-signed, the token unchecked. */
+  static String kubeconfig(String server, String namespace) {
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+          - name: training
+            cluster: {server: 'SERVER', insecure-skip-tls-verify: true}
+        users:
+          - name: training
+            user: {token: training}
+        contexts:
+          - name: training
+            context: {cluster: training, user: training, namespace: NS}
+        current-context: training
+        """
+        .replace("SERVER", server)
+        .replace("NS", namespace);
   }
 
   static void await(String what, Process p, Path work, BooleanSupplier condition) throws Exception {

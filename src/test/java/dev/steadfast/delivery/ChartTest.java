@@ -87,7 +87,7 @@ class ChartTest {
             tuple("POD_NAMESPACE", ""),
             tuple("POD_NAME", ""),
             // the small-heap, long-running settings of docs/startup.md
-            tuple("JDK_JAVA_OPTIONS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
+            tuple("JDK_JAVA_OPTIONS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms32m"));
     assertThat(c.getEnv().subList(0, 2))
         .extracting(EnvVar::getName, e -> e.getValueFrom().getFieldRef().getFieldPath())
         .containsExactly(
