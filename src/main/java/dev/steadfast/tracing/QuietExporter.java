@@ -48,7 +48,7 @@ final class QuietExporter implements SpanExporter {
   /**
    * Tells of spans that could not be exported, unless this outage was told already.
    *
-   * @param why what the collector did: "unreachable", "did not answer within 2 s", ...
+   * @param why what the collector did: "unreachable", "not reached within 2 s", ...
    */
   void failed(String why) {
     if (failing.compareAndSet(false, true)) {

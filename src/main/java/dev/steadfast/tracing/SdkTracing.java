@@ -305,7 +305,8 @@ final class SdkTracing implements Tracing {
     CompletableResultCode done =
         provider.shutdown().join(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     if (exporter != null && !done.isDone()) {
-      exporter.failed("did not answer within " + CLOSE_TIMEOUT.toSeconds() + " s");
+      // Unreachable, or slow to connect or answer: either way nothing was taken in time.
+      exporter.failed("not reached within " + CLOSE_TIMEOUT.toSeconds() + " s");
     }
   }
 }

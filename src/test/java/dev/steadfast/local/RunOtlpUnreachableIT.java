@@ -73,7 +73,12 @@ class RunOtlpUnreachableIT {
           .as(err)
           .singleElement()
           .asString()
-          .endsWith("traces not exported: collector at " + collector + " unreachable");
+          // Refused at once; on a loaded machine the exporter's first connection (its classes
+          // loaded then) may not even be tried within the 2 s the exit gives it.
+          .matches(
+              ".* traces not exported: collector at "
+                  + java.util.regex.Pattern.quote(collector)
+                  + " (unreachable|not reached within 2 s)");
       // Generous, for a loaded machine: the SDK's own retries held the exit about 10 s.
       assertThat(exitMillis).isLessThan(8_000);
     }
