@@ -126,6 +126,7 @@ def panels(scrapes):
         13: ("lines", {**{"limit " + label(g): v for g, v in series(scrapes, "steadfast_endpoint_concurrency", ["endpoint"]).items()},
                        **{"in flight " + label(g): v for g, v in series(scrapes, "steadfast_endpoint_in_flight", ["endpoint"]).items()},
                        **{"queued " + label(g): v for g, v in series(scrapes, "steadfast_endpoint_queued", ["endpoint"]).items()}}),
+        14: ("lines", {label(g): v for g, v in series(scrapes, "steadfast_waiting_oldest_seconds", ["namespace"]).items()}),
     }
 
 

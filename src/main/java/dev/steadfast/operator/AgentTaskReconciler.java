@@ -189,6 +189,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     ResourceID id = ResourceID.fromResource(task);
     if (TaskAtRest.test(task)) {
       phases.put(id, task.getStatus().phase.name());
+      metrics.checkpointed(id, task.getStatus());
       return UpdateControl.noUpdate();
     }
     // A status held back (it only said "started") is newer than the stored one, which it was built
@@ -233,6 +234,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     if (due != null && clock.instant().isBefore(due)) {
       deferred.hold(task, status, due);
       phases.put(id, status.phase.name());
+      metrics.checkpointed(id, status);
       startAttempts(id, ref, task, status, plan, attempts);
       record(task, status, events);
       Instant wake = plan.wakeAt() == null || due.isBefore(plan.wakeAt()) ? due : plan.wakeAt();
@@ -333,6 +335,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     deferred.drop(task); // written now, with whatever was held
     if (status.phase != null) {
       phases.put(ResourceID.fromResource(task), status.phase.name());
+      metrics.checkpointed(ResourceID.fromResource(task), status);
     }
     return true;
   }
@@ -412,6 +415,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     deferred.drop(task);
     validator.forget(task);
     phases.remove(ResourceID.fromResource(task));
+    metrics.forget(ResourceID.fromResource(task));
   }
 
   /** A task an older version finalized would otherwise stay Terminating. */

@@ -51,7 +51,7 @@ public final class OperatorMetrics {
   // (tags sorted, a histogram's buckets) to find it again in the registry cost more than the
   // update. One entry per meter, which the registry holds anyway.
   private final Map<List<String>, Counter> attemptCounters = new ConcurrentHashMap<>();
-  private final Map<String, Timer> stepTimers = new ConcurrentHashMap<>();
+  private final Map<List<String>, Timer> stepTimers = new ConcurrentHashMap<>();
   private final Map<String, Counter> checkpointCounters = new ConcurrentHashMap<>();
 
   // Steps range from a fast HTTP call to a long agent loop or Job.
@@ -73,6 +73,9 @@ public final class OperatorMetrics {
   private final Supplier<Map<String, Map<String, Long>>> breakerCounts;
   private final Supplier<Map<String, FairSlots.Usage>> slotUsage;
   private final MultiGauge tasks;
+  private final MultiGauge waitingOldest;
+  private final WaitingTasks waiting = new WaitingTasks();
+  private volatile java.time.Clock clock = java.time.Clock.systemUTC();
   private final MultiGauge breakers;
   private final MultiGauge slotsInUse;
   private final MultiGauge slotsWaiting;
@@ -111,6 +114,13 @@ public final class OperatorMetrics {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     tasks = multiGauge("steadfast.tasks", "AgentTasks by namespace and phase");
+    waitingOldest =
+        MultiGauge.builder("steadfast.waiting.oldest")
+            .description(
+                "Per namespace, how long the current step of its longest-waiting task has been"
+                    + " going (0: none waiting)")
+            .baseUnit("seconds")
+            .register(registry);
     breakers = multiGauge("steadfast.breakers", "Circuit breakers by namespace and state");
     slotsInUse =
         multiGauge(
@@ -158,18 +168,20 @@ public final class OperatorMetrics {
   /**
    * Counts one finished attempt.
    *
+   * @param namespace the task's namespace: bounded by the namespaces the operator watches, so the
+   *     dashboard can filter by it (never the task's name, which tenants choose without bound)
    * @param tier Succeeded, or the failure's tier: Transient, Recoverable, Fatal
    * @param reason the failure reason (docs/errors.md); for a success, anything stable such as
    *     "Succeeded"
    */
-  public void attempt(String tier, String reason) {
+  public void attempt(String namespace, String tier, String reason) {
     attemptCounters
         .computeIfAbsent(
-            List.of(orNone(tier), orNone(reason)),
+            List.of(orNone(namespace), orNone(tier), orNone(reason)),
             k ->
                 Counter.builder("steadfast.attempts")
-                    .description("Attempts by outcome tier and reason")
-                    .tags("tier", k.get(0), "reason", k.get(1))
+                    .description("Attempts by namespace, outcome tier and reason")
+                    .tags("namespace", k.get(0), "tier", k.get(1), "reason", k.get(2))
                     .register(registry))
         .increment();
   }
@@ -180,7 +192,7 @@ public final class OperatorMetrics {
    */
   void attemptEnded(String namespace, AttemptPool.Completed c) {
     if (c.outcome() instanceof dev.steadfast.engine.exec.Outcome.Failed f) {
-      attempt(f.failure().tier().name(), f.failure().reason());
+      attempt(namespace, f.failure().tier().name(), f.failure().reason());
       EndpointKey key =
           c.attempt().request() == null
               ? null
@@ -189,10 +201,10 @@ public final class OperatorMetrics {
         rateLimited(key.host());
       }
     } else {
-      attempt("Succeeded", "");
+      attempt(namespace, "Succeeded", "");
     }
     var call = c.attempt().request() == null ? null : c.attempt().request().call();
-    stepDuration(call == null ? "fallback" : call.getClass().getSimpleName(), c.took());
+    stepDuration(namespace, call == null ? "fallback" : call.getClass().getSimpleName(), c.took());
   }
 
   /**
@@ -226,15 +238,15 @@ public final class OperatorMetrics {
         .register(registry);
   }
 
-  /** Records how long a step took, by step kind (http, llm, agent, job). */
-  public void stepDuration(String kind, Duration d) {
+  /** Records how long a step took, by namespace and step kind (http, llm, agent, job). */
+  public void stepDuration(String namespace, String kind, Duration d) {
     stepTimers
         .computeIfAbsent(
-            orNone(kind),
+            List.of(orNone(namespace), orNone(kind)),
             k ->
                 Timer.builder("steadfast.step.duration")
                     .description("Step duration from start to success or failure")
-                    .tags("kind", k)
+                    .tags("namespace", k.get(0), "kind", k.get(1))
                     .serviceLevelObjectives(STEP_BUCKETS)
                     .register(registry))
         .record(d);
@@ -260,6 +272,26 @@ public final class OperatorMetrics {
         .tags("namespace", orNone(namespace))
         .register(registry)
         .increment();
+  }
+
+  /**
+   * Notes a task's phase after its checkpoint was written or found at rest, for
+   * steadfast_waiting_oldest_seconds.
+   */
+  void checkpointed(
+      io.javaoperatorsdk.operator.processing.event.ResourceID id,
+      dev.steadfast.api.AgentTaskStatus status) {
+    waiting.note(id, status);
+  }
+
+  /** The task was deleted. */
+  void forget(io.javaoperatorsdk.operator.processing.event.ResourceID id) {
+    waiting.forget(id);
+  }
+
+  /** The clock the waiting ages are measured with (the operator's). */
+  void clock(java.time.Clock clock) {
+    this.clock = clock;
   }
 
   /** What steadfast_ready reports: the operator's readiness, as /readyz answers it. */
@@ -315,22 +347,30 @@ public final class OperatorMetrics {
     // A failing supplier keeps the last values rather than failing the scrape.
     try {
       List<MultiGauge.Row<?>> rows = new ArrayList<>();
-      tasksByPhase
-          .get()
-          .forEach(
-              (namespace, byPhase) -> {
-                Map<String, Long> counts = new LinkedHashMap<>();
-                for (TaskPhase phase : TaskPhase.values()) {
-                  counts.put(phase.name(), 0L);
-                }
-                byPhase.forEach((phase, n) -> counts.put(orNone(phase), n == null ? 0L : n));
-                counts.forEach(
-                    (phase, n) ->
-                        rows.add(
-                            MultiGauge.Row.of(
-                                Tags.of("namespace", orNone(namespace), "phase", phase), n)));
-              });
+      Map<String, Map<String, Long>> byNamespace = tasksByPhase.get();
+      byNamespace.forEach(
+          (namespace, byPhase) -> {
+            Map<String, Long> counts = new LinkedHashMap<>();
+            for (TaskPhase phase : TaskPhase.values()) {
+              counts.put(phase.name(), 0L);
+            }
+            byPhase.forEach((phase, n) -> counts.put(orNone(phase), n == null ? 0L : n));
+            counts.forEach(
+                (phase, n) ->
+                    rows.add(
+                        MultiGauge.Row.of(
+                            Tags.of("namespace", orNone(namespace), "phase", phase), n)));
+          });
       tasks.register(rows, true);
+      // Every namespace with tasks has a series, 0 when none waits: an alert's `for:` then
+      // follows one series rather than one that comes and goes.
+      Map<String, Duration> oldest = waiting.oldestByNamespace(clock.instant());
+      Map<String, Double> seconds = new java.util.TreeMap<>();
+      byNamespace.keySet().forEach(ns -> seconds.put(orNone(ns), 0.0));
+      oldest.forEach((ns, age) -> seconds.put(orNone(ns), age.toMillis() / 1000.0));
+      List<MultiGauge.Row<?>> ages = new ArrayList<>();
+      seconds.forEach((ns, s) -> ages.add(MultiGauge.Row.of(Tags.of("namespace", ns), s)));
+      waitingOldest.register(ages, true);
     } catch (RuntimeException e) {
       LOG.warn("could not read task counts for metrics: {}", e.toString());
     }

@@ -68,6 +68,7 @@ public final class SteadfastOperator implements AutoCloseable {
                             Collectors.groupingBy(Map.Entry::getValue, Collectors.counting()))),
             breakers::countsByNamespace,
             pool::slotUsage);
+    metrics.clock(clock);
     // One set of limits per process: every task calling one provider key shares its limit.
     EndpointLimits limits =
         config.adaptiveConcurrency()

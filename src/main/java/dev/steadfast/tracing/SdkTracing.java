@@ -22,12 +22,15 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -39,6 +42,7 @@ import java.util.concurrent.TimeUnit;
  * which may quote what a secret resolved to.
  */
 final class SdkTracing implements Tracing {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Tracing.class);
   static final AttributeKey<String> NAMESPACE = AttributeKey.stringKey("steadfast.task.namespace");
   static final AttributeKey<String> NAME = AttributeKey.stringKey("steadfast.task.name");
   static final AttributeKey<String> UID = AttributeKey.stringKey("steadfast.task.uid");
@@ -60,8 +64,10 @@ final class SdkTracing implements Tracing {
   private final SdkTracerProvider provider;
   private final Tracer tracer;
   private final PinnedIds ids = new PinnedIds();
+  private final QuietExporter exporter; // null: an exporter of the caller's (tests)
 
-  private SdkTracing(SpanProcessor processor, String serviceName) {
+  private SdkTracing(SpanProcessor processor, String serviceName, QuietExporter exporter) {
+    this.exporter = exporter;
     this.provider =
         SdkTracerProvider.builder()
             .setIdGenerator(ids)
@@ -77,15 +83,30 @@ final class SdkTracing implements Tracing {
 
   static Tracing otlp(String endpoint, Map<String, String> headers, String serviceName) {
     String base = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
+    // The SDK's defaults (10 s per export, 5 attempts with backoff) let a collector that is down
+    // hold a batch, and the exit that flushes it, for about 20 s; spans are worth less than that.
+    // A batch that fails twice is dropped and told of (QuietExporter); later batches try again.
     OtlpHttpSpanExporterBuilder exporter =
-        OtlpHttpSpanExporter.builder().setEndpoint(base + "/v1/traces");
+        OtlpHttpSpanExporter.builder()
+            .setEndpoint(base + "/v1/traces")
+            .setConnectTimeout(EXPORT_TIMEOUT)
+            .setTimeout(EXPORT_TIMEOUT)
+            .setRetryPolicy(
+                RetryPolicy.builder()
+                    .setMaxAttempts(2)
+                    .setInitialBackoff(Duration.ofMillis(200))
+                    .build());
     headers.forEach(exporter::addHeader);
-    return new SdkTracing(BatchSpanProcessor.builder(exporter.build()).build(), serviceName);
+    QuietExporter quiet = new QuietExporter(exporter.build(), base, LOG::warn);
+    return new SdkTracing(
+        BatchSpanProcessor.builder(quiet).setExporterTimeout(EXPORT_TIMEOUT).build(),
+        serviceName,
+        quiet);
   }
 
   /** Spans handed to {@code exporter} as each ends (tests: the SDK's in-memory exporter). */
   static Tracing exportingTo(SpanExporter exporter) {
-    return new SdkTracing(SimpleSpanProcessor.create(exporter), "steadfast");
+    return new SdkTracing(SimpleSpanProcessor.create(exporter), "steadfast", null);
   }
 
   @Override
@@ -271,13 +292,21 @@ final class SdkTracing implements Tracing {
   }
 
   /**
-   * How long closing waits for the last spans to be exported: an unreachable collector's retries
-   * must not hold `steadfast run`'s exit or the operator's shutdown.
+   * How long closing waits for the last spans to be exported: a collector that is down or slow must
+   * not hold `steadfast run`'s exit or the operator's shutdown.
    */
-  static final long CLOSE_SECONDS = 3;
+  static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
+
+  /** How long one export may take, connecting included. */
+  static final Duration EXPORT_TIMEOUT = Duration.ofSeconds(2);
 
   @Override
   public void close() {
-    provider.shutdown().join(CLOSE_SECONDS, TimeUnit.SECONDS);
+    CompletableResultCode done =
+        provider.shutdown().join(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    if (exporter != null && !done.isDone()) {
+      // Unreachable, or slow to connect or answer: either way nothing was taken in time.
+      exporter.failed("not reached within " + CLOSE_TIMEOUT.toSeconds() + " s");
+    }
   }
 }

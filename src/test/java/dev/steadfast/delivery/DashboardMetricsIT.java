@@ -53,6 +53,13 @@ class DashboardMetricsIT {
   /** Written by Prometheus for every scrape target, never by the target itself. */
   static final Set<String> PROMETHEUS_SYNTHETIC = Set.of("up");
 
+  /**
+   * Labels Prometheus adds to every series of a target (the ServiceMonitor's; with honorLabels the
+   * operator's own namespace label wins where it has one). Alerts may match on them; panels, whose
+   * namespace filter means the tenants', may not.
+   */
+  static final Set<String> TARGET_LABELS = Set.of("job", "instance", "namespace", "pod", "service");
+
   static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)})? ");
   static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
 
@@ -180,7 +187,11 @@ class DashboardMetricsIT {
         .contains("steadfast_tasks{namespace=\"team-b\",phase=\"Suspended\"} 1.0")
         .contains("steadfast_budget_exhausted_total{namespace=\"team-b\"} 1.0")
         .contains("steadfast_endpoint_rate_limited_total{endpoint=\"127.0.0.1\"} 3.0")
-        .contains("steadfast_attempts_total{reason=\"RateLimited\",tier=\"Transient\"} 3.0")
+        .contains(
+            "steadfast_attempts_total{namespace=\"team-b\",reason=\"RateLimited\",tier=\"Transient\"} 3.0")
+        .contains("steadfast_waiting_oldest_seconds{namespace=\"team-a\"}")
+        .containsPattern(
+            "steadfast_step_duration_seconds_count\\{kind=\"LlmCall\",namespace=\"team-b\"} [1-9]")
         .contains("steadfast_ready 1.0")
         .containsPattern("steadfast_cost_total\\{model=\"gpt-4o\",namespace=\"team-a\"} [1-9]");
 
@@ -191,6 +202,8 @@ class DashboardMetricsIT {
         String expr = target.get("expr").asText();
         String where = "panel \"" + panel.get("title").asText() + "\": " + expr;
         assertReadsExported(where, expr, exported, Set.of());
+        // A panel that filters by a label its metric lacks shows nothing, silently.
+        assertMatchesExportedLabels(where, expr, exported, Set.of());
         checked.add(expr);
         // Every label the legend shows is on a metric the expression reads.
         Set<String> labels = new HashSet<>();
@@ -219,12 +232,31 @@ class DashboardMetricsIT {
       String expr = alert.get("expr").toString();
       assertReadsExported(
           "alert " + alert.get("alert") + ": " + expr, expr, exported, PROMETHEUS_SYNTHETIC);
+      assertMatchesExportedLabels(
+          "alert " + alert.get("alert") + ": " + expr, expr, exported, TARGET_LABELS);
       checked.add(expr);
     }
     assertThat(checked).hasSizeGreaterThan(20);
     System.out.printf(
         "DashboardMetricsIT: %d expressions checked against %d exported names from %d scrapes%n",
         checked.size(), exported.size(), scrapes.size());
+  }
+
+  /**
+   * Each label a selector matches on is on its metric's series; {@code extra} are labels added by
+   * Prometheus rather than the operator.
+   */
+  private static void assertMatchesExportedLabels(
+      String where, String expr, Map<String, Set<String>> exported, Set<String> extra) {
+    PromQl.selectorLabels(expr)
+        .forEach(
+            (name, labels) -> {
+              if (!PROMETHEUS_SYNTHETIC.contains(name)) {
+                Set<String> known = new TreeSet<>(exported.getOrDefault(name, Set.of()));
+                known.addAll(extra);
+                assertThat(known).as("%s: labels matched on %s", where, name).containsAll(labels);
+              }
+            });
   }
 
   private static void assertReadsExported(

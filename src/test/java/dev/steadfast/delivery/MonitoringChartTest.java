@@ -97,6 +97,7 @@ class MonitoringChartTest {
             "SteadfastOperatorDown",
             "SteadfastOperatorNotReady",
             "SteadfastTasksStalled",
+            "SteadfastTaskStuckWaiting",
             "SteadfastBreakerOpen",
             "SteadfastBudgetExhausted",
             "SteadfastRateLimited");
@@ -112,6 +113,10 @@ class MonitoringChartTest {
     }
     assertThat(byName(rules, "SteadfastBreakerOpen").get("for")).isEqualTo("20m");
     assertThat(byName(rules, "SteadfastTasksStalled").get("for")).isEqualTo("15m");
+    assertThat(byName(rules, "SteadfastTaskStuckWaiting").get("for")).isEqualTo("10m");
+    assertThat(byName(rules, "SteadfastTaskStuckWaiting").get("expr").toString())
+        .contains("steadfast_waiting_oldest_seconds")
+        .endsWith("> 3600");
     // up is written per scrape target; the ServiceMonitor's job is the metrics Service's name.
     String service = r.one(Service.class).getMetadata().getName();
     assertThat(byName(rules, "SteadfastOperatorDown").get("expr").toString())

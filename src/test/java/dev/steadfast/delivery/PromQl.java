@@ -61,6 +61,29 @@ final class PromQl {
     return names;
   }
 
+  private static final Pattern SELECTOR =
+      Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*\\{([^{}]*)}");
+  private static final Pattern MATCHER_LABEL =
+      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(?:=~|!~|!=|=)\\s*\"\"");
+
+  /**
+   * The label names each metric's selectors match on: {@code x{a="1", b=~"2"}} gives x → [a, b]. A
+   * selector with no metric name ({@code {__name__="x"}}) is not read.
+   */
+  static Map<String, Set<String>> selectorLabels(String expr) {
+    String s = STRING.matcher(expr).replaceAll("\"\"");
+    Map<String, Set<String>> labels = new java.util.LinkedHashMap<>();
+    Matcher m = SELECTOR.matcher(s);
+    while (m.find()) {
+      Set<String> names = labels.computeIfAbsent(m.group(1), n -> new LinkedHashSet<>());
+      Matcher l = MATCHER_LABEL.matcher(m.group(2));
+      while (l.find()) {
+        names.add(l.group(1));
+      }
+    }
+    return labels;
+  }
+
   /** Null when (), [] and {} nest properly outside string literals, else what is wrong. */
   static String unbalanced(String expr) {
     String s = STRING.matcher(expr).replaceAll("\"\"");

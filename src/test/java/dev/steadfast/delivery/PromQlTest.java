@@ -20,6 +20,17 @@ class PromQlTest {
   }
 
   @Test
+  void selectorLabelsAreTheLabelsEachMetricIsMatchedOn() {
+    assertThat(
+            PromQl.selectorLabels(
+                "sum by (tier) (rate(steadfast_attempts_total{namespace=~\"$namespace\", tier!=\"a,b=\\\"c\"}[5m]))"
+                    + " / on (namespace) steadfast_tasks{phase=\"Failed\"} + steadfast_ready"))
+        .containsExactly(
+            java.util.Map.entry("steadfast_attempts_total", java.util.Set.of("namespace", "tier")),
+            java.util.Map.entry("steadfast_tasks", java.util.Set.of("phase")));
+  }
+
+  @Test
   void unbalancedBracketsAreFound() {
     assertThat(PromQl.unbalanced("sum(rate(x[5m]))")).isNull();
     assertThat(PromQl.unbalanced("sum(rate(x{a=\")\"}[5m]))")).isNull();

@@ -106,7 +106,8 @@ class OperatorCommandIT {
           .untilAsserted(
               () ->
                   assertThat(get(metrics, "/metrics").body())
-                      .contains("steadfast_attempts_total{reason=\"None\",tier=\"Succeeded\"} 1.0")
+                      .contains(
+                          "steadfast_attempts_total{namespace=\"default\",reason=\"None\",tier=\"Succeeded\"} 1.0")
                       .contains("steadfast_checkpoint_writes_total{result=\"ok\"}")
                       .contains("steadfast_tasks{namespace=\"default\",phase=\"Succeeded\"} 1.0")
                       .contains("steadfast_ready 1.0"));

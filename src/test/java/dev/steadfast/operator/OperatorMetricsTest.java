@@ -2,7 +2,10 @@ package dev.steadfast.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.steadfast.api.TaskPhase;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,22 +26,29 @@ class OperatorMetricsTest {
 
   @Test
   void countersAndTimerAppearAfterUse() {
-    metrics.attempt("Transient", "RateLimited");
-    metrics.attempt("Transient", "RateLimited");
-    metrics.attempt("Succeeded", "Succeeded");
-    metrics.stepDuration("llm", Duration.ofMillis(1200));
+    metrics.attempt("team-a", "Transient", "RateLimited");
+    metrics.attempt("team-a", "Transient", "RateLimited");
+    metrics.attempt("team-b", "Transient", "RateLimited");
+    metrics.attempt("team-a", "Succeeded", "Succeeded");
+    metrics.stepDuration("team-a", "llm", Duration.ofMillis(1200));
     metrics.loopDetected();
     metrics.checkpointWrite(OperatorMetrics.CONFLICT);
 
     String text = metrics.scrape();
 
     assertThat(text)
-        .contains("steadfast_attempts_total{reason=\"RateLimited\",tier=\"Transient\"} 2.0")
-        .contains("steadfast_attempts_total{reason=\"Succeeded\",tier=\"Succeeded\"} 1.0")
-        .contains("steadfast_step_duration_seconds_count{kind=\"llm\"} 1")
-        .contains("steadfast_step_duration_seconds_sum{kind=\"llm\"} 1.2")
-        .contains("steadfast_step_duration_seconds_bucket{kind=\"llm\",le=\"5.0\"} 1")
-        .contains("steadfast_step_duration_seconds_bucket{kind=\"llm\",le=\"1.0\"} 0")
+        .contains(
+            "steadfast_attempts_total{namespace=\"team-a\",reason=\"RateLimited\",tier=\"Transient\"} 2.0")
+        .contains(
+            "steadfast_attempts_total{namespace=\"team-b\",reason=\"RateLimited\",tier=\"Transient\"} 1.0")
+        .contains(
+            "steadfast_attempts_total{namespace=\"team-a\",reason=\"Succeeded\",tier=\"Succeeded\"} 1.0")
+        .contains("steadfast_step_duration_seconds_count{kind=\"llm\",namespace=\"team-a\"} 1")
+        .contains("steadfast_step_duration_seconds_sum{kind=\"llm\",namespace=\"team-a\"} 1.2")
+        .contains(
+            "steadfast_step_duration_seconds_bucket{kind=\"llm\",namespace=\"team-a\",le=\"5.0\"} 1")
+        .contains(
+            "steadfast_step_duration_seconds_bucket{kind=\"llm\",namespace=\"team-a\",le=\"1.0\"} 0")
         .contains("steadfast_loop_detections_total 1.0")
         .contains("steadfast_checkpoint_writes_total{result=\"conflict\"} 1.0");
   }
@@ -70,6 +80,25 @@ class OperatorMetricsTest {
     tasks.remove("team-a");
 
     assertThat(metrics.scrape()).doesNotContain("namespace=\"team-a\",phase");
+  }
+
+  @Test
+  void theLongestWaitPerNamespaceIsExportedInSecondsAndZeroWhenNoneWaits() {
+    metrics.clock(
+        java.time.Clock.fixed(java.time.Instant.parse("2026-01-01T12:00:00Z"), ZoneOffset.UTC));
+    tasks.put("team-b", Map.of("Running", 1L));
+    metrics.checkpointed(
+        new ResourceID("stuck", "team-a"),
+        WaitingTasksTest.status(TaskPhase.Waiting, "2026-01-01T11:45:00Z"));
+
+    assertThat(metrics.scrape())
+        .contains("steadfast_waiting_oldest_seconds{namespace=\"team-a\"} 900.0")
+        .contains("steadfast_waiting_oldest_seconds{namespace=\"team-b\"} 0.0");
+
+    metrics.forget(new ResourceID("stuck", "team-a"));
+
+    assertThat(metrics.scrape())
+        .contains("steadfast_waiting_oldest_seconds{namespace=\"team-a\"} 0.0");
   }
 
   @Test

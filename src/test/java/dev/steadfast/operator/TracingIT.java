@@ -126,6 +126,78 @@ class TracingIT {
   }
 
   @Test
+  void aTraceContinuesAcrossAnOperatorRestart() {
+    // Each call takes 1.5 s, long enough to stop the first operator while step b's is in flight.
+    sim = LlmSimulator.builder().port(0).latency(Duration.ofMillis(1500)).build().start();
+    h = new OperatorHarness(client, sim);
+    h.tracing = tracing;
+    h.startOperator();
+    h.apply(
+        "restarted",
+        OperatorHarness.fastPolicy().replace("timeout: 3s", "timeout: 10s")
+            + "  steps:\n"
+            + OperatorHarness.llmStep("a", "gpt-4o", "")
+            + OperatorHarness.llmStep("b", "gpt-4o", ""));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              AgentTask t = h.get("restarted");
+              return t != null
+                  && t.getStatus() != null
+                  && t.getStatus().steps.size() == 2
+                  && t.getStatus().steps.get(0).phase == dev.steadfast.api.StepPhase.Succeeded
+                  && t.getStatus().steps.get(1).phase == dev.steadfast.api.StepPhase.Running;
+            });
+    h.stopOperator();
+    String uid = h.get("restarted").getMetadata().getUid();
+    String stepBStartedAt = h.get("restarted").getStatus().steps.get(1).startedAt;
+
+    // A new process: its own SDK and exporter, nothing shared with the first but the status.
+    InMemorySpanExporter second = InMemorySpanExporter.create();
+    try (Tracing secondTracing = Tracing.exportingTo(second)) {
+      h.tracing = secondTracing;
+      h.startOperator();
+      await().atMost(Duration.ofSeconds(60)).until(() -> "Succeeded".equals(h.phase("restarted")));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> names(second.getFinishedSpanItems()).contains("task default/restarted"));
+      List<SpanData> before = spans.getFinishedSpanItems();
+      List<SpanData> after = second.getFinishedSpanItems();
+      System.out.printf(
+          "TracingIT restart: first operator %s, second %s%n",
+          names(before).stream().sorted().toList(), names(after).stream().sorted().toList());
+
+      assertThat(names(before)).contains("step a", "attempt a");
+      assertThat(names(after)).contains("task default/restarted", "step b", "attempt b");
+      String traceId = TraceIds.traceId(uid);
+      assertThat(before).allSatisfy(x -> assertThat(x.getTraceId()).isEqualTo(traceId));
+      assertThat(after).allSatisfy(x -> assertThat(x.getTraceId()).isEqualTo(traceId));
+
+      String taskSpan = TraceIds.taskSpanId(uid);
+      SpanData root = one(after, "task default/restarted");
+      assertThat(root.getSpanId()).isEqualTo(taskSpan);
+      assertThat(one(before, "step a").getParentSpanId()).isEqualTo(taskSpan);
+      SpanData stepB = one(after, "step b");
+      assertThat(stepB.getParentSpanId()).isEqualTo(taskSpan);
+      // Step b started under the first operator: its span id comes from the startedAt that one
+      // wrote, and the second operator's attempt of b is its child.
+      assertThat(stepB.getSpanId()).isEqualTo(TraceIds.stepSpanId(uid, "b", stepBStartedAt));
+      assertThat(after)
+          .filteredOn(x -> x.getName().equals("attempt b"))
+          .isNotEmpty()
+          .allSatisfy(x -> assertThat(x.getParentSpanId()).isEqualTo(stepB.getSpanId()));
+    }
+  }
+
+  private static SpanData one(List<SpanData> spans, String name) {
+    return spans.stream()
+        .filter(s -> s.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no span " + name + " in " + names(spans)));
+  }
+
+  @Test
   void withTracingOffNoCallCarriesATraceparent() {
     sim = LlmSimulator.builder().port(0).build().start();
     h = new OperatorHarness(client, sim);
