@@ -68,6 +68,11 @@ class ForkE2EIT {
         assertThat(itemsCalls).isEqualTo(1);
         assertThat(planCalls).isEqualTo(1);
 
+        String failed = PluginE2EIT.cli(server, "describe", "essay", "-n", NS).out();
+        System.out.println("ForkE2EIT describe (source):\n" + failed);
+        assertThat(failed)
+            .contains("  kubectl steadfast fork essay -n " + NS + " --suspend\n")
+            .doesNotContain("Forked from:");
         PluginE2EIT.Cli forked =
             PluginE2EIT.cli(
                 server, "fork", "essay", "--name", "essay-fixed", "--suspend", "-n", NS);
@@ -144,6 +149,9 @@ class ForkE2EIT {
 
         String described = PluginE2EIT.cli(server, "describe", "essay-fixed", "-n", NS).out();
         System.out.println("ForkE2EIT describe:\n" + described);
+        assertThat(described)
+            .contains("Forked from:  essay at step write (carried fetch, plan)\n")
+            .contains("Usage:        " + fork.getStatus().usage.inputTokens + "+");
 
         // A fork of a task that is not there, made by hand: it fails saying which annotation.
         client

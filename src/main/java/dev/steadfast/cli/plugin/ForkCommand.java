@@ -116,7 +116,7 @@ public final class ForkCommand extends TaskCommand {
                 + step);
     if (suspend) {
       out.println(
-          "suspended: edit its spec, then run  kubectl steadfast resume "
+          "suspended; edit its spec, then run: kubectl steadfast resume "
               + fork
               + " -n "
               + source.getMetadata().getNamespace());
