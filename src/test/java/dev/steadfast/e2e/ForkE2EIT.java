@@ -82,7 +82,7 @@ class ForkE2EIT {
             .isEqualTo(
                 "agenttask/essay-fixed created from essay\n"
                     + "carried 2 finished steps (fetch, plan); runs from write\n"
-                    + "suspended: edit its spec, then run  kubectl steadfast resume essay-fixed -n "
+                    + "suspended; edit its spec, then run: kubectl steadfast resume essay-fixed -n "
                     + NS
                     + "\n");
         AgentTask created = BoundsE2EIT.get(client, NS, "essay-fixed");
