@@ -102,10 +102,12 @@ public final class ForkCommand extends TaskCommand {
     task.setSpec(copy);
     client.resource(task).create();
     List<String> carried = Forks.carried(copy, status, step);
+    // The first step not carried: STEP, or an earlier one that had not finished.
+    String runsFrom = steps.get(carried.size());
     out.println("agenttask/" + fork + " created from " + name);
     out.println(
         carried.isEmpty()
-            ? "carried no finished step; runs from " + step
+            ? "carried no finished step; runs from " + runsFrom
             : "carried "
                 + carried.size()
                 + " finished step"
@@ -113,7 +115,7 @@ public final class ForkCommand extends TaskCommand {
                 + " ("
                 + carried.stream().collect(Collectors.joining(", "))
                 + "); runs from "
-                + step);
+                + runsFrom);
     if (suspend) {
       out.println(
           "suspended; edit its spec, then run: kubectl steadfast resume "
