@@ -52,4 +52,13 @@ public class AgentTask extends CustomResource<AgentTaskSpec, AgentTaskStatus>
 
   /** Annotation that injects faults at the executor boundary when chaos is enabled. */
   public static final String CHAOS_ANNOTATION = "steadfast.dev/chaos";
+
+  /**
+   * Annotation naming the task (same namespace, a bare name) whose checkpoint a new task starts
+   * from: read once, on the new task's first reconcile.
+   */
+  public static final String FORK_OF_ANNOTATION = "steadfast.dev/fork-of";
+
+  /** Annotation naming the step a fork runs from: the finished steps before it are carried. */
+  public static final String FORK_FROM_ANNOTATION = "steadfast.dev/fork-from";
 }

@@ -44,6 +44,10 @@ public class AgentTaskStatus {
       "What a restarted operator needs to resume without redoing finished work.")
   public Checkpoint checkpoint;
 
+  @JsonPropertyDescription(
+      "The task this one was forked from and the finished steps it carried; set once, when the fork starts.")
+  public ForkOrigin forkedFrom;
+
   @JsonPropertyDescription("Ready, Reconciling, Stalled and Degraded, following kstatus.")
   public List<Condition> conditions = new ArrayList<>();
 }

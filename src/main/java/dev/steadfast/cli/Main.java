@@ -2,6 +2,7 @@ package dev.steadfast.cli;
 
 import dev.steadfast.cli.plugin.CompletionCommand;
 import dev.steadfast.cli.plugin.DescribeCommand;
+import dev.steadfast.cli.plugin.ForkCommand;
 import dev.steadfast.cli.plugin.LogsCommand;
 import dev.steadfast.cli.plugin.ResumeCommand;
 import dev.steadfast.cli.plugin.RetryCommand;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       DescribeCommand.class,
       RetryCommand.class,
+      ForkCommand.class,
       SuspendCommand.class,
       ResumeCommand.class,
       TreeCommand.class,

@@ -30,5 +30,6 @@ public enum EventType {
   ToolFailed,
   ItemFailed,
   CheckpointFailed,
-  StatusTooLarge
+  StatusTooLarge,
+  Forked
 }

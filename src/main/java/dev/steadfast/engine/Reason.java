@@ -45,7 +45,9 @@ public enum Reason {
   OutputTooLarge,
   OutputConflict,
   StatusTooLarge,
-  CheckpointFailed;
+  CheckpointFailed,
+  /** A fork's source task (the steadfast.dev/fork-of annotation) is not in its namespace. */
+  ForkSourceNotFound;
 
   /** True when {@code reason} (a status or failure string) is this reason. */
   public boolean is(String reason) {

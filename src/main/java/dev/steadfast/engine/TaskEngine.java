@@ -1,6 +1,8 @@
 package dev.steadfast.engine;
 
+import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
+import dev.steadfast.api.ForkOrigin;
 import dev.steadfast.api.Policy;
 import dev.steadfast.api.Step;
 import dev.steadfast.api.StepCheckpoint;
@@ -113,6 +115,94 @@ public final class TaskEngine {
    */
   public void retryFailed(AgentTaskStatus status) {
     Checkpoints.retryFailed(status, clock.instant());
+  }
+
+  /**
+   * The first reconcile of a fork of {@code sourceName} from step {@code from}: its status is
+   * seeded with the source's finished steps before it, then brought in line with its own spec by
+   * {@link #prepare}, the rule every spec change follows (a step the fork's spec changed is run
+   * again). {@code source} is null when there is no such task: the fork fails, as it does when
+   * {@code from} is not one of its steps. Records {@code status.forkedFrom}, so it happens once.
+   */
+  public void fork(
+      TaskRef task,
+      AgentTaskStatus status,
+      String sourceName,
+      AgentTaskStatus source,
+      String from,
+      List<EngineEvent> events) {
+    if (task.spec().steps.stream().noneMatch(s -> s.name.equals(from))) {
+      refuseFork(
+          task,
+          status,
+          Failure.of(
+              Tier.Fatal,
+              Reason.InvalidSpec.name(),
+              "the annotation "
+                  + AgentTask.FORK_FROM_ANNOTATION
+                  + " names step '"
+                  + from
+                  + "', which is not in spec.steps"),
+          events);
+      return;
+    }
+    if (source == null) {
+      refuseFork(
+          task,
+          status,
+          Failure.of(
+              Tier.Fatal,
+              Reason.ForkSourceNotFound.name(),
+              "the annotation "
+                  + AgentTask.FORK_OF_ANNOTATION
+                  + " names task '"
+                  + sourceName
+                  + "', which is not in namespace "
+                  + task.namespace()),
+          events);
+      return;
+    }
+    List<String> seeded = Forks.seed(task.spec(), status, source, from);
+    events.addAll(prepare(task, status));
+    ForkOrigin origin = new ForkOrigin();
+    origin.task = sourceName;
+    origin.step = from;
+    origin.carried =
+        status.steps.stream()
+            .filter(s -> seeded.contains(s.name) && Forks.finished(s))
+            .map(s -> s.name)
+            .toList();
+    status.forkedFrom = origin;
+    String runsFrom =
+        status.steps.stream()
+            .filter(s -> !Forks.finished(s))
+            .map(s -> s.name)
+            .findFirst()
+            .orElse(from);
+    events.add(
+        EngineEvent.normal(
+            EventType.Forked,
+            null,
+            "forked from "
+                + sourceName
+                + ": "
+                + (origin.carried.isEmpty()
+                    ? "no finished step carried; runs from the start"
+                    : "carried "
+                        + origin.carried.size()
+                        + " finished step"
+                        + (origin.carried.size() == 1 ? "" : "s")
+                        + " ("
+                        + String.join(", ", origin.carried)
+                        + "); runs from "
+                        + runsFrom)));
+  }
+
+  /** A fork that cannot start ({@code why}): the task fails, Stalled with that reason. */
+  public void refuseFork(
+      TaskRef task, AgentTaskStatus status, Failure why, List<EngineEvent> events) {
+    events.addAll(prepare(task, status));
+    fail(task, status, why, events);
   }
 
   /** The status of a task whose spec does not validate ({@code problems} say why). */

@@ -75,6 +75,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
   private final Map<ResourceID, String> phases;
   private final Set<ResourceID> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final DeferredStarts deferred = new DeferredStarts();
+  private final ForkSeeding forks;
   private final Tracing tracing;
 
   public AgentTaskReconciler(
@@ -158,6 +159,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     this.secrets = secrets;
     this.people = new HumanIntervention(engine, secrets);
     this.oversized = new OversizedStatus(engine, recorder);
+    this.forks = new ForkSeeding(engine, store);
     this.clock = clock;
   }
 
@@ -210,6 +212,9 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
       return UpdateControl.noUpdate();
     }
     TaskRef ref = TaskRef.of(task, null); // a stored task always has its namespace
+    if (held == null && ForkSeeding.pending(task)) {
+      forks.seed(context.getClient(), task, ref, status, events);
+    }
     List<EngineEvent> prepared = engine.prepare(ref, status);
     boolean firstInThisProcess = seen.add(id);
     // "Resumed" is news once per operator process, not on every reconcile.

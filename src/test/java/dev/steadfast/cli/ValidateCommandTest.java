@@ -32,6 +32,19 @@ class ValidateCommandTest {
   }
 
   @Test
+  void aForkWithItsAnnotationsIsValid(@TempDir Path dir) throws Exception {
+    Path fork = dir.resolve("fork.yaml");
+    Files.writeString(
+        fork,
+        "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata:\n  name: essay-fork\n"
+            + "  annotations: {steadfast.dev/fork-of: essay, steadfast.dev/fork-from: write}\n"
+            + "spec:\n  steps:\n    - name: write\n      http: {url: 'https://x.test/'}\n");
+    Result r = run("validate", fork.toString());
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("essay-fork: valid");
+  }
+
+  @Test
   void invalidFileExitsTwoWithFieldPaths(@TempDir Path dir) throws Exception {
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(

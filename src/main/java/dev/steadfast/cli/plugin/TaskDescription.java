@@ -40,6 +40,17 @@ final class TaskDescription {
     field(out, "Completed", s.completedAt);
     field(out, "Message", s.message);
     field(out, "Usage", usage(s.usage));
+    if (s.forkedFrom != null) {
+      field(
+          out,
+          "Forked from",
+          s.forkedFrom.task
+              + " at step "
+              + s.forkedFrom.step
+              + (s.forkedFrom.carried.isEmpty()
+                  ? " (nothing carried)"
+                  : " (carried " + String.join(", ", s.forkedFrom.carried) + ")"));
+    }
     if (s.conditions != null && !s.conditions.isEmpty()) {
       out.append("\nConditions:\n");
       TextTable t = new TextTable("TYPE", "STATUS", "REASON", "MESSAGE");
@@ -177,6 +188,8 @@ final class TaskDescription {
       case Failed:
         hints.add("# after fixing the cause, retry the failed step from the checkpoint:");
         hints.add(COMMAND + " retry " + name + ns);
+        hints.add("# or try a change in a new task that starts from the checkpoint:");
+        hints.add(COMMAND + " fork " + name + ns + " --suspend");
         break;
       case Suspended:
         if (budgetHeld(s)) {
