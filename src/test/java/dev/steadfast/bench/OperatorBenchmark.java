@@ -972,7 +972,13 @@ public final class OperatorBenchmark {
       throws IOException {
     Path log = LOGS.resolve("operator-" + name + ".log");
     Files.deleteIfExists(log);
-    return OperatorProcess.launch(server.kubeconfig(), namespace, log, flags);
+    // -Dbench.operator.flags="--adaptive-concurrency=false ...": further flags for every operator
+    String extra = System.getProperty("bench.operator.flags", "").trim();
+    List<String> all = new ArrayList<>(Arrays.asList(flags));
+    if (!extra.isEmpty()) {
+      all.addAll(Arrays.asList(extra.split("\\s+")));
+    }
+    return OperatorProcess.launch(server.kubeconfig(), namespace, log, all.toArray(String[]::new));
   }
 
   private static LlmSimulator simulator(int latencyMs) {
