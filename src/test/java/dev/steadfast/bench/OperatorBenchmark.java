@@ -53,6 +53,8 @@ public final class OperatorBenchmark {
   private final KubernetesClient client;
   private final double scale;
   private Double rawWritesPerSecond;
+  private Double rawWritesPerSecond64;
+  private Double rawEventsPerSecond;
 
   OperatorBenchmark(KubeApiServer server, double scale) {
     this.server = server;
@@ -128,68 +130,177 @@ public final class OperatorBenchmark {
     return Math.max(1, (int) Math.round(n * scale));
   }
 
-  /** A plain fabric8 client, 8 writers, PUT /status on AgentTasks that no operator watches. */
+  /**
+   * A plain fabric8 client, PUT /status on AgentTasks that no operator watches, with 8 writers and
+   * with 64 (as many as the operator may have calls in flight); then event creates (POST events)
+   * with 8 writers: the API server's own rates for the two kinds of request the operator makes, and
+   * the CPU each process spent on them.
+   */
   void raw() throws Exception {
-    int count = Math.max(BenchTasks.CLIENT_THREADS, scaled(200));
+    int count = Math.max(64, scaled(200));
     Duration measure = Duration.ofMillis(Math.max(3000, Math.round(10_000 * scale)));
     try (BenchTasks ns = new BenchTasks(client, "bench-raw")) {
       List<GenericKubernetesResource> created =
           ns.createAll("raw", count, name -> ns.llmTask(name, 5, "http://127.0.0.1:9"), t -> t);
-      ExecutorService writers = Executors.newFixedThreadPool(BenchTasks.CLIENT_THREADS);
-      long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-      long end = warmEnd + measure.toNanos();
-      List<Future<long[]>> results = new ArrayList<>();
-      for (int w = 0; w < BenchTasks.CLIENT_THREADS; w++) {
-        List<GenericKubernetesResource> mine = new ArrayList<>();
-        for (int i = w; i < created.size(); i += BenchTasks.CLIENT_THREADS) {
-          mine.add(created.get(i));
-        }
-        results.add(writers.submit(() -> write(ns, mine, warmEnd, end)));
-      }
-      long ok = 0;
-      long conflicts = 0;
-      for (Future<long[]> f : results) {
-        ok += f.get()[0];
-        conflicts += f.get()[1];
-      }
-      writers.shutdown();
-      rawWritesPerSecond = ok / (measure.toNanos() / 1e9);
+      long[] eight =
+          rawRun(
+              measure,
+              BenchTasks.CLIENT_THREADS,
+              w -> statusWriter(ns, created, w, BenchTasks.CLIENT_THREADS));
+      rawWritesPerSecond = eight[0] / (measure.toNanos() / 1e9);
       line(
           "raw status writes/s (fabric8, 8 writers, PUT agenttasks/status)",
           String.format(
-              "%.1f /s (%d writes in %.1f s over %d tasks, %d conflicts)",
-              rawWritesPerSecond, ok, measure.toNanos() / 1e9, count, conflicts));
+              "%.1f /s (%d writes in %.1f s over %d tasks, %d conflicts; load %s)",
+              rawWritesPerSecond,
+              eight[0],
+              measure.toNanos() / 1e9,
+              count,
+              eight[1],
+              loadAverage()));
+      // the objects as the 8 writers left them: a stale resourceVersion would start with conflicts
+      List<GenericKubernetesResource> current = ns.list();
+      long[] many = rawRun(measure, 64, w -> statusWriter(ns, current, w, 64));
+      rawWritesPerSecond64 = many[0] / (measure.toNanos() / 1e9);
+      line(
+          "raw status writes/s (64 writers)",
+          String.format(
+              "%.1f /s (%d writes, %d conflicts; load %s)",
+              rawWritesPerSecond64, many[0], many[1], loadAverage()));
+      String involved = created.get(0).getMetadata().getName();
+      String uid = created.get(0).getMetadata().getUid();
+      long[] events =
+          rawRun(measure, BenchTasks.CLIENT_THREADS, w -> eventWriter(ns, involved, uid, w));
+      rawEventsPerSecond = events[0] / (measure.toNanos() / 1e9);
+      line(
+          "raw event creates/s (8 writers, POST events)",
+          String.format(
+              "%.1f /s (%d creates; load %s)", rawEventsPerSecond, events[0], loadAverage()));
     }
   }
 
-  /** One writer: each PUT carries the last resourceVersion it got, as an operator's would. */
-  private static long[] write(
-      BenchTasks ns, List<GenericKubernetesResource> mine, long warmEnd, long end) {
+  /** One writer of a raw run: sends a request, says whether it was a conflict (409). */
+  interface RawWriter {
+    boolean send();
+  }
+
+  /**
+   * {@code writers} threads each sending requests for 1 s of warm-up, then counted for {@code
+   * measure}; prints the CPU of each process over the counted time. Returns {ok, conflicts}.
+   */
+  private long[] rawRun(
+      Duration measure, int writers, java.util.function.IntFunction<RawWriter> writer)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    long end = warmEnd + measure.toNanos();
+    List<Future<long[]>> results = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      RawWriter mine = writer.apply(w);
+      results.add(
+          pool.submit(
+              () -> {
+                long ok = 0;
+                long conflicts = 0;
+                while (System.nanoTime() < end) {
+                  boolean conflict = mine.send();
+                  long now = System.nanoTime();
+                  if (now > warmEnd && now < end) {
+                    if (conflict) {
+                      conflicts++;
+                    } else {
+                      ok++;
+                    }
+                  }
+                }
+                return new long[] {ok, conflicts};
+              }));
+    }
+    while (System.nanoTime() < warmEnd) {
+      Thread.sleep(5);
+    }
+    ProcessCpu cpuBefore = ProcessCpu.now(null);
+    while (System.nanoTime() < end) {
+      Thread.sleep(5);
+    }
+    ProcessCpu cpu = ProcessCpu.now(null).since(cpuBefore);
     long ok = 0;
     long conflicts = 0;
-    long n = 0;
-    while (true) {
-      long now = System.nanoTime();
-      if (now >= end) {
-        return new long[] {ok, conflicts};
-      }
-      int i = (int) (n++ % mine.size());
+    for (Future<long[]> f : results) {
+      ok += f.get()[0];
+      conflicts += f.get()[1];
+    }
+    pool.shutdown();
+    line(
+        String.format("  CPU during it (%d writers)", writers),
+        cpu.describe(measure.toNanos() / 1e9)
+            + String.format("; %.1f CPU-ms per request", cpu.total() / Math.max(1, ok)));
+    return new long[] {ok, conflicts};
+  }
+
+  /**
+   * Writer {@code w} of {@code writers}: PUTs the status of its share of the tasks in turn, each
+   * carrying the last resourceVersion it got, as an operator's would.
+   */
+  private static RawWriter statusWriter(
+      BenchTasks ns, List<GenericKubernetesResource> created, int w, int writers) {
+    List<GenericKubernetesResource> mine = new ArrayList<>();
+    for (int i = w; i < created.size(); i += writers) {
+      mine.add(created.get(i));
+    }
+    long[] n = {0};
+    return () -> {
+      int i = (int) (n[0]++ % mine.size());
       GenericKubernetesResource task = mine.get(i);
-      task.getAdditionalProperties().put("status", runningStatus(n));
+      task.getAdditionalProperties().put("status", runningStatus(n[0]));
       try {
         mine.set(i, ns.tasks().inNamespace(ns.namespace).resource(task).updateStatus());
-        if (System.nanoTime() > warmEnd && System.nanoTime() < end) {
-          ok++;
-        }
+        return false;
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;
         }
-        conflicts++;
         mine.set(
             i, ns.tasks().inNamespace(ns.namespace).withName(task.getMetadata().getName()).get());
+        return true;
       }
-    }
+    };
+  }
+
+  /** Writer {@code w}: creates Events about one task, each a new object as a new reason would. */
+  private RawWriter eventWriter(BenchTasks ns, String task, String uid, int w) {
+    long[] n = {0};
+    return () -> {
+      String now = Instant.now().toString();
+      client
+          .v1()
+          .events()
+          .inNamespace(ns.namespace)
+          .resource(
+              new io.fabric8.kubernetes.api.model.EventBuilder()
+                  .withNewMetadata()
+                  .withName(task + ".raw-" + w + "-" + n[0]++)
+                  .endMetadata()
+                  .withNewInvolvedObject()
+                  .withApiVersion("steadfast.dev/v1")
+                  .withKind("AgentTask")
+                  .withName(task)
+                  .withNamespace(ns.namespace)
+                  .withUid(uid)
+                  .endInvolvedObject()
+                  .withReason("StepSucceeded")
+                  .withMessage("s1: succeeded (llm, 1 attempt, write " + n[0] + ")")
+                  .withType("Normal")
+                  .withCount(1)
+                  .withFirstTimestamp(now)
+                  .withLastTimestamp(now)
+                  .withNewSource()
+                  .withComponent("steadfast-bench")
+                  .endSource()
+                  .build())
+          .create();
+      return false;
+    };
   }
 
   /**
@@ -234,6 +345,7 @@ public final class OperatorBenchmark {
         Thread.sleep(1000); // let the start-up requests settle out of the count
         ApiRequestCounts before = ApiRequestCounts.scrape(client);
         double cpuBefore = op.cpuMillis();
+        ProcessCpu machineBefore = ProcessCpu.now(op);
         long t0 = System.nanoTime();
         ns.createAll("t", tasks, name -> ns.llmTask(name, 5, sim.baseUrl()), t -> t);
         progress(
@@ -245,6 +357,7 @@ public final class OperatorBenchmark {
         }
         // read at the last finish: what the operator burned running the steps, not idling after
         double cpu = op.cpuMillis() - cpuBefore;
+        ProcessCpu machine = ProcessCpu.now(op).since(machineBefore);
         String load = loadAverage();
         // Events are written asynchronously (batched, rate-limited, a step's start held back a
         // moment): counters read at the last finish would miss those still queued.
@@ -272,6 +385,8 @@ public final class OperatorBenchmark {
             "API requests per completed step (operator's, all kinds)",
             String.format("%.2f (%.0f requests; goal <= 2.0)", used.total() / steps, used.total()));
         line("API requests per completed step by kind", used.per(steps));
+        line("CPU by process, first create to last finish", machine.describe(seconds));
+        line("CPU by process per completed step", machine.per(steps, "step"));
         line(
             "status writes per completed step", String.format("%.2f", used.statusWrites() / steps));
         line("event requests per completed step", String.format("%.2f", used.events() / steps));
@@ -293,6 +408,9 @@ public final class OperatorBenchmark {
         BenchTasks ns = new BenchTasks(client, "bench-concurrency-" + maxConcurrentSteps)) {
       ns.createAll("c", tasks, name -> ns.llmTask(name, 1, sim.baseUrl()), t -> t);
       BenchTasks.Finishes finishes = ns.watchFinishes();
+      ApiRequestCounts before = ApiRequestCounts.scrape(client);
+      ProcessCpu machineBefore = ProcessCpu.now(null);
+      long launched = System.nanoTime();
       try (OperatorProcess op =
           launch(
               "concurrency-" + maxConcurrentSteps,
@@ -304,7 +422,12 @@ public final class OperatorBenchmark {
           throw new IllegalStateException(
               finishes.count() + " of " + tasks + " tasks finished in " + LONG + "; see " + op.log);
         }
+        // read at the last finish: what was spent making the wall time
+        ApiRequestCounts atEnd = ApiRequestCounts.scrape(client).since(before);
+        ProcessCpu machine = ProcessCpu.now(op).since(machineBefore);
+        String load = loadAverage();
         double wall = (end - first) / 1e9;
+        double sinceLaunch = (end - launched) / 1e9;
         // the brief's ideal, N calls at a time; never less than one call
         double ideal = Math.max(tasks * 0.2 / maxConcurrentSteps, 0.2);
         line(
@@ -319,10 +442,38 @@ public final class OperatorBenchmark {
                 tasks * 0.2 / wall,
                 sim.requests().size(),
                 finishes.failed()));
+        double floor = floor(atEnd);
+        line(
+            "  wall / floor (floor = the API requests made by the last finish at the raw rates)",
+            floor == 0
+                ? "n/a (run raw too)"
+                : String.format(
+                    "%.1f (floor %.2f s for %.0f requests: %s; wall / ideal %.1f)",
+                    wall / floor, floor, atEnd.total(), atEnd.per(1), wall / ideal));
+        line(
+            "  CPU by process, operator launch to last finish (load " + load + ")",
+            machine.describe(sinceLaunch));
+        line("  CPU by process per task", machine.per(tasks, "task"));
+        ApiRequestCounts used = afterEventsDrain(EVENTS_QUIET, LONG).since(before);
+        line("  API requests per task by kind (events drained)", used.per(tasks));
       } finally {
         finishes.stop();
       }
     }
+  }
+
+  /**
+   * The least time the API server needs for {@code requests} at the rates {@code raw} measured:
+   * event requests at the event create rate, the rest at the better of the status write rates (8 or
+   * 64 writers). 0 when raw did not run.
+   */
+  private double floor(ApiRequestCounts requests) {
+    if (rawWritesPerSecond == null || rawEventsPerSecond == null) {
+      return 0;
+    }
+    double writes = Math.max(rawWritesPerSecond, rawWritesPerSecond64);
+    double events = requests.events();
+    return events / rawEventsPerSecond + (requests.total() - events) / writes;
   }
 
   /**
@@ -821,7 +972,13 @@ public final class OperatorBenchmark {
       throws IOException {
     Path log = LOGS.resolve("operator-" + name + ".log");
     Files.deleteIfExists(log);
-    return OperatorProcess.launch(server.kubeconfig(), namespace, log, flags);
+    // -Dbench.operator.flags="--adaptive-concurrency=false ...": further flags for every operator
+    String extra = System.getProperty("bench.operator.flags", "").trim();
+    List<String> all = new ArrayList<>(Arrays.asList(flags));
+    if (!extra.isEmpty()) {
+      all.addAll(Arrays.asList(extra.split("\\s+")));
+    }
+    return OperatorProcess.launch(server.kubeconfig(), namespace, log, all.toArray(String[]::new));
   }
 
   private static LlmSimulator simulator(int latencyMs) {
