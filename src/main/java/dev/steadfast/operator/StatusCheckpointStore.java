@@ -46,7 +46,10 @@ public final class StatusCheckpointStore {
   private final KubernetesClient client;
   private final OperatorMetrics metrics;
 
-  /** Outputs read back or written recently, by namespace and SHA-256; bounded by their size. */
+  /**
+   * Outputs read back or written recently, by namespace and owner UID + SHA-256 (see {@link
+   * #cacheKey}); bounded by their size.
+   */
   private final ResponseCache outputs = ResponseCache.inMemory(64L * 1024 * 1024);
 
   public StatusCheckpointStore(KubernetesClient client, OperatorMetrics metrics) {
@@ -235,7 +238,7 @@ public final class StatusCheckpointStore {
       return shared;
     }
     // Cached once, when written: a value already stored was cached when it was read back.
-    outputs.put(task.getMetadata().getNamespace(), sha, value);
+    outputs.put(task.getMetadata().getNamespace(), cacheKey(task, sha), value);
     return write(task, step, configMapName(task.getMetadata().getName(), suffix), json, sha);
   }
 
@@ -304,9 +307,20 @@ public final class StatusCheckpointStore {
         && cm.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid()));
   }
 
+  /**
+   * The output a reference of the task's status points at, or null when it is not the task's: a
+   * ConfigMap the task does not own, or whose content is not what was written (its SHA-256). A
+   * status is only ever written by the operator, but whoever may write {@code agenttasks/status}
+   * must not be able to point a reference at another ConfigMap of the namespace and have the
+   * operator read it into a task (or into a fork, which reads its source's outputs).
+   */
   private JsonNode read(AgentTask task, OutputRef ref) {
+    if (ref.sha256 == null || ref.configMap == null || ref.key == null) {
+      return null; // every reference the operator writes has all three
+    }
     String namespace = task.getMetadata().getNamespace();
-    var cached = ref.sha256 == null ? null : outputs.get(namespace, ref.sha256).orElse(null);
+    String key = cacheKey(task, ref.sha256);
+    var cached = outputs.get(namespace, key).orElse(null);
     if (cached != null) {
       return cached;
     }
@@ -314,19 +328,29 @@ public final class StatusCheckpointStore {
     if (cm == null || cm.getData() == null || cm.getData().get(ref.key) == null) {
       return null;
     }
+    if (!ownedBy(cm, task)) {
+      return null;
+    }
     try {
       String json = cm.getData().get(ref.key);
-      if (ref.sha256 != null && !ref.sha256.equals(Json.sha256Hex(json))) {
+      if (!ref.sha256.equals(Json.sha256Hex(json))) {
         return null; // not what we wrote: someone replaced it, so it is not this task's output
       }
       JsonNode value = Json.MAPPER.readTree(json);
-      if (ref.sha256 != null) {
-        outputs.put(namespace, ref.sha256, value);
-      }
+      outputs.put(namespace, key, value);
       return value;
     } catch (Exception e) {
       return null;
     }
+  }
+
+  /**
+   * Cached outputs are found by their owner's UID as well as their SHA-256: a SHA-256 is public
+   * (every status shows it), so by itself it would hand one task's output to another task whose
+   * status names the same digest.
+   */
+  private static String cacheKey(AgentTask task, String sha) {
+    return task.getMetadata().getUid() + "/" + sha;
   }
 
   /**
