@@ -1,5 +1,6 @@
 package dev.steadfast.cli;
 
+import dev.steadfast.cli.plugin.CompleteCommand;
 import dev.steadfast.cli.plugin.CompletionCommand;
 import dev.steadfast.cli.plugin.DescribeCommand;
 import dev.steadfast.cli.plugin.LogsCommand;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Command;
       TreeCommand.class,
       LogsCommand.class,
       CompletionCommand.class,
+      CompleteCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,6 +35,30 @@ public final class ClusterOptions {
     return new KubernetesClientBuilder()
         .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
         .build();
+  }
+
+  /**
+   * A client that gives up after {@code timeout} and does not retry: for shell completion, where a
+   * person waits at the prompt and no answer beats a late one.
+   */
+  KubernetesClient client(Duration timeout) throws IOException {
+    Config config =
+        kubeconfig == null
+            ? Config.autoConfigure(null)
+            : Config.fromKubeconfig(Files.readString(kubeconfig));
+    config.setConnectionTimeout((int) timeout.toMillis());
+    config.setRequestTimeout((int) timeout.toMillis());
+    config.setRequestRetryBackoffLimit(0);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** The AgentTasks of the namespace. */
+  io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
+          AgentTask,
+          io.fabric8.kubernetes.api.model.KubernetesResourceList<AgentTask>,
+          Resource<AgentTask>>
+      tasks(KubernetesClient client) {
+    return client.resources(AgentTask.class).inNamespace(namespace(client));
   }
 
   String namespace(KubernetesClient client) {
