@@ -76,7 +76,7 @@ public final class CompleteCommand implements Callable<Integer> {
                   names.add(name);
                 }
               });
-      return new Answer(names, NO_FILES);
+      return new Answer(names.stream().sorted().toList(), NO_FILES);
     }
     var sub = root.subcommands().get(before.get(0));
     if (sub == null) {
