@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -93,6 +94,10 @@ class PluginJobsE2EIT {
                     + j2
                     + "-x7k2p  Succeeded\n");
 
+        // kubectl's own completion of the plugin: `kubectl steadfast des<TAB>`, then the task.
+        assertThat(kubectlComplete(server, "des")).isEqualTo("describe\n:4\n");
+        assertThat(kubectlComplete(server, "tree", "-n", NS, "b")).isEqualTo("build\n:4\n");
+
         // No kubelet: nowhere to fetch logs from. One line per pod says so, exit 1, no stack trace.
         PluginE2EIT.Cli logs = PluginE2EIT.cli(server, "logs", "build", "-n", NS);
         System.out.println("PluginJobsE2EIT logs:\n" + logs.out() + logs.err());
@@ -128,6 +133,29 @@ class PluginJobsE2EIT {
         operator.close();
       }
     }
+  }
+
+  /**
+   * What kubectl answers the shell for `kubectl steadfast WORDS<TAB>` (its hidden __complete
+   * command), with bin/ on the PATH (kubectl finds bin/kubectl_complete-steadfast there, which runs
+   * the packaged jar) and the test API server's kubeconfig in KUBECONFIG. Cobra's own messages go
+   * to stderr.
+   */
+  static String kubectlComplete(KubeApiServer server, String... words) throws Exception {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(ApiServerBinaries.locate().kubectl().toString());
+    command.add("__complete");
+    command.add("steadfast");
+    command.addAll(List.of(words));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("PATH", Path.of("bin").toAbsolutePath() + ":" + System.getenv("PATH"));
+    pb.environment().put("KUBECONFIG", server.kubeconfig().toString());
+    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    Process p = pb.start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return out;
   }
 
   /** The task's Jobs, oldest first, once there are {@code n}. */
