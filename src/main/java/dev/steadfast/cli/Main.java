@@ -1,5 +1,6 @@
 package dev.steadfast.cli;
 
+import dev.steadfast.cli.plugin.CompleteCommand;
 import dev.steadfast.cli.plugin.CompletionCommand;
 import dev.steadfast.cli.plugin.DescribeCommand;
 import dev.steadfast.cli.plugin.ForkCommand;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Command;
       TreeCommand.class,
       LogsCommand.class,
       CompletionCommand.class,
+      CompleteCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {
@@ -47,9 +49,17 @@ public final class Main {
     return execute(null, null, args);
   }
 
+  /** The command tree, configured as the executable runs it. */
+  public static CommandLine commandLine() {
+    CommandLine cmd = new CommandLine(new Main());
+    // kubectl passes the words typed so far, flags included ("-n", "--st"): words, not options.
+    cmd.getSubcommands().get("__complete").setUnmatchedOptionsArePositionalParams(true);
+    return cmd;
+  }
+
   /** Runs with output and errors going to the given writers (System.out/err when null). */
   public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-    CommandLine cmd = new CommandLine(new Main());
+    CommandLine cmd = commandLine();
     if (out != null) {
       cmd.setOut(out);
     }

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,13 +28,42 @@ public final class ClusterOptions {
       description = "The kubeconfig to use (default: KUBECONFIG, then ~/.kube/config).")
   Path kubeconfig;
 
+  /**
+   * The client of a command a person waits for: a request the API server answers with a 5xx (a
+   * kubelet it cannot reach, for a log) is retried twice, not the ten times with doubling waits of
+   * the client's default, which held `logs` for 45 s before it said why.
+   */
   KubernetesClient client() throws IOException {
-    if (kubeconfig == null) {
-      return new KubernetesClientBuilder().build();
-    }
-    return new KubernetesClientBuilder()
-        .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
-        .build();
+    Config config = config();
+    config.setRequestRetryBackoffLimit(2);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  private Config config() throws IOException {
+    return kubeconfig == null
+        ? Config.autoConfigure(null)
+        : Config.fromKubeconfig(Files.readString(kubeconfig));
+  }
+
+  /**
+   * A client that gives up after {@code timeout} and does not retry: for shell completion, where a
+   * person waits at the prompt and no answer beats a late one.
+   */
+  KubernetesClient client(Duration timeout) throws IOException {
+    Config config = config();
+    config.setConnectionTimeout((int) timeout.toMillis());
+    config.setRequestTimeout((int) timeout.toMillis());
+    config.setRequestRetryBackoffLimit(0);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** The AgentTasks of the namespace. */
+  io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
+          AgentTask,
+          io.fabric8.kubernetes.api.model.KubernetesResourceList<AgentTask>,
+          Resource<AgentTask>>
+      tasks(KubernetesClient client) {
+    return client.resources(AgentTask.class).inNamespace(namespace(client));
   }
 
   String namespace(KubernetesClient client) {

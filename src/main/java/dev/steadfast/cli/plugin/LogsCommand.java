@@ -5,6 +5,7 @@ import dev.steadfast.operator.jobs.JobLabels;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -54,6 +55,7 @@ public final class LogsCommand extends TaskCommand {
       return 1;
     }
     List<Pod> pods = client.pods().inNamespace(ns).list().getItems();
+    int unavailable = 0;
     for (Job job : jobs) {
       for (Pod pod : TreeCommand.ownedBy(pods, job.getMetadata().getUid())) {
         out.println(
@@ -62,7 +64,31 @@ public final class LogsCommand extends TaskCommand {
                 + " Pod/"
                 + pod.getMetadata().getName()
                 + " <==");
-        String log = client.pods().inNamespace(ns).withName(pod.getMetadata().getName()).getLog();
+        out.flush();
+        String log;
+        if (pod.getSpec().getNodeName() == null) {
+          // The API server answers an empty 200 for a pod on no node: say why there is nothing.
+          unavailable++;
+          spec.commandLine()
+              .getErr()
+              .println(
+                  "error: no logs for Pod/"
+                      + pod.getMetadata().getName()
+                      + ": it was never scheduled to a node");
+          continue;
+        }
+        try {
+          log = PodLogs.read(client, pod);
+        } catch (KubernetesClientException e) {
+          // No node yet, a node gone, a pod already deleted: the API server answers with a
+          // reason; the person gets it on one line and the other pods' logs still print.
+          unavailable++;
+          spec.commandLine()
+              .getErr()
+              .println(
+                  "error: no logs for Pod/" + pod.getMetadata().getName() + ": " + ApiErrors.of(e));
+          continue;
+        }
         out.print(log == null ? "" : log);
         if (log != null && !log.isEmpty() && !log.endsWith("\n")) {
           out.println();
@@ -70,6 +96,6 @@ public final class LogsCommand extends TaskCommand {
       }
     }
     out.flush();
-    return 0;
+    return unavailable == 0 ? 0 : 1;
   }
 }

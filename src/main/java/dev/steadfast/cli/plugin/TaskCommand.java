@@ -29,7 +29,7 @@ abstract class TaskCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;
     } catch (KubernetesClientException e) {
-      spec.commandLine().getErr().println("error: " + e.getMessage());
+      spec.commandLine().getErr().println("error: " + ApiErrors.of(e));
       return 1;
     }
   }

@@ -1,9 +1,15 @@
 package dev.steadfast.operator.jobs;
 
-/** The labels a job step's Jobs carry, for tools that look for them (steadfast logs). */
+/**
+ * The labels a job step's Jobs carry and the name of their step container, for tools that look for
+ * them (steadfast logs).
+ */
 public final class JobLabels {
   public static final String TASK = JobManifests.TASK_LABEL;
   public static final String STEP = JobManifests.STEP_LABEL;
+
+  /** The name of the container that runs the step in a job step's Pod. */
+  public static final String CONTAINER = JobManifests.CONTAINER;
 
   private JobLabels() {}
 

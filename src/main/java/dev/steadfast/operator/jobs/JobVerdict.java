@@ -60,8 +60,10 @@ final class JobVerdict {
               .map(JobVerdict::terminated)
               .flatMap(Optional::stream)
               .filter(t -> t.getExitCode() != null && t.getExitCode() == 0)
-              .map(ContainerStateTerminated::getMessage)
               .findFirst()
+              // No message is the usual case (nothing written to /dev/termination-log): null
+              // output. Mapped after findFirst, which refuses a null element.
+              .map(ContainerStateTerminated::getMessage)
               .orElse(null);
       return Optional.of(new Outcome.Success(output(message)));
     }

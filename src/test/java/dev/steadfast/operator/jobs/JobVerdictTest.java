@@ -70,6 +70,18 @@ class JobVerdictTest {
   }
 
   @Test
+  void aCompleteJobWhosePodWroteNoTerminationMessageSucceedsWithNullOutput() {
+    // The usual Job: it printed to stdout and wrote nothing to /dev/termination-log.
+    Optional<Outcome> outcome =
+        JobVerdict.judge(
+            job("Complete", null),
+            List.of(pod(FakeKubelet.terminated("Succeeded", 0, "Completed", null))),
+            false,
+            null);
+    assertThat(outcome).contains(new Outcome.Success(NullNode.getInstance()));
+  }
+
+  @Test
   void aPodThatVanishedWithItsNodeIsEvicted() {
     Failure f =
         failure(JobVerdict.judge(job("Failed", "BackoffLimitExceeded"), List.of(), true, null));
