@@ -11,6 +11,7 @@ import dev.steadfast.api.StepStatus;
 import dev.steadfast.api.UnitCheckpoint;
 import dev.steadfast.engine.ResponseCache;
 import dev.steadfast.engine.format.Json;
+import dev.steadfast.operator.jobs.JobLabels;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -260,7 +261,9 @@ public final class StatusCheckpointStore {
             .withName(name)
             .withNamespace(task.getMetadata().getNamespace())
             .addToLabels("app.kubernetes.io/managed-by", "steadfast")
-            .addToLabels("steadfast.dev/task", task.getMetadata().getName())
+            // A task's name may be 253 characters, a label value 63: hashed when longer, as on
+            // Jobs.
+            .addToLabels(JobLabels.TASK, JobLabels.value(task.getMetadata().getName()))
             .withOwnerReferences(
                 new OwnerReferenceBuilder()
                     .withApiVersion(task.getApiVersion())

@@ -172,6 +172,43 @@ class OperatorE2EIT {
             });
   }
 
+  /**
+   * A task's name may be up to 253 characters, a label value only 63: the output ConfigMap's
+   * steadfast.dev/task label is hashed, as a Job's is, or the API server would refuse the ConfigMap
+   * and the task could never store its output.
+   */
+  @Test
+  void aTaskWithANameLongerThanALabelStoresItsLargeOutputToo() throws Exception {
+    String name =
+        "a-task-whose-name-is-longer-than-a-kubernetes-label-value-may-be-" + "x".repeat(40);
+    client
+        .resource(
+            Json.YAML.readValue(
+                ("apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: NAME, namespace: "
+                        + NS
+                        + "}\n"
+                        + "spec:\n  steps:\n    - name: fetch\n      http: {url: 'SIM/items?count=300'}\n")
+                    .replace("SIM", sim.baseUrl())
+                    .replace("NAME", name),
+                AgentTask.class))
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                get(name).getStatus() != null
+                    && get(name).getStatus().phase == TaskPhase.Succeeded);
+    var cm =
+        client
+            .configMaps()
+            .inNamespace(NS)
+            .withName(get(name).getStatus().steps.get(0).outputRef.configMap)
+            .get();
+    String label = cm.getMetadata().getLabels().get("steadfast.dev/task");
+    assertThat(label).hasSizeLessThanOrEqualTo(63).startsWith("a-task-whose-name");
+    assertThat(cm.getData().get("output.json")).contains("Item 300");
+  }
+
   @Test
   void aBatchTooLargeForAnyObjectFailsOnceWithOutputTooLargeInsteadOfLooping() throws Exception {
     // Six items of ~320 KiB: inline, the status alone would pass the API server's limit, and
