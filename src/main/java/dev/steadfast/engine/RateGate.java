@@ -62,6 +62,35 @@ final class RateGate {
     return false;
   }
 
+  /**
+   * True when the task's only waits are for slots its provider did not limit: every unit that
+   * waits, waits for a key whose limit is still probing upwards (a new key's slow start) or is as
+   * large as the process's own limit. A driver may leave such a wait out of what it stores: nothing
+   * was sent, and the unit starts as soon as a slot frees, as one queued behind
+   * --max-concurrent-steps does.
+   */
+  boolean onlyPacing(TaskRef task, AgentTaskStatus status) {
+    if (limits == null || status.checkpoint == null) {
+      return false;
+    }
+    boolean waits = false;
+    for (StepCheckpoint cp : status.checkpoint.steps) {
+      for (UnitCheckpoint u : cp.units) {
+        StepPhase phase = u.phase == null ? StepPhase.Pending : u.phase;
+        if (phase == StepPhase.Waiting && Reason.RateLimited.is(u.waitReason)) {
+          String unit = unitId(task, cp.name, u);
+          if (!limits.waiting(unit) || limits.waitsForProvider(unit)) {
+            return false;
+          }
+          waits = true;
+        } else if (phase != StepPhase.Pending && !phase.isFinal()) {
+          return false;
+        }
+      }
+    }
+    return waits;
+  }
+
   /** An attempt ended (or its outcome is stale): its slot frees, and a 429 or success paces. */
   void ended(Attempt a, Outcome outcome) {
     if (limits == null || a.request() == null) {

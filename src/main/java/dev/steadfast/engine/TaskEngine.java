@@ -93,6 +93,14 @@ public final class TaskEngine {
     this.digests = parts.digests();
   }
 
+  /**
+   * True when the task's only waits are for slots of provider keys that no provider limited (see
+   * {@link RateGate#onlyPacing}): a driver need not store such a wait.
+   */
+  public boolean waitsOnlyForPacing(TaskRef task, AgentTaskStatus status) {
+    return rates.onlyPacing(task, status);
+  }
+
   /** The price table usage is costed with. */
   public Pricing pricing() {
     return ledger.pricing();

@@ -235,6 +235,13 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
       events.removeIf(e -> e.type() == EventType.Suspended);
     }
     people.rememberSecrets(task, status);
+    if (held == null && unstoredPacing(ref, task, status, events, attempts, plan)) {
+      phases.put(id, status.phase.name());
+      return plan.wakeAt() == null
+          ? UpdateControl.noUpdate()
+          : UpdateControl.<AgentTask>noUpdate()
+              .rescheduleAfter(nonNegative(Duration.between(clock.instant(), plan.wakeAt())));
+    }
     Instant due = onlyStarted(task, status, events, attempts, plan, held != null);
     if (due != null && clock.instant().isBefore(due)) {
       deferred.hold(task, status, due);
@@ -268,6 +275,38 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
           .rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
     }
     return UpdateControl.noUpdate();
+  }
+
+  /**
+   * A task never stored whose units only wait for slots their provider did not limit (a new key's
+   * limit still probing upwards, or as large as --max-concurrent-steps): nothing was sent and
+   * nothing happened that a person or a restart needs, so nothing is written, as for a task queued
+   * behind --max-concurrent-steps; the limits wake it when a slot frees. A thousand tasks created
+   * at once against a new key otherwise cost a "waiting" write each before the one saying they ran
+   * (and a StepStarted event before anything started). Once the provider has limited the key (a
+   * 429), waits are written: Waiting, RateLimited.
+   */
+  private boolean unstoredPacing(
+      TaskRef ref,
+      AgentTask task,
+      AgentTaskStatus status,
+      List<EngineEvent> events,
+      AttemptPool.Snapshot attempts,
+      Plan plan) {
+    return task.getStatus() == null
+        // The step's StepStarted is all there is to say, and it is said again, from the stored
+        // (empty) status, by the reconcile that starts it.
+        && events.stream().allMatch(e -> !e.warning() && e.type() == EventType.StepStarted)
+        && plan.start().isEmpty()
+        && attempts.running().isEmpty()
+        && attempts.completed().isEmpty()
+        && status.phase != null
+        && !status.phase.isFinal()
+        && engine.waitsOnlyForPacing(ref, status);
+  }
+
+  private static Duration nonNegative(Duration d) {
+    return d.isNegative() ? Duration.ZERO : d;
   }
 
   /**

@@ -5,12 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.steadfast.api.AgentTask;
+import dev.steadfast.api.TaskPhase;
 import dev.steadfast.simulator.LlmSimulator;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -121,5 +127,50 @@ class StatusWritesIT {
     await().atMost(LONG).until(() -> "Succeeded".equals(h.phase("slow")));
     assertThat(settledStatusWrites("slow")).isEqualTo(2);
     assertThat(sim.requests()).hasSize(1);
+  }
+
+  /**
+   * Twelve tasks created at once against a new provider key, whose limit starts at 8 and doubles
+   * while no 429 comes (slow start): those over the limit wait for a slot without a status saying
+   * Waiting / RateLimited (and without a StepStarted event before anything started), as behind
+   * --max-concurrent-steps. Before, each of them first wrote that, then their progress.
+   */
+  @Test
+  void tasksQueuedBehindANewKeysSlowStartWriteNoWaitingStatus() throws Exception {
+    sim = LlmSimulator.builder().port(0).latency(Duration.ofMillis(1500)).build().start();
+    h = new OperatorHarness(client, sim);
+    List<String> waiting = new CopyOnWriteArrayList<>();
+    try (Watch watch =
+        client
+            .resources(AgentTask.class)
+            .inAnyNamespace()
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, AgentTask t) {
+                    if (t.getStatus() != null && t.getStatus().phase == TaskPhase.Waiting) {
+                      waiting.add(t.getMetadata().getName() + ": " + t.getStatus().message);
+                    }
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                })) {
+      h.startOperator();
+      int tasks = 12;
+      for (int i = 0; i < tasks; i++) {
+        oneStepTask("burst-" + i);
+      }
+      await()
+          .atMost(LONG)
+          .until(
+              () ->
+                  java.util.stream.IntStream.range(0, tasks)
+                      .allMatch(i -> "Succeeded".equals(h.phase("burst-" + i))));
+
+      // More tasks than the key's first limit, and none was seen waiting behind it.
+      assertThat(sim.requests()).hasSize(tasks);
+      assertThat(waiting).isEmpty();
+    }
   }
 }

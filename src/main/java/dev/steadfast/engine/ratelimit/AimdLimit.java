@@ -42,6 +42,16 @@ final class AimdLimit {
     return inFlight;
   }
 
+  /**
+   * Whether the provider has limited this key: a 429 was seen (the limit left slow start) and the
+   * limit is below the most it grows to, or a reply said nothing remains. Otherwise a call found no
+   * slot only because the limit is still probing upwards, or because it is as large as the
+   * process's own limit (--max-concurrent-steps), which queues calls anyway.
+   */
+  boolean providerLimited(Instant now) {
+    return now.isBefore(blockedUntil) || (!slowStart && limit < max);
+  }
+
   /** Slots a new call could take now. */
   int free(Instant now) {
     return now.isBefore(blockedUntil) ? 0 : Math.max(0, limit - inFlight);

@@ -141,6 +141,16 @@ public final class EndpointLimits {
     return blocked != null ? blocked : now.plus(RECHECK);
   }
 
+  /**
+   * True when unit {@code unit} waits for a slot of a key the provider has limited (see {@link
+   * AimdLimit#providerLimited}); false when it waits only while a new key's limit probes upwards or
+   * behind the process's own limit, or does not wait.
+   */
+  public synchronized boolean waitsForProvider(String unit) {
+    Waiter w = waiters.get(unit);
+    return w != null && limit(w.key()).providerLimited(clock.instant());
+  }
+
   /** The current limit of {@code key}. */
   public synchronized int limitOf(EndpointKey key) {
     return limit(key).limit();

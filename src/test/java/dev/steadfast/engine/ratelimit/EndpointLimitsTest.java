@@ -203,4 +203,25 @@ class EndpointLimitsTest {
     l.succeeded("t1/a1");
     assertThat(woken).isEmpty();
   }
+
+  @Test
+  void aWaitIsTheProvidersOnlyOnceItLimitedTheKey() {
+    EndpointLimits l = new EndpointLimits(clock, 2, 64);
+    assertThat(take(l, TEAM_A, "t", 0)).isTrue();
+    assertThat(take(l, TEAM_A, "t", 1)).isTrue();
+    // Slow start: the limit is still probing upwards, nothing said the provider is full.
+    assertThat(take(l, TEAM_A, "w", 0)).isFalse();
+    assertThat(l.waitsForProvider("w/u0")).isFalse();
+
+    clock.advance(Duration.ofSeconds(1));
+    l.rateLimited("t/a0"); // a 429: the limit is the provider's now
+    assertThat(l.waitsForProvider("w/u0")).isTrue();
+    assertThat(l.waitsForProvider("nobody/u0")).isFalse();
+
+    // A reply that says nothing remains blocks a key even in slow start.
+    assertThat(take(l, TEAM_B, "b", 0)).isTrue();
+    l.remaining(TEAM_B, 0, Duration.ofSeconds(30));
+    assertThat(take(l, TEAM_B, "v", 0)).isFalse();
+    assertThat(l.waitsForProvider("v/u0")).isTrue();
+  }
 }
