@@ -34,18 +34,42 @@ public final class EndpointLimits {
 
   private record Waiter(EndpointKey key, String task) {}
 
+  /** One key's limit and the units waiting for it, oldest first: the oldest is woken first. */
+  private static final class KeyState {
+    final AimdLimit limit;
+    final LinkedHashMap<String, String> waiters = new LinkedHashMap<>(); // unit -> task
+
+    KeyState(AimdLimit limit) {
+      this.limit = limit;
+    }
+  }
+
+  /** What one task holds here; dropped when it holds nothing. */
+  private static final class TaskState {
+    final Set<String> waiting = new HashSet<>(); // units
+    final Set<String> permits = new HashSet<>(); // attempts
+    // Waiting units of the task while it is planned: those the plan does not ask for again stop
+    // waiting.
+    final Set<String> unconfirmed = new HashSet<>();
+
+    boolean empty() {
+      return waiting.isEmpty() && permits.isEmpty() && unconfirmed.isEmpty();
+    }
+  }
+
+  // Every structure is indexed by key, task or unit, so no call scans the waiters of other keys or
+  // tasks: a thousand tasks queued behind one key would otherwise make every call, under the one
+  // lock, as slow as a thousand comparisons.
   private final Clock clock;
   private final int start;
   private final int max;
-  private final Map<EndpointKey, AimdLimit> limits = new HashMap<>();
+  private final Map<EndpointKey, KeyState> keys = new HashMap<>();
   private final Map<String, Permit> permits = new HashMap<>();
-  // unit id → waiter, in the order the units began to wait: the oldest is woken first.
-  private final LinkedHashMap<String, Waiter> waiters = new LinkedHashMap<>();
+  private final Map<String, Waiter> waiters = new HashMap<>(); // unit -> what it waits for
+  private final Map<String, TaskState> tasks = new HashMap<>();
   // Tasks woken and not yet planned again: each stands for one free slot it is about to take.
   private final Set<String> woken = new LinkedHashSet<>();
   private final Map<String, Object> handles = new HashMap<>();
-  // Waiting units of tasks being planned now: those the plan does not ask for again stop waiting.
-  private final Set<String> unconfirmed = new LinkedHashSet<>();
   private volatile Consumer<Object> wake = t -> {};
 
   /** Where a key's limit starts when the process may run more calls than this at once. */
@@ -98,27 +122,32 @@ public final class EndpointLimits {
       EndpointKey key, String task, Object handle, String unit, String attempt) {
     synchronized (this) {
       Instant now = clock.instant();
-      unconfirmed.remove(unit);
+      TaskState state = tasks.get(task);
+      if (state != null) {
+        state.unconfirmed.remove(unit);
+      }
       if (permits.containsKey(attempt)) {
         return true;
       }
-      AimdLimit limit = limit(key);
+      KeyState k = key(key);
+      AimdLimit limit = k.limit;
       // A unit that waited keeps its place ahead of newcomers: a newcomer takes a slot only when
-      // there are more free slots than older waiters of the key.
-      if (!waiters.containsKey(unit) && olderWaiters(key, unit) >= limit.free(now)) {
+      // there are more free slots than waiters of the key (all older than it).
+      if (!waiters.containsKey(unit) && k.waiters.size() >= limit.free(now)) {
         limit.refused();
-        waiters.put(unit, new Waiter(key, task));
+        addWaiter(unit, key, task);
         handles.put(task, handle);
         return false;
       }
       if (!limit.tryAcquire(now)) {
         limit.refused();
-        waiters.putIfAbsent(unit, new Waiter(key, task));
+        addWaiter(unit, key, task);
         handles.put(task, handle);
         return false;
       }
-      waiters.remove(unit);
+      removeWaiter(unit);
       permits.put(attempt, new Permit(key, task, now));
+      task(task).permits.add(attempt);
       return true;
     }
   }
@@ -137,7 +166,7 @@ public final class EndpointLimits {
   /** When a waiting unit of {@code key} should look again even if no wake-up comes. */
   public synchronized Instant recheckAt(EndpointKey key) {
     Instant now = clock.instant();
-    Instant blocked = limit(key).blockedUntil(now);
+    Instant blocked = key(key).limit.blockedUntil(now);
     return blocked != null ? blocked : now.plus(RECHECK);
   }
 
@@ -148,12 +177,12 @@ public final class EndpointLimits {
    */
   public synchronized boolean waitsForProvider(String unit) {
     Waiter w = waiters.get(unit);
-    return w != null && limit(w.key()).providerLimited(clock.instant());
+    return w != null && key(w.key()).limit.providerLimited(clock.instant());
   }
 
   /** The current limit of {@code key}. */
   public synchronized int limitOf(EndpointKey key) {
-    return limit(key).limit();
+    return key(key).limit.limit();
   }
 
   /** Attempt {@code attempt} succeeded: its slot frees and the limit may grow. */
@@ -177,7 +206,7 @@ public final class EndpointLimits {
    */
   public synchronized void remaining(EndpointKey key, long remaining, Duration reset) {
     if (remaining <= 0 && reset != null && !reset.isNegative() && !reset.isZero()) {
-      limit(key).blockUntil(clock.instant().plus(reset));
+      key(key).limit.blockUntil(clock.instant().plus(reset));
     }
   }
 
@@ -188,45 +217,50 @@ public final class EndpointLimits {
    * never started or whose outcome was lost (a failed status write).
    */
   public void planning(String task, Set<String> running) {
-    List<String> stale;
+    List<String> stale = new ArrayList<>();
     synchronized (this) {
       woken.remove(task);
-      waiters.forEach(
-          (unit, w) -> {
-            if (w.task().equals(task)) {
-              unconfirmed.add(unit);
-            }
-          });
-      stale =
-          permits.entrySet().stream()
-              .filter(e -> e.getValue().task().equals(task) && !running.contains(e.getKey()))
-              .map(Map.Entry::getKey)
-              .toList();
+      TaskState state = tasks.get(task);
+      if (state != null) {
+        state.unconfirmed.addAll(state.waiting);
+        for (String attempt : state.permits) {
+          if (!running.contains(attempt)) {
+            stale.add(attempt);
+          }
+        }
+      }
     }
     stale.forEach(this::released);
   }
 
   /** The plan of {@code task} is made: units it did not ask a slot for again no longer wait. */
   public synchronized void planned(String task) {
-    waiters
-        .entrySet()
-        .removeIf(e -> e.getValue().task().equals(task) && unconfirmed.remove(e.getKey()));
-    unconfirmed.removeIf(u -> !waiters.containsKey(u));
+    TaskState state = tasks.get(task);
+    if (state == null) {
+      return;
+    }
+    for (String unit : List.copyOf(state.unconfirmed)) {
+      if (state.waiting.contains(unit)) {
+        removeWaiter(unit);
+      }
+    }
+    state.unconfirmed.clear();
+    dropIfEmpty(task, state);
   }
 
   /** The task is finished or deleted: its waits end and its slots free. */
   public void forget(String task) {
-    List<String> held;
+    List<String> held = List.of();
     synchronized (this) {
-      waiters.values().removeIf(w -> w.task().equals(task));
-      unconfirmed.removeIf(u -> !waiters.containsKey(u));
+      TaskState state = tasks.get(task);
+      if (state != null) {
+        List.copyOf(state.waiting).forEach(this::removeWaiter);
+        state.unconfirmed.clear();
+        held = List.copyOf(state.permits);
+        dropIfEmpty(task, state);
+      }
       woken.remove(task);
       handles.remove(task);
-      held =
-          permits.entrySet().stream()
-              .filter(e -> e.getValue().task().equals(task))
-              .map(Map.Entry::getKey)
-              .toList();
     }
     held.forEach(this::released);
   }
@@ -234,13 +268,13 @@ public final class EndpointLimits {
   /** The gauges per endpoint host, summed over that host's keys, sorted by host. */
   public synchronized List<HostGauge> gauges() {
     Map<String, int[]> byHost = new TreeMap<>();
-    limits.forEach(
-        (key, l) -> {
+    keys.forEach(
+        (key, k) -> {
           int[] g = byHost.computeIfAbsent(key.host(), h -> new int[3]);
-          g[0] += l.limit();
-          g[1] += l.inFlight();
+          g[0] += k.limit.limit();
+          g[1] += k.limit.inFlight();
+          g[2] += k.waiters.size();
         });
-    waiters.values().forEach(w -> byHost.computeIfAbsent(w.key().host(), h -> new int[3])[2]++);
     List<HostGauge> out = new ArrayList<>();
     byHost.forEach((h, g) -> out.add(new HostGauge(h, g[0], g[1], g[2])));
     return out;
@@ -259,7 +293,13 @@ public final class EndpointLimits {
       if (p == null) {
         return; // never held one (a resend after a restart) or already freed
       }
-      AimdLimit limit = limit(p.key());
+      TaskState holder = tasks.get(p.task());
+      if (holder != null) {
+        holder.permits.remove(attempt);
+        dropIfEmpty(p.task(), holder);
+      }
+      KeyState k = key(p.key());
+      AimdLimit limit = k.limit;
       switch (signal) {
         case SUCCESS -> limit.succeeded();
         case RATE_LIMITED -> limit.rateLimited(p.startedAt(), clock.instant());
@@ -268,11 +308,11 @@ public final class EndpointLimits {
       // Counted without a block (no requests remaining until a reset): a task woken while the key
       // is blocked plans again and sets its timer to the reset, instead of sleeping out RECHECK.
       int free = limit.room() - pendingWakes(p.key());
-      for (Iterator<Waiter> it = waiters.values().iterator(); it.hasNext() && free > 0; ) {
-        Waiter w = it.next();
-        if (w.key().equals(p.key()) && !woken.contains(w.task()) && !w.task().equals(p.task())) {
-          woken.add(w.task());
-          toWake.add(handles.get(w.task()));
+      for (Iterator<String> it = k.waiters.values().iterator(); it.hasNext() && free > 0; ) {
+        String waiting = it.next();
+        if (!woken.contains(waiting) && !waiting.equals(p.task())) {
+          woken.add(waiting);
+          toWake.add(handles.get(waiting));
           free--;
         }
       }
@@ -281,37 +321,59 @@ public final class EndpointLimits {
     toWake.forEach(h -> wake.accept(h));
   }
 
+  /** Woken tasks that wait for {@code key}: the slots they are about to take. */
   private int pendingWakes(EndpointKey key) {
-    // One pass over the waiters, not one per woken task: both grow with the tasks in flight.
-    Set<String> waitingOnKey = new HashSet<>();
-    for (Waiter w : waiters.values()) {
-      if (w.key().equals(key)) {
-        waitingOnKey.add(w.task());
-      }
-    }
     int n = 0;
-    for (String t : woken) {
-      if (waitingOnKey.contains(t)) {
+    for (String task : woken) {
+      TaskState state = tasks.get(task);
+      if (state != null && waitsFor(state, key)) {
         n++;
       }
     }
     return n;
   }
 
-  private int olderWaiters(EndpointKey key, String unit) {
-    int n = 0;
-    for (Map.Entry<String, Waiter> e : waiters.entrySet()) {
-      if (e.getKey().equals(unit)) {
-        break;
-      }
-      if (e.getValue().key().equals(key)) {
-        n++;
+  private boolean waitsFor(TaskState state, EndpointKey key) {
+    for (String unit : state.waiting) {
+      if (waiters.get(unit).key().equals(key)) {
+        return true;
       }
     }
-    return n;
+    return false;
   }
 
-  private AimdLimit limit(EndpointKey key) {
-    return limits.computeIfAbsent(key, k -> new AimdLimit(start, max));
+  /** Records {@code unit} as waiting for {@code key}, unless it already waits (for any key). */
+  private void addWaiter(String unit, EndpointKey key, String task) {
+    if (waiters.putIfAbsent(unit, new Waiter(key, task)) == null) {
+      key(key).waiters.put(unit, task);
+      task(task).waiting.add(unit);
+    }
+  }
+
+  private void removeWaiter(String unit) {
+    Waiter w = waiters.remove(unit);
+    if (w == null) {
+      return;
+    }
+    keys.get(w.key()).waiters.remove(unit);
+    TaskState state = tasks.get(w.task());
+    if (state != null) {
+      state.waiting.remove(unit);
+      dropIfEmpty(w.task(), state);
+    }
+  }
+
+  private TaskState task(String task) {
+    return tasks.computeIfAbsent(task, t -> new TaskState());
+  }
+
+  private void dropIfEmpty(String task, TaskState state) {
+    if (state.empty()) {
+      tasks.remove(task, state);
+    }
+  }
+
+  private KeyState key(EndpointKey key) {
+    return keys.computeIfAbsent(key, k -> new KeyState(new AimdLimit(start, max)));
   }
 }
