@@ -40,9 +40,24 @@ public final class Main {
   public static final int EXIT_INVALID = 2;
 
   public static void main(String[] args) {
+    commonPoolOfAtLeast(4);
     // Only here, not in execute(): tests call execute() in a JVM that is already warm.
     StartupWarmup.forCommand(args);
     System.exit(execute(args));
+  }
+
+  /**
+   * The JDK's HTTP client completes its stages on the common pool, and with fewer than two threads
+   * in that pool (a machine or container with one or two CPUs) the JDK runs every such stage on a
+   * new thread instead: measured, five threads created and ended per model call and status write. A
+   * pool of a few threads serves them all; an explicit setting is kept.
+   */
+  static void commonPoolOfAtLeast(int threads) {
+    String property = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(property) == null
+        && Runtime.getRuntime().availableProcessors() - 1 < threads) {
+      System.setProperty(property, Integer.toString(threads));
+    }
   }
 
   public static int execute(String... args) {

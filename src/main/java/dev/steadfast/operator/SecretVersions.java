@@ -51,27 +51,28 @@ public final class SecretVersions {
   }
 
   /**
-   * The tasks a change to this Secret can concern: those still to finish, and Failed ones stalled
-   * on a Secret. A Succeeded task, or one that failed for another reason, does nothing with it, and
-   * thousands of them may name the same Secret.
+   * The tasks a change to this Secret concerns: Failed ones stalled on a Secret (Unauthorized,
+   * Forbidden, SecretNotFound, SecretNotAllowed), which the change retries. Any other task reads
+   * the Secret's current version when its next attempt starts, so a reconcile now would find
+   * nothing to do; and the informer reports every Secret as added when it starts, so reconciling
+   * every unfinished task that names one would reconcile each of them twice at every start.
    */
   static Set<ResourceID> tasksReferencing(IndexedResourceCache<AgentTask> tasks, Secret secret) {
     String ns = secret.getMetadata().getNamespace();
     String name = secret.getMetadata().getName();
     return tasks
         .list(ns)
-        .filter(SecretVersions::mayWaitOnSecret)
+        .filter(SecretVersions::stalledOnSecret)
         .filter(t -> t.getSpec() != null && referenced(t.getSpec()).contains(name))
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
   }
 
-  private static boolean mayWaitOnSecret(AgentTask task) {
+  private static boolean stalledOnSecret(AgentTask task) {
     AgentTaskStatus status = task.getStatus();
-    if (status == null || status.phase == null || !status.phase.isFinal()) {
-      return true;
-    }
-    return status.phase == TaskPhase.Failed && HumanIntervention.stalledOnSecret(status);
+    return status != null
+        && status.phase == TaskPhase.Failed
+        && HumanIntervention.stalledOnSecret(status);
   }
 
   static Set<String> referenced(AgentTaskSpec spec) {

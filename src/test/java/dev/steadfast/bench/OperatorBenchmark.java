@@ -417,7 +417,9 @@ public final class OperatorBenchmark {
               ns.namespace,
               "--max-concurrent-steps=" + maxConcurrentSteps)) {
         long first = firstRequest(sim, op);
+        Timeline timeline = Timeline.start(first, sim, finishes);
         long end = finishes.await(tasks, LONG);
+        timeline.stop();
         if (end < 0) {
           throw new IllegalStateException(
               finishes.count() + " of " + tasks + " tasks finished in " + LONG + "; see " + op.log);
@@ -454,11 +456,84 @@ public final class OperatorBenchmark {
             "  CPU by process, operator launch to last finish (load " + load + ")",
             machine.describe(sinceLaunch));
         line("  CPU by process per task", machine.per(tasks, "task"));
+        line(
+            "  reconciles per task",
+            String.format("%.2f", op.metric("steadfast_reconciles_total") / tasks));
+        line(
+            "  per second from the first call: calls in flight (mean) / answered / finished",
+            timeline.describe());
         ApiRequestCounts used = afterEventsDrain(EVENTS_QUIET, LONG).since(before);
         line("  API requests per task by kind (events drained)", used.per(tasks));
       } finally {
         finishes.stop();
       }
+    }
+  }
+
+  /**
+   * Samples, every 50 ms from the first model call, the calls the simulator serves, the answers it
+   * sent and the tasks seen finished: where the wall time goes (a slow start, a long tail).
+   */
+  private static final class Timeline {
+    private final List<int[]> samples = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Thread sampler;
+    private volatile boolean stopped;
+
+    private Timeline(long first, LlmSimulator sim, BenchTasks.Finishes finishes) {
+      sampler =
+          new Thread(
+              () -> {
+                while (!stopped) {
+                  samples.add(
+                      new int[] {
+                        (int) ((System.nanoTime() - first) / 1_000_000L),
+                        sim.concurrency().current(),
+                        sim.concurrency().answered(),
+                        finishes.count()
+                      });
+                  try {
+                    Thread.sleep(50);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "bench-timeline");
+      sampler.setDaemon(true);
+    }
+
+    static Timeline start(long first, LlmSimulator sim, BenchTasks.Finishes finishes) {
+      Timeline t = new Timeline(first, sim, finishes);
+      t.sampler.start();
+      return t;
+    }
+
+    void stop() throws InterruptedException {
+      stopped = true;
+      sampler.join(1000);
+    }
+
+    String describe() {
+      StringBuilder out = new StringBuilder();
+      int second = 0;
+      double sum = 0;
+      int n = 0;
+      int[] last = null;
+      for (int[] s : samples) {
+        if (s[0] / 1000 != second && n > 0) {
+          out.append(String.format("%ds %.0f/%d/%d  ", second + 1, sum / n, last[2], last[3]));
+          second = s[0] / 1000;
+          sum = 0;
+          n = 0;
+        }
+        sum += s[1];
+        n++;
+        last = s;
+      }
+      if (n > 0) {
+        out.append(String.format("%ds %.0f/%d/%d", second + 1, sum / n, last[2], last[3]));
+      }
+      return out.toString().trim();
     }
   }
 
@@ -515,7 +590,9 @@ public final class OperatorBenchmark {
       try (OperatorProcess op =
           launch("ratelimit-" + mode, ns.namespace, "--adaptive-concurrency=" + adaptive)) {
         long first = firstRequest(sim, op);
+        Timeline timeline = Timeline.start(first, sim, finishes);
         long end = finishes.await(tasks, LONG);
+        timeline.stop();
         // Tasks that spent their retry budget on 429s (Failed) are part of the figure, not an
         // error.
         if (end < 0) {
