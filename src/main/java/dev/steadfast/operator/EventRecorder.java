@@ -47,9 +47,10 @@ import org.slf4j.LoggerFactory;
  * count being kept here; repeats within one batching window become one PATCH. Each task has a token
  * bucket, like client-go's spam filter, so one hot task cannot flood the API server. A step's
  * ordinary progress is held for {@link Settings#hold} so that a quick step is one event: a held
- * StepStarted is folded into the step's next event, held StepSucceeded of one task share an event
- * that the task's Succeeded sends at once; Warnings are never held. Best effort: nothing here
- * throws into a reconciliation; what is dropped (queue full, rate limit) is counted and logged.
+ * StepStarted is folded into the step's next event, held StepSucceeded of one task share an event,
+ * and the task's Succeeded takes that event in (a quick task is one Event); Failed and Suspended
+ * send it at once, ahead of themselves; Warnings are never held. Best effort: nothing here throws
+ * into a reconciliation; what is dropped (queue full, rate limit) is counted and logged.
  */
 public final class EventRecorder implements AutoCloseable {
   /** Event type, as {@code kubectl get events} shows it. */
@@ -61,6 +62,12 @@ public final class EventRecorder implements AutoCloseable {
   public static final String SOURCE_COMPONENT = "steadfast-operator";
   public static final String REPORTING_COMPONENT = "steadfast.dev/operator";
   public static final int MAX_MESSAGE_BYTES = 1024;
+
+  /**
+   * Between the parts of one Event: step successes joined while held, and a task's Succeeded
+   * followed by the step successes it took in (docs/events.md).
+   */
+  public static final String FOLDED = "; ";
 
   /**
    * How the sender paces itself; {@link #DEFAULTS} in the operator, shorter in tests. {@code hold}
@@ -239,7 +246,13 @@ public final class EventRecorder implements AutoCloseable {
         if (settings.hold().isZero()) {
           enqueue(key, meta, message, now, uid, null);
         } else if (event.step() == null) {
-          message = absorbed(uid, type, event, message);
+          String folded = folded(uid, type, event, message);
+          if (folded != null) {
+            // The message is the event's identity: a later Succeeded never overwrites these parts.
+            message = folded;
+            key = Key.of(uid, type, new EngineEvent(false, event.type(), null, folded));
+          }
+          released(uid);
           enqueue(key, meta, message, now, uid, null);
         } else if (!event.warning() && event.type() == EventType.StepStarted) {
           Pending held = enqueue(key, meta, message, now, uid, at.plus(settings.hold()));
@@ -300,7 +313,7 @@ public final class EventRecorder implements AutoCloseable {
     Key heldKey = heldSuccesses.get(uid);
     if (heldKey != null && unsent(heldKey, uid)) {
       Pending held = pending.get(heldKey);
-      String joined = held.message() + "; " + message;
+      String joined = held.message() + FOLDED + message;
       if (fits(joined)) {
         pending.put(heldKey, held.withMessage(joined, now));
         return;
@@ -313,11 +326,37 @@ public final class EventRecorder implements AutoCloseable {
   }
 
   /**
-   * A task-level event (Succeeded, Failed, Suspended...) releases what its task still holds: the
-   * held step successes and starts are sent at once, ahead of it, so the task's events keep their
-   * order and every task that ran a step shows its StepSucceeded before its end.
+   * The task's Succeeded takes in the step successes its task still holds: one Event says the task
+   * succeeded and, after {@link #FOLDED}, which steps did and when they ran. Null when nothing is
+   * taken in: a Warning or another task-level event (a Failed is read on its own, by type, and
+   * carries an error that may fill the limit; a suspension is rare and not an end), nothing held,
+   * or a message over the limit.
    */
-  private String absorbed(String uid, Type type, EngineEvent event, String message) {
+  private String folded(String uid, Type type, EngineEvent event, String message) {
+    if (type != Type.Normal || event.type() != EventType.Succeeded) {
+      return null;
+    }
+    Key heldKey = heldSuccesses.get(uid);
+    if (heldKey == null || !unsent(heldKey, uid)) {
+      return null;
+    }
+    Pending held = pending.get(heldKey);
+    String joined = message + FOLDED + held.message();
+    // A held success counted more than once is a repeat a person should see counted: not folded.
+    if (held.count() != 1 || !fits(joined)) {
+      return null;
+    }
+    heldSuccesses.remove(uid);
+    unqueue(heldKey, uid);
+    return joined;
+  }
+
+  /**
+   * A task-level event (Succeeded, Failed, Suspended...) releases what its task still holds and did
+   * not take in: the held step successes and starts are sent at once, ahead of it, so the task's
+   * events keep their order and every step's success is shown by the time the task's end is.
+   */
+  private void released(String uid) {
     Key heldKey = heldSuccesses.remove(uid);
     if (heldKey != null && unsent(heldKey, uid)) {
       pending.put(heldKey, pending.get(heldKey).releasedNow());
@@ -335,7 +374,6 @@ public final class EventRecorder implements AutoCloseable {
               }
               return true;
             });
-    return message;
   }
 
   /** A create of the task's still in the queue: taking it in costs nothing and loses nothing. */

@@ -2,6 +2,7 @@ package dev.steadfast.bench;
 
 import dev.steadfast.e2e.BenchApiServer;
 import dev.steadfast.e2e.KubeApiServer;
+import dev.steadfast.operator.EventRecorder;
 import dev.steadfast.simulator.IdempotencyAudit;
 import dev.steadfast.simulator.LlmSimulator;
 import dev.steadfast.simulator.RecordedRequest;
@@ -968,11 +969,14 @@ public final class OperatorBenchmark {
 
   /**
    * Nothing folded away is lost: each step's start is its own StepStarted or a note in a later
-   * event of the step, and each step's success is its own StepSucceeded or a line of one.
+   * event of the step, and each step's success is its own StepSucceeded or a part of one, or a part
+   * of the task's Succeeded (its message, then the parts it took in). Every event's message is
+   * read, whatever its reason.
    */
   private String eventsShowSteps(BenchTasks ns, int steps) {
-    Pattern success = Pattern.compile("(?:^|; )(s[0-9]+): succeeded");
-    Pattern startNote = Pattern.compile("(?:^|; )(s[0-9]+): [^;]*\\(llm, started ");
+    String part = "(?:^|" + Pattern.quote(EventRecorder.FOLDED) + ")(s[0-9]+): ";
+    Pattern success = Pattern.compile(part + "succeeded");
+    Pattern startNote = Pattern.compile(part + "[^;]*\\(llm, started ");
     Set<String> started = new HashSet<>();
     Set<String> succeeded = new HashSet<>();
     for (Event e : client.v1().events().inNamespace(ns.namespace).list().getItems()) {

@@ -461,7 +461,7 @@ class EventRecorderTest {
   }
 
   @Test
-  void stepSuccessesOfOneTaskShareAnEventThatTheTasksSuccessSendsAtOnce() {
+  void stepSuccessesOfOneTaskShareAnEventThatTheTasksSuccessTakesIn() {
     try (EventRecorder holding = new EventRecorder(client, clock, HOLD)) {
       holding.record(task("t"), EngineEvent.normal(EventType.StepStarted, "a", "llm"));
       clock.advance(Duration.ofMillis(100));
@@ -481,11 +481,112 @@ class EventRecorderTest {
         .containsExactlyInAnyOrder(
             tuple(
                 "t",
-                "StepSucceeded",
-                "a: succeeded (llm, started 2025-03-01T10:00:00.250Z, ran 0.10 s);"
+                "Succeeded",
+                "all 2 steps; a: succeeded (llm, started 2025-03-01T10:00:00.250Z, ran 0.10 s);"
                     + " b: succeeded (llm, started 2025-03-01T10:00:00.350Z, ran 0.20 s)"),
-            tuple("t", "Succeeded", "all 2 steps"),
             tuple("u", "StepSucceeded", "a: succeeded; b: succeeded"));
+  }
+
+  @Test
+  void aQuickOneStepTaskIsOneSucceededEventThatSaysWhatTheStepDid() throws Exception {
+    drain();
+    try (EventRecorder holding = new EventRecorder(client, clock, HOLD)) {
+      holding.record(task("t"), EngineEvent.normal(EventType.StepStarted, "summarize", "llm"));
+      clock.advance(Duration.ofMillis(420));
+      holding.record(
+          task("t"), EngineEvent.normal(EventType.StepSucceeded, "summarize", "succeeded"));
+      holding.record(
+          task("t"), EngineEvent.normal(EventType.Succeeded, null, "all 1 steps finished"));
+      // Sent without anyone flushing, though the clock stands still: nothing is held any more.
+      await().atMost(Duration.ofSeconds(10)).until(() -> sent().size() == 1);
+      assertThat(holding.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(holding.requests()).isEqualTo(1);
+      assertThat(holding.droppedRateLimited()).isZero();
+    }
+
+    assertThat(drain())
+        .extracting(RecordedRequest::getMethod)
+        .filteredOn(method -> !method.equals("GET")) // this test's own reads
+        .containsExactly("POST");
+    assertThat(sent())
+        .extracting(Event::getType, Event::getReason, Event::getMessage, Event::getCount)
+        .containsExactly(
+            tuple(
+                "Normal",
+                "Succeeded",
+                "all 1 steps finished; summarize: succeeded (llm, started"
+                    + " 2025-03-01T10:00:00.250Z, ran 0.42 s)",
+                1));
+  }
+
+  @Test
+  void aSuccessTooLongToFoldIsSentAheadOfTheTasksSucceeded() {
+    String long1 = "succeeded " + "x".repeat(600);
+    String long2 = "all 1 steps finished " + "y".repeat(500);
+    try (EventRecorder holding = new EventRecorder(client, clock, HOLD)) {
+      holding.record(task("t"), EngineEvent.normal(EventType.StepSucceeded, "s1", long1));
+      holding.record(task("t"), EngineEvent.normal(EventType.Succeeded, null, long2));
+      // Both go out at once, the clock standing still: the task's end releases what it held.
+      await().atMost(Duration.ofSeconds(10)).until(() -> sent().size() == 2);
+    }
+
+    assertThat(sent())
+        .extracting(Event::getReason, Event::getMessage)
+        .containsExactlyInAnyOrder(
+            tuple("StepSucceeded", "s1: " + long1), tuple("Succeeded", long2));
+  }
+
+  @Test
+  void aTasksFailureOrSuspensionFoldsNothing() {
+    try (EventRecorder holding = new EventRecorder(client, clock, HOLD)) {
+      holding.record(task("t"), EngineEvent.normal(EventType.StepSucceeded, "a", "succeeded"));
+      holding.record(task("t"), EngineEvent.warning(EventType.Failed, null, "b: Forbidden (403)"));
+      holding.record(task("u"), EngineEvent.normal(EventType.StepSucceeded, "a", "succeeded"));
+      holding.record(task("u"), EngineEvent.normal(EventType.Suspended, null, "suspended at b"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> sent().size() == 4);
+    }
+
+    assertThat(sent())
+        .extracting(
+            e -> e.getInvolvedObject().getName(),
+            Event::getType,
+            Event::getReason,
+            Event::getMessage)
+        .containsExactlyInAnyOrder(
+            tuple("t", "Normal", "StepSucceeded", "a: succeeded"),
+            tuple("t", "Warning", "Failed", "b: Forbidden (403)"),
+            tuple("u", "Normal", "StepSucceeded", "a: succeeded"),
+            tuple("u", "Normal", "Suspended", "suspended at b"));
+  }
+
+  @Test
+  void aFoldedSucceededCostsOneTokenAndALaterSucceededLeavesItAsItWas() {
+    // A burst of one: the held success takes the token, the Succeeded that takes it in gives it
+    // back.
+    EventRecorder.Settings one =
+        new EventRecorder.Settings(
+            Duration.ofMillis(20), 4096, 4, 1, Duration.ofSeconds(2), Duration.ofSeconds(1));
+    try (EventRecorder holding = new EventRecorder(client, clock, one)) {
+      holding.record(task("t"), EngineEvent.normal(EventType.StepSucceeded, "a", "succeeded"));
+      holding.record(task("t"), EngineEvent.normal(EventType.Succeeded, null, "all 1 steps"));
+      assertThat(holding.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(holding.droppedRateLimited()).isZero();
+      // The bucket is empty now: the next event of the task is refused, as without folding.
+      holding.record(task("t"), EngineEvent.warning(EventType.StepRetrying, "b", "Timeout"));
+      assertThat(holding.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(holding.droppedRateLimited()).isEqualTo(1);
+
+      // The task runs again (its spec changed) and succeeds without holding anything.
+      clock.advance(Duration.ofSeconds(10));
+      holding.record(task("t"), EngineEvent.normal(EventType.Succeeded, null, "all 1 steps"));
+      assertThat(holding.flush(Duration.ofSeconds(10))).isTrue();
+    }
+
+    assertThat(sent())
+        .extracting(Event::getReason, Event::getMessage, Event::getCount)
+        .containsExactlyInAnyOrder(
+            tuple("Succeeded", "all 1 steps; a: succeeded", 1),
+            tuple("Succeeded", "all 1 steps", 1));
   }
 
   @Test

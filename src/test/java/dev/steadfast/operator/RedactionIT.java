@@ -189,6 +189,37 @@ class RedactionIT {
   }
 
   /**
+   * A task that succeeds quickly says so in one Event whose message takes in its steps' successes
+   * (docs/events.md): what is folded in went through the same masking, and the echoed value is in
+   * none of its events.
+   */
+  @Test
+  void aSucceededThatTakesInItsStepsCarriesNoSecret() {
+    start();
+    secret("default", "api", CANARY);
+    apply(
+        "default",
+        "kept",
+        "    - name: fetch\n      http: {url: 'ECHO/echo'AUTH}\n"
+            + "    - name: text\n      http: {url: 'ECHO/text', output: {format: text}AUTH}\n");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> "Succeeded".equals(phase("default", "kept")));
+    assertThat(echo.tokens()).hasSize(2).containsOnly(CANARY);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(h.events("kept"))
+                    .filteredOn(e -> e.getReason().matches("StepSucceeded|Succeeded"))
+                    .extracting(Event::getMessage)
+                    .anySatisfy(m -> assertThat(m).startsWith("all 2 steps finished"))
+                    .anySatisfy(m -> assertThat(m).containsPattern("(^|; )fetch: succeeded"))
+                    .anySatisfy(m -> assertThat(m).containsPattern("(^|; )text: succeeded")));
+    assertNoCanary("events", Json.write(h.events("kept")));
+  }
+
+  /**
    * Task A (team-a) has resolved its Secret and is still running; task B (team-b) gets the same
    * value back from a server without ever having resolved it: B's output is not masked, so B's
    * author cannot use masking to test guesses of A's values. A's outputs stay masked.
