@@ -90,8 +90,9 @@ class ReconcileThreadsTest {
   }
 
   @Test
-  void asManyReconcileThreadsAsSlotsWhenThatIsMoreThanJosdksFifty() {
+  void asManyReconcileThreadsAsSlotsBetweenJosdksFiftyAndSixtyFour() {
     assertThat(SteadfastOperator.reconcileThreads(8)).isEqualTo(50);
-    assertThat(SteadfastOperator.reconcileThreads(256)).isEqualTo(256);
+    assertThat(SteadfastOperator.reconcileThreads(60)).isEqualTo(60);
+    assertThat(SteadfastOperator.reconcileThreads(256)).isEqualTo(64);
   }
 }

@@ -55,7 +55,7 @@ class ValidatedGenerationsTest {
     assertThat(validated.problems(task("u1", 2L, BAD))).isEqualTo(bad);
     assertThat(runs).hasValue(2);
 
-    assertThat(validated.problems(task("u1", 3L, GOOD))).isEmpty();
+    assertThat(validated.problems(task("u1", 3L, OTHER))).isEmpty();
     assertThat(runs).hasValue(3);
   }
 
@@ -68,8 +68,45 @@ class ValidatedGenerationsTest {
     validated.forget(task("u1", 1L, GOOD));
     validated.forget(task("u2", 1L, BAD));
     assertThat(validated.size()).isZero();
-    validated.problems(task("u1", 1L, GOOD));
+    assertThat(validated.problems(task("u1", 1L, OTHER))).isEmpty();
     assertThat(runs).hasValue(3);
+  }
+
+  static final String OTHER =
+      "  steps:\n  - name: b\n    http: {url: 'https://api.example.com/y', method: GET}\n";
+
+  @Test
+  void tasksOfOneTemplateAreValidatedOnceWhateverTheirNames() throws Exception {
+    for (int i = 0; i < 1000; i++) {
+      assertThat(validated.problems(task("uid-" + i, 1L, GOOD))).isEmpty();
+      assertThat(validated.problems(task("bad-" + i, 1L, BAD))).isNotEmpty();
+    }
+    assertThat(runs).hasValue(2);
+
+    // What validation reads is in the key: a task without a name is not another one's answer.
+    AgentTask unnamed = task("u-unnamed", 1L, GOOD);
+    unnamed.getMetadata().setName(null);
+    assertThat(validated.problems(unnamed))
+        .extracting(Problem::field)
+        .containsExactly("metadata.name");
+    assertThat(runs).hasValue(3);
+  }
+
+  @Test
+  void onlyTheLastDifferentSpecsAreKeptByContent() throws Exception {
+    for (int i = 0; i <= ValidatedGenerations.SPECS; i++) {
+      validated.problems(task("u" + i, 1L, httpTo(i)));
+    }
+    int after = runs.get();
+    validated.problems(task("again-0", 1L, httpTo(0))); // the eldest, dropped
+    validated.problems(task("again-last", 1L, httpTo(ValidatedGenerations.SPECS)));
+    assertThat(runs).hasValue(after + 1);
+  }
+
+  static String httpTo(int i) {
+    return "  steps:\n  - name: a\n    http: {url: 'https://api.example.com/"
+        + i
+        + "', method: GET}\n";
   }
 
   @Test
