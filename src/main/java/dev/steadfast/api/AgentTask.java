@@ -1,6 +1,7 @@
 package dev.steadfast.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalSelectableField;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -17,6 +18,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Singular("agenttask")
 @ShortNames("agt")
 @Categories("steadfast")
+// `kubectl get agenttasks --field-selector status.phase=Failed`: the API server filters, so a
+// watch or list of the failed tasks among thousands carries only those.
+@AdditionalSelectableField(jsonPath = ".status.phase")
 @AdditionalPrinterColumn(
     name = "Phase",
     jsonPath = ".status.phase",

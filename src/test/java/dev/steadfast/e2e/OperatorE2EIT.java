@@ -84,6 +84,23 @@ class OperatorE2EIT {
         .contains("quickstart")
         .contains("Succeeded")
         .contains("triage");
+    // status.phase is a selectable field: the API server filters by it.
+    assertThat(
+            k.run(
+                    "get",
+                    "agt",
+                    "-n",
+                    NS,
+                    "--field-selector",
+                    "status.phase=Succeeded",
+                    "-o",
+                    "name")
+                .stdout())
+        .contains("agenttask.steadfast.dev/quickstart");
+    Kubectl.Result failed =
+        k.run("get", "agt", "-n", NS, "--field-selector", "status.phase=Failed", "-o", "name");
+    assertThat(failed.exitCode()).as(failed.toString()).isZero();
+    assertThat(failed.stdout()).doesNotContain("quickstart");
     Kubectl.Result wide = k.run("get", "agt", "quickstart", "-n", NS, "-o", "wide");
     assertThat(wide.stdout()).contains("MESSAGE");
     Kubectl.Result explain = k.run("explain", "agenttask.spec.steps");
