@@ -63,7 +63,9 @@ public final class EndpointLimits {
   private final Clock clock;
   private final int start;
   private final int max;
-  private final Map<EndpointKey, KeyState> keys = new HashMap<>();
+  // In order of use, least recent first: the keys a tenant's tasks name (host, namespace, Secret)
+  // are theirs to invent, so idle ones are forgotten beyond MAX_KEYS.
+  private final LinkedHashMap<EndpointKey, KeyState> keys = new LinkedHashMap<>(16, 0.75f, true);
   private final Map<String, Permit> permits = new HashMap<>();
   private final Map<String, Waiter> waiters = new HashMap<>(); // unit -> what it waits for
   private final Map<String, TaskState> tasks = new HashMap<>();
@@ -71,6 +73,13 @@ public final class EndpointLimits {
   private final Set<String> woken = new LinkedHashSet<>();
   private final Map<String, Object> handles = new HashMap<>();
   private volatile Consumer<Object> wake = t -> {};
+
+  /**
+   * Keys kept. Beyond it the least recently used idle keys (nothing in flight, nothing waiting, not
+   * blocked until a reset) are forgotten, and start afresh if named again: a tenant who names a new
+   * endpoint host in every task would otherwise grow this map, and the per-host gauges, forever.
+   */
+  public static final int MAX_KEYS = 4096;
 
   /** Where a key's limit starts when the process may run more calls than this at once. */
   public static final int DEFAULT_START = 8;
@@ -374,6 +383,27 @@ public final class EndpointLimits {
   }
 
   private KeyState key(EndpointKey key) {
-    return keys.computeIfAbsent(key, k -> new KeyState(new AimdLimit(start, max)));
+    KeyState k = keys.get(key);
+    if (k == null) {
+      forgetIdleKeys(MAX_KEYS - 1);
+      k = new KeyState(new AimdLimit(start, max));
+      keys.put(key, k);
+    }
+    return k;
+  }
+
+  private void forgetIdleKeys(int keep) {
+    Instant now = clock.instant();
+    for (Iterator<KeyState> it = keys.values().iterator(); it.hasNext() && keys.size() > keep; ) {
+      KeyState k = it.next();
+      if (k.waiters.isEmpty() && k.limit.inFlight() == 0 && k.limit.blockedUntil(now) == null) {
+        it.remove();
+      }
+    }
+  }
+
+  /** Keys held now (tests). */
+  synchronized int keyCount() {
+    return keys.size();
   }
 }

@@ -224,4 +224,29 @@ class EndpointLimitsTest {
     assertThat(take(l, TEAM_B, "v", 0)).isFalse();
     assertThat(l.waitsForProvider("v/u0")).isTrue();
   }
+
+  @Test
+  void keysATenantInventsAreForgottenWhenIdleButBusyOnesAreKept() {
+    EndpointLimits l = limits(8);
+    // A key with a call under way and a key whose provider is blocking it survive any number of
+    // newcomers; so does a limit a 429 lowered while a call of it is still running.
+    assertThat(take(l, TEAM_A, "busy", 0)).isTrue();
+    assertThat(take(l, TEAM_B, "blocked", 0)).isTrue();
+    l.remaining(TEAM_B, 0, Duration.ofHours(1));
+    l.succeeded("blocked/a0");
+    for (int i = 0; i < EndpointLimits.MAX_KEYS * 2; i++) {
+      EndpointKey invented = new EndpointKey("h" + i + ".example.com", "c", "s", "k");
+      assertThat(take(l, invented, "t" + i, 0)).isTrue();
+      l.succeeded("t" + i + "/a0");
+    }
+    assertThat(l.keyCount()).isLessThanOrEqualTo(EndpointLimits.MAX_KEYS);
+    assertThat(l.gauges()).hasSizeLessThanOrEqualTo(EndpointLimits.MAX_KEYS);
+    assertThat(l.gauges()).anySatisfy(g -> assertThat(g.host()).isEqualTo("api.openai.com"));
+    // Still blocked: the reply said nothing remains for an hour.
+    assertThat(take(l, TEAM_B, "after", 0)).isFalse();
+    // Still counting the busy call: its slot frees when it ends.
+    l.succeeded("busy/a0");
+    assertThat(l.gauges().stream().filter(g -> g.host().equals("api.openai.com")).findFirst())
+        .hasValueSatisfying(g -> assertThat(g.inFlight()).isZero());
+  }
 }
