@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -84,6 +85,13 @@ public final class OperatorMetrics {
   private final MultiGauge endpointQueued;
   private volatile Supplier<List<EndpointLimits.HostGauge>> endpoints = List::of;
   private final Counter loopDetections;
+  private final LabelValues chosen = new LabelValues();
+  // The taxonomy's reasons are a fixed set; only reasons of a tenant's own classify rules are
+  // bounded.
+  private static final Set<String> KNOWN_REASONS =
+      java.util.Arrays.stream(Reason.values())
+          .map(Enum::name)
+          .collect(java.util.stream.Collectors.toUnmodifiableSet());
   private final Counter reconciles;
   private volatile java.util.function.BooleanSupplier ready = () -> true;
 
@@ -175,9 +183,13 @@ public final class OperatorMetrics {
    *     "Succeeded"
    */
   public void attempt(String namespace, String tier, String reason) {
+    String r = orNone(reason);
+    if (!KNOWN_REASONS.contains(r) && !r.equals("Succeeded") && !r.equals("None")) {
+      r = chosen.of("reason", orNone(namespace), r);
+    }
     attemptCounters
         .computeIfAbsent(
-            List.of(orNone(namespace), orNone(tier), orNone(reason)),
+            List.of(orNone(namespace), orNone(tier), r),
             k ->
                 Counter.builder("steadfast.attempts")
                     .description("Attempts by namespace, outcome tier and reason")
@@ -218,9 +230,10 @@ public final class OperatorMetrics {
     if (usage == null || model == null) {
       return;
     }
+    BigDecimal cost = pricing.cost(model, usage);
+    model = chosen.of("model", orNone(namespace), model);
     tokens(namespace, model, "input").increment(usage.inputTokens());
     tokens(namespace, model, "output").increment(usage.outputTokens());
-    BigDecimal cost = pricing.cost(model, usage);
     if (cost != null) {
       Counter.builder("steadfast.cost")
           .description(
@@ -259,7 +272,7 @@ public final class OperatorMetrics {
   void rateLimited(String host) {
     Counter.builder("steadfast.endpoint.rate.limited")
         .description("Model calls an endpoint host refused with 429 (rate limited)")
-        .tags("endpoint", orNone(host))
+        .tags("endpoint", chosen.of("endpoint", "", orNone(host)))
         .register(registry)
         .increment();
   }

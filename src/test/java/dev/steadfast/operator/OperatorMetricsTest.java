@@ -202,4 +202,48 @@ class OperatorMetricsTest {
         .contains("jvm_threads_live_threads")
         .contains("system_cpu_count");
   }
+
+  @Test
+  void labelValuesATenantChoosesAreBoundedPerNamespace() {
+    // Reasons of a tenant's own classify rules: the first LIMIT of a namespace keep their name,
+    // later ones count as "other"; the taxonomy's reasons and other namespaces are unaffected.
+    for (int i = 0; i < LabelValues.LIMIT + 50; i++) {
+      metrics.attempt("team-a", "Fatal", "CustomReason" + i);
+    }
+    metrics.attempt("team-a", "Transient", "RateLimited");
+    metrics.attempt("team-b", "Fatal", "CustomReason" + (LabelValues.LIMIT + 10));
+    for (int i = 0; i < LabelValues.LIMIT + 20; i++) {
+      metrics.rateLimited("h" + i + ".example.com");
+    }
+
+    String text = metrics.scrape();
+    long teamASeries =
+        text.lines()
+            .filter(
+                l -> l.startsWith("steadfast_attempts_total{namespace=\"team-a\",reason=\"Custom"))
+            .count();
+    assertThat(teamASeries).isEqualTo(LabelValues.LIMIT);
+    assertThat(text)
+        .contains(
+            "steadfast_attempts_total{namespace=\"team-a\",reason=\"other\",tier=\"Fatal\"} 50.0")
+        .contains(
+            "steadfast_attempts_total{namespace=\"team-a\",reason=\"RateLimited\",tier=\"Transient\"} 1.0")
+        .contains(
+            "steadfast_attempts_total{namespace=\"team-b\",reason=\"CustomReason"
+                + (LabelValues.LIMIT + 10)
+                + "\",tier=\"Fatal\"} 1.0")
+        .contains("steadfast_endpoint_rate_limited_total{endpoint=\"other\"} 20.0");
+  }
+
+  @Test
+  void aLabelKeepsItsFirstValuesAndCountsTheRestAsOther() {
+    LabelValues values = new LabelValues();
+    for (int i = 0; i < LabelValues.LIMIT; i++) {
+      assertThat(values.of("model", "ns", "m" + i)).isEqualTo("m" + i);
+    }
+    assertThat(values.of("model", "ns", "m0")).isEqualTo("m0");
+    assertThat(values.of("model", "ns", "new")).isEqualTo(LabelValues.OTHER);
+    assertThat(values.of("model", "other-ns", "new")).isEqualTo("new");
+    assertThat(values.of("reason", "ns", "new")).isEqualTo("new");
+  }
 }
