@@ -184,4 +184,72 @@ class SecretCacheTest {
     }
     assertThat(secretGets()).isEqualTo(3);
   }
+
+  @Test
+  void whatIsHeldIsBoundedByBytesLeastRecentlyUsedFirst() throws Exception {
+    SecretCache small = new SecretCache(client, 4096);
+    changes.stop();
+    changes = new SecretChanges(client, Set.of(NS), s -> Set.of(), small);
+    changes.setEventHandler(e -> {});
+    changes.start();
+    String kib = "x".repeat(1000);
+    for (int i = 0; i < 10; i++) {
+      client
+          .secrets()
+          .inNamespace(NS)
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName("s" + i)
+                  .withNamespace(NS)
+                  .endMetadata()
+                  .addToData("k", kib)
+                  .build())
+          .create();
+    }
+    client
+        .secrets()
+        .inNamespace(NS)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("big")
+                .withNamespace(NS)
+                .endMetadata()
+                .addToData("k", "y".repeat(2000))
+                .build())
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                java.util.stream.IntStream.range(0, 10)
+                        .allMatch(i -> !"".equals(changes.version(NS, "s" + i)))
+                    && !"".equals(changes.version(NS, "big")));
+
+    for (int i = 0; i < 10; i++) {
+      assertThat(small.get(NS, "s" + i).getData()).containsEntry("k", kib);
+    }
+    assertThat(small.heldBytes()).isLessThanOrEqualTo(4096);
+    assertThat(small.size()).isBetween(1, 4);
+    // The most recent is held, the eldest was let go and is read again.
+    secretGets();
+    small.get(NS, "s9");
+    small.get(NS, "s0");
+    java.util.Map<String, Integer> byPath = new java.util.HashMap<>();
+    RecordedRequest r;
+    while ((r = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
+      if ("GET".equals(r.getMethod())) {
+        byPath.merge(r.getPath(), 1, Integer::sum);
+      }
+    }
+    assertThat(byPath)
+        .doesNotContainKey("/api/v1/namespaces/team-a/secrets/s9")
+        .containsEntry("/api/v1/namespaces/team-a/secrets/s0", 1);
+    // One over a quarter of the budget is served but never held.
+    int before = small.size();
+    assertThat(small.get(NS, "big").getData()).containsKey("k");
+    assertThat(small.size()).isLessThanOrEqualTo(before);
+    assertThat(small.heldBytes()).isLessThanOrEqualTo(4096);
+  }
 }
