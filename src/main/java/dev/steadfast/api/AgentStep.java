@@ -33,12 +33,8 @@ public class AgentStep {
   public LlmStep llm;
 
   @JsonPropertyDescription("Tools the model may call (at most 32); each is an HTTP call.")
-  // 32 keeps the uniqueness rule inside the API server's CEL cost budget (64 is 1.3x over).
   @Size(max = 32)
-  @ValidationRule(
-      value = "self.all(t, self.exists_one(u, u.name == t.name))",
-      message = "tool names must be unique",
-      reason = "FieldValueInvalid")
+  @ListMapKeys("name")
   public List<Tool> tools;
 
   @JsonPropertyDescription("Maximum model calls before the loop is stopped. Default 20.")

@@ -9,7 +9,6 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /** The desired work: ordered steps, default policies and task-wide limits. */
@@ -30,10 +29,7 @@ public class AgentTaskSpec {
       "Steps run in order. Each has a unique DNS-1123 name and exactly one of http, llm, agent or job.")
   @Required
   @Size(min = 1, max = 100)
-  @ValidationRule(
-      value = "self.all(s, self.exists_one(t, t.name == s.name))",
-      message = "step names must be unique",
-      reason = "FieldValueInvalid")
+  @ListMapKeys("name")
   public List<Step> steps;
 
   @JsonPropertyDescription(

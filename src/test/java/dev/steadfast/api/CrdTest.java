@@ -93,7 +93,10 @@ class CrdTest {
   @Test
   void celRulesForCrossFieldConstraints() {
     JsonNode steps = spec.path("properties").path("steps");
-    assertThat(rules(steps)).anyMatch(r -> r.contains("exists_one(t, t.name == s.name)"));
+    // unique names are list keys, which the API server checks in one pass (ListMapKeys)
+    assertThat(steps.path("x-kubernetes-list-type").asText()).isEqualTo("map");
+    assertThat(texts(steps.path("x-kubernetes-list-map-keys"))).containsExactly("name");
+    assertThat(rules(steps)).noneMatch(r -> r.contains("exists_one"));
     assertThat(rules(steps.path("items")))
         .anyMatch(
             r -> r.contains("has(self.http)") && r.contains("has(self.job)") && r.endsWith("== 1"));

@@ -140,9 +140,13 @@ public final class OperatorBenchmark {
   void raw() throws Exception {
     int count = Math.max(64, scaled(200));
     Duration measure = Duration.ofMillis(Math.max(3000, Math.round(10_000 * scale)));
+    // -Dbench.raw.steps=100: what the API server spends per status write grows with the spec, whose
+    // CEL rules it evaluates again on every write (docs/benchmarks.md)
+    int specSteps = Integer.getInteger("bench.raw.steps", 5);
     try (BenchTasks ns = new BenchTasks(client, "bench-raw")) {
       List<GenericKubernetesResource> created =
-          ns.createAll("raw", count, name -> ns.llmTask(name, 5, "http://127.0.0.1:9"), t -> t);
+          ns.createAll(
+              "raw", count, name -> ns.llmTask(name, specSteps, "http://127.0.0.1:9"), t -> t);
       long[] eight =
           rawRun(
               measure,
@@ -150,7 +154,8 @@ public final class OperatorBenchmark {
               w -> statusWriter(ns, created, w, BenchTasks.CLIENT_THREADS));
       rawWritesPerSecond = eight[0] / (measure.toNanos() / 1e9);
       line(
-          "raw status writes/s (fabric8, 8 writers, PUT agenttasks/status)",
+          "raw status writes/s (fabric8, 8 writers, PUT agenttasks/status"
+              + (specSteps == 5 ? ")" : ", " + specSteps + "-step specs)"),
           String.format(
               "%.1f /s (%d writes in %.1f s over %d tasks, %d conflicts; load %s)",
               rawWritesPerSecond,

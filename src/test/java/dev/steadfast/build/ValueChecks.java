@@ -2,6 +2,7 @@ package dev.steadfast.build;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.steadfast.api.ListMapKeys;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -25,6 +26,8 @@ import java.util.TreeMap;
  *   <li>{@code @Size} on the element type of a list of objects ({@code List<@Size(min = 1, max = 1)
  *       Fallback>}): {@code minProperties}/{@code maxProperties} of each element, which is how
  *       "exactly one field set" is said of an object whose fields CEL cannot all see;
+ *   <li>{@code @ListMapKeys} on a list: {@code x-kubernetes-list-type: map} and its keys, so the
+ *       API server refuses two items with the same key in one pass;
  *   <li>the range of a Java {@code int}: an {@code Integer} field (or list element, or the integer
  *       form of an int-or-string) without {@code @Max} gets {@code maximum: 2147483647}. The API
  *       server stores any int64; a bigger value would be admitted and then fail to deserialize in
@@ -64,6 +67,15 @@ final class ValueChecks {
       } else if (List.class.isAssignableFrom(field.getType())
           && field.getAnnotatedType() instanceof AnnotatedParameterizedType list
           && property.get("items") instanceof ObjectNode items) {
+        ListMapKeys keys = field.getAnnotation(ListMapKeys.class);
+        if (keys != null) {
+          put(property, "x-kubernetes-list-type", "map");
+          var names = property.putArray("x-kubernetes-list-map-keys");
+          for (String key : keys.value()) {
+            names.add(key);
+          }
+          sortKeys(property);
+        }
         AnnotatedType element = list.getAnnotatedActualTypeArguments()[0];
         Size size = element.getAnnotation(Size.class);
         if (element.getType() == dev.steadfast.api.Fallback.class) {

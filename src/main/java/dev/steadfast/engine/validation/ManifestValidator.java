@@ -15,9 +15,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks an AgentTask manifest the way the API server admits it: the CRD's OpenAPI schema (with
@@ -173,8 +175,36 @@ public final class ManifestValidator {
                 e -> checkRules(additional, e.getValue(), join(path, e.getKey()), faulted, out));
       }
     } else if (value.isArray() && schema.has("items")) {
+      duplicateKeys(schema, value, path, out);
       for (int i = 0; i < value.size(); i++) {
         checkRules(schema.get("items"), value.get(i), path + "[" + i + "]", faulted, out);
+      }
+    }
+  }
+
+  /**
+   * An {@code x-kubernetes-list-type: map} list holds each key once; the API server names the
+   * second item with a key already seen: {@code spec.steps[1]: Duplicate value: {"name":"fetch"}}.
+   */
+  private static void duplicateKeys(
+      JsonNode schema, JsonNode list, String path, List<Problem> out) {
+    if (!"map".equals(schema.path("x-kubernetes-list-type").asText())) {
+      return;
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      if (!list.get(i).isObject()) {
+        continue; // the schema faults it already
+      }
+      ObjectNode key = Json.MAPPER.createObjectNode();
+      for (JsonNode name : schema.path("x-kubernetes-list-map-keys")) {
+        JsonNode v = list.get(i).get(name.asText());
+        if (v != null) {
+          key.set(name.asText(), v);
+        }
+      }
+      if (!seen.add(key.toString())) {
+        out.add(new Problem(path + "[" + i + "]", "Duplicate value: " + key));
       }
     }
   }

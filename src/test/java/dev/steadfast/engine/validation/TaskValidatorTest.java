@@ -59,7 +59,9 @@ class TaskValidatorTest {
                     + "\n    - name: a\n      http: {url: 'http://x'}\n"))
         .singleElement()
         .satisfies(
-            p -> assertThat(p.toString()).isEqualTo("spec.steps: step names must be unique"));
+            p ->
+                assertThat(p.toString())
+                    .isEqualTo("spec.steps[1]: Duplicate value: {\"name\":\"a\"}"));
   }
 
   @Test
@@ -111,10 +113,10 @@ class TaskValidatorTest {
                     + "      when: 'steps.ghost.output'\n"))
         .extracting(Problem::field)
         .containsExactlyInAnyOrder(
-            "spec.steps",
             "spec.steps[0].timeout",
             "spec.steps[0].when",
-            "spec.steps[1]",
+            "spec.steps[1]", // exactly one of http, llm, agent or job
+            "spec.steps[1]", // Duplicate value: {"name":"a"}
             "spec.steps[1].when");
   }
 
