@@ -74,7 +74,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
   private final OperatorMetrics metrics;
   private final Map<ResourceID, String> phases;
   private final Set<ResourceID> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private final DeferredStarts deferred = new DeferredStarts();
+  private final DeferredStarts deferred;
   private final ForkSeeding forks;
   private final Tracing tracing;
 
@@ -161,6 +161,7 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
     this.oversized = new OversizedStatus(engine, recorder);
     this.forks = new ForkSeeding(engine, store);
     this.clock = clock;
+    this.deferred = new DeferredStarts(clock, id -> pool.eventSource().propagateEvent(id));
   }
 
   @Override
@@ -249,10 +250,13 @@ public final class AgentTaskReconciler implements Reconciler<AgentTask> {
       metrics.checkpointed(id, status);
       startAttempts(id, ref, task, status, plan, attempts);
       record(task, status, events);
-      Instant wake = plan.wakeAt() == null || due.isBefore(plan.wakeAt()) ? due : plan.wakeAt();
-      Duration wait = Duration.between(clock.instant(), wake);
+      // The held status has a timer of its own (DeferredStarts); the reconcile that writes it
+      // plans the next wake-up.
+      if (plan.wakeAt() == null || !plan.wakeAt().isBefore(due)) {
+        return UpdateControl.noUpdate();
+      }
       return UpdateControl.<AgentTask>noUpdate()
-          .rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait);
+          .rescheduleAfter(nonNegative(Duration.between(clock.instant(), plan.wakeAt())));
     }
     if (!checkpoint(task, context, status, events, attempts.completed())) {
       // Someone wrote a newer checkpoint: start nothing, fold again on the fresh status.
