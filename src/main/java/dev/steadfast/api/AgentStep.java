@@ -6,30 +6,14 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /** A tool-calling loop: call the model, run the tools it asks for, repeat until it answers. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-// The agent's llm is a complete one, as for an llm step (see Step).
-@ValidationRule(
-    value = "!has(self.llm) || has(self.llm.endpoint)",
-    fieldPath = ".llm.endpoint",
-    message = "is required",
-    reason = "FieldValueRequired")
-@ValidationRule(
-    value = "!has(self.llm) || has(self.llm.model)",
-    fieldPath = ".llm.model",
-    message = "is required",
-    reason = "FieldValueRequired")
-@ValidationRule(
-    value = "!has(self.llm) || has(self.llm.messages)",
-    fieldPath = ".llm.messages",
-    message = "at least one message is required",
-    reason = "FieldValueRequired")
 public class AgentStep {
   @JsonPropertyDescription("The model and conversation, as for an llm step.")
   @Required
+  @RequiredFields({"endpoint", "model", "messages"})
   public LlmStep llm;
 
   @JsonPropertyDescription("Tools the model may call (at most 32); each is an HTTP call.")

@@ -15,22 +15,6 @@ import java.util.List;
         "(has(self.http) ? 1 : 0) + (has(self.llm) ? 1 : 0) + (has(self.agent) ? 1 : 0) + (has(self.job) ? 1 : 0) == 1",
     message = "a step must set exactly one of http, llm, agent or job",
     reason = "FieldValueInvalid")
-// An llm step calls the model it names; its llm may not be the partial one a fallback merges.
-@ValidationRule(
-    value = "!has(self.llm) || has(self.llm.endpoint)",
-    fieldPath = ".llm.endpoint",
-    message = "is required",
-    reason = "FieldValueRequired")
-@ValidationRule(
-    value = "!has(self.llm) || has(self.llm.model)",
-    fieldPath = ".llm.model",
-    message = "is required",
-    reason = "FieldValueRequired")
-@ValidationRule(
-    value = "!has(self.llm) || has(self.llm.messages)",
-    fieldPath = ".llm.messages",
-    message = "at least one message is required",
-    reason = "FieldValueRequired")
 @ValidationRule(
     value =
         "!has(self.fallbacks) || has(self.llm) || has(self.agent) || self.fallbacks.all(f, !has(f.llm))",
@@ -48,6 +32,8 @@ public class Step {
   public HttpStep http;
 
   @JsonPropertyDescription("One chat completion from a language model.")
+  // complete here; a fallback's llm may name only what it changes
+  @RequiredFields({"endpoint", "model", "messages"})
   public LlmStep llm;
 
   @JsonPropertyDescription(

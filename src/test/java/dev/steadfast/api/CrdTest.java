@@ -105,6 +105,27 @@ class CrdTest {
   }
 
   /**
+   * An llm step's and an agent's llm are complete, a fallback's may name only what it changes:
+   * {@code required} on those two properties, no CEL rule (the API server evaluates those again on
+   * every status write).
+   */
+  @Test
+  void anLlmIsCompleteExceptInAFallback() {
+    JsonNode step = spec.path("properties").path("steps").path("items");
+    JsonNode llm = step.path("properties").path("llm");
+    JsonNode agentLlm = step.path("properties").path("agent").path("properties").path("llm");
+    for (JsonNode complete : List.of(llm, agentLlm)) {
+      assertThat(texts(complete.path("required")))
+          .containsExactlyInAnyOrder("endpoint", "model", "messages");
+    }
+    JsonNode fallbackLlm =
+        step.path("properties").path("fallbacks").path("items").path("properties").path("llm");
+    assertThat(fallbackLlm.path("properties").has("model")).isTrue();
+    assertThat(fallbackLlm.has("required")).isFalse();
+    assertThat(rules(step)).noneMatch(r -> r.contains("self.llm.endpoint"));
+  }
+
+  /**
    * The API server refuses a CRD whose rules' estimated cost is over its budget, and estimates an
    * unbounded list at the request size: a list a rule iterates needs maxItems (and a string it
    * matches, maxLength). The real limit is proven by CrdAdmissionIT installing the CRD.

@@ -3,6 +3,7 @@ package dev.steadfast.build;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.steadfast.api.ListMapKeys;
+import dev.steadfast.api.RequiredFields;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -26,6 +27,8 @@ import java.util.TreeMap;
  *   <li>{@code @Size} on the element type of a list of objects ({@code List<@Size(min = 1, max = 1)
  *       Fallback>}): {@code minProperties}/{@code maxProperties} of each element, which is how
  *       "exactly one field set" is said of an object whose fields CEL cannot all see;
+ *   <li>{@code @RequiredFields} on a field of a model type: {@code required} on that property's
+ *       schema only, at no CEL cost, where its type is required in full;
  *   <li>{@code @ListMapKeys} on a list: {@code x-kubernetes-list-type: map} and its keys, so the
  *       API server refuses two items with the same key in one pass;
  *   <li>the range of a Java {@code int}: an {@code Integer} field (or list element, or the integer
@@ -95,6 +98,14 @@ final class ValueChecks {
           walk(items, c);
         }
       } else if (isModel(field.getType())) {
+        RequiredFields required = field.getAnnotation(RequiredFields.class);
+        if (required != null) {
+          var names = property.withArray("required");
+          for (String name : required.value()) {
+            names.add(name);
+          }
+          sortKeys(property);
+        }
         walk(property, field.getType());
       }
     }
