@@ -11,10 +11,11 @@ import java.lang.annotation.Target;
  * refuses two items with the same key ("Duplicate value") and server-side apply merges the list
  * item by item.
  *
- * <p>The API server checks it in one pass. The CEL rule it replaces ({@code self.all(s,
- * self.exists_one(t, t.name == s.name))}) compared every pair, and the API server evaluates a CRD's
- * rules again on every status write: with 100 steps that was about 0.3 s of its CPU per status
- * write (docs/benchmarks.md).
+ * <p>The API server checks it in one pass. The CEL rule it replaces ({@code self.all(t,
+ * self.exists_one(u, u.name == t.name))}) compared every pair, and the API server evaluates a CRD's
+ * rules again on every status write (docs/benchmarks.md). Only on a list inside an atomic one (an
+ * agent's tools, inside {@code spec.steps}): on a list that server-side apply merges itself, it
+ * would change how the lists of objects created before are merged.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.FIELD)

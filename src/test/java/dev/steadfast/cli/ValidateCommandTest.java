@@ -93,15 +93,14 @@ class ValidateCommandTest {
     assertThat(problems)
         .extracting(p -> p.substring(0, p.indexOf(": ")))
         .containsExactlyInAnyOrder(
-            "spec.steps[1]",
+            "spec.steps[1].name",
             "spec.steps[0].http.method",
             "spec.steps[1].llm.model",
             "spec.steps[2].when",
             "spec.steps[2].http.url");
     assertThat(problems)
         .contains(
-            "spec.steps[1]: Duplicate value: {\"name\":\"a\"}",
-            "spec.steps[1].llm.model: is required")
+            "spec.steps[1].name: step names must be unique", "spec.steps[1].llm.model: is required")
         .anySatisfy(p -> assertThat(p).contains("method: does not have a value in the enum"))
         .anySatisfy(p -> assertThat(p).contains("when: CEL expression does not compile"))
         .anySatisfy(p -> assertThat(p).contains("url: the scheme and host may not come from"));

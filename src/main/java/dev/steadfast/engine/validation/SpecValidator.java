@@ -15,11 +15,9 @@ import dev.steadfast.engine.expr.CelCost;
 import dev.steadfast.engine.expr.ExpressionException;
 import dev.steadfast.engine.expr.Template;
 import dev.steadfast.engine.expr.UrlTemplate;
-import dev.steadfast.engine.format.Json;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,8 +58,7 @@ public final class SpecValidator {
         continue;
       }
       if (!earlier.add(step.name)) {
-        // As the API server says it of a list keyed by name (x-kubernetes-list-type: map).
-        problems.add(new Problem(path, "Duplicate value: " + Json.tree(Map.of("name", step.name))));
+        problems.add(new Problem(path + ".name", "step names must be unique"));
       }
       var scope = new Scope(step.name, earlier, all, problems, spec.inputs);
       checkStep(step, path, scope);

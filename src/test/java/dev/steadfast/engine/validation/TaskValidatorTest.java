@@ -44,7 +44,7 @@ class TaskValidatorTest {
   }
 
   @Test
-  void celRulesOfTheCrdAreEnforced() throws Exception {
+  void rulesOfTheCrdAndTheSemanticChecksAreEnforced() throws Exception {
     assertThat(check("  steps:\n    - name: a\n      http: {url: 'http://x'}\n      " + LLM + "\n"))
         .singleElement()
         .satisfies(
@@ -61,7 +61,7 @@ class TaskValidatorTest {
         .satisfies(
             p ->
                 assertThat(p.toString())
-                    .isEqualTo("spec.steps[1]: Duplicate value: {\"name\":\"a\"}"));
+                    .isEqualTo("spec.steps[1].name: step names must be unique"));
   }
 
   @Test
@@ -116,7 +116,7 @@ class TaskValidatorTest {
             "spec.steps[0].timeout",
             "spec.steps[0].when",
             "spec.steps[1]", // exactly one of http, llm, agent or job
-            "spec.steps[1]", // Duplicate value: {"name":"a"}
+            "spec.steps[1].name", // step names must be unique
             "spec.steps[1].when");
   }
 
