@@ -14,10 +14,14 @@ public class UnitCheckpoint {
   @JsonPropertyDescription("Pending, Running, Waiting, Succeeded, Failed or Skipped.")
   public StepPhase phase = StepPhase.Pending;
 
+  // 0, the usual value, is left out of the stored status (and read back as 0): every unit of
+  // every task carries these two, and each byte of a status is paid for on each write.
   @JsonPropertyDescription("0 while the step itself runs; n while its n-th fallback runs.")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
   public Integer stage = 0;
 
   @JsonPropertyDescription("Attempts made in the current stage (its retry budget).")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
   public Integer stageAttempts = 0;
 
   @JsonPropertyDescription("Attempts made by this unit in all.")

@@ -1,6 +1,7 @@
 package dev.steadfast.cli;
 
 import dev.steadfast.api.Policy;
+import dev.steadfast.engine.Checkpoints;
 import dev.steadfast.engine.Pricing;
 import dev.steadfast.executors.egress.EgressPolicy;
 import dev.steadfast.operator.ConfigMapBreakerStore;
@@ -11,7 +12,6 @@ import dev.steadfast.operator.secrets.SecretPolicy;
 import dev.steadfast.tracing.Tracing;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -194,7 +194,7 @@ public final class OperatorCommand implements Callable<Integer> {
             .pricing(pricing.get())
             .tracing(tracing.get())
             .build();
-    SteadfastOperator operator = new SteadfastOperator(client, config, Clock.systemUTC());
+    SteadfastOperator operator = new SteadfastOperator(client, config, Checkpoints.systemClock());
     HealthServer health =
         new HealthServer(metricsPort, healthPort, operator.metrics()::scrape, operator::ready)
             .start();

@@ -68,6 +68,7 @@ final class Steps {
       ss.fallback = u.fallback;
       ss.degraded = u.fallback != null ? Boolean.TRUE : null;
       if (u.phase == StepPhase.Succeeded) {
+        Units.settle(u);
         events.add(
             EngineEvent.normal(
                 EventType.StepSucceeded,
@@ -116,6 +117,8 @@ final class Steps {
     }
     ss.phase = StepPhase.Succeeded;
     ss.output = outputs;
+    // A tolerated item's failure stays on its unit: the only place that says why it failed.
+    cp.units.stream().filter(u -> u.phase == StepPhase.Succeeded).forEach(Units::settle);
     ss.degraded = failed > 0 || anyFallback ? Boolean.TRUE : null;
     ss.fallback = anyFallback ? "items" : null;
     events.add(

@@ -79,6 +79,26 @@ final class Units {
     unit.phase = StepPhase.Failed;
   }
 
+  /**
+   * The unit's step succeeded: it keeps what it came to (phase, attempts, the fallback that
+   * produced its output, an agent's transcript) and drops what only an unfinished unit needs. Its
+   * output lives on in the step's output (a Succeeded step is never reopened: a retry runs failed
+   * steps, a spec change starts the step afresh), so the checkpoint does not hold it twice. A
+   * reference to where the operator stored a large one stays: that ConfigMap is still the unit's.
+   */
+  static void settle(UnitCheckpoint unit) {
+    unit.output = null;
+    unit.lastError = null;
+    unit.stage = 0;
+    unit.stageStartedAt = null;
+    unit.nextAttemptAt = null;
+    unit.waitReason = null;
+    unit.inFlight = null;
+    unit.repairs = null;
+    unit.truncations = null;
+    freshBudget(unit);
+  }
+
   private static void freshBudget(UnitCheckpoint unit) {
     unit.stageAttempts = 0;
     unit.transientRetries = null;

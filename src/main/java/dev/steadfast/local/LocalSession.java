@@ -4,6 +4,7 @@ import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.Policy;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.api.Usage;
+import dev.steadfast.engine.Checkpoints;
 import dev.steadfast.engine.ItemLimit;
 import dev.steadfast.engine.Pricing;
 import dev.steadfast.engine.TaskEngine;
@@ -136,7 +137,7 @@ public final class LocalSession {
   /** As above, with the task's spans recorded by {@code tracing} (docs/tracing.md). */
   public static AgentTaskStatus run(TaskRef task, Options options, PrintStream out, Tracing tracing)
       throws InterruptedException {
-    Clock clock = Clock.systemUTC();
+    Clock clock = Checkpoints.systemClock();
     Progress progress = new Progress(out, options.quiet(), clock);
     // Shared by the process; the runner folds each outcome and plans again, which is its wake-up.
     EndpointLimits limits =

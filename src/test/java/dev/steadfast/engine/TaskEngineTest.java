@@ -412,6 +412,89 @@ class TaskEngineTest {
   }
 
   /**
+   * A status is written on every step transition, and the API server and the operator pay for each
+   * of its bytes: a finished step's output is held once, by the step, and its unit keeps only what
+   * it came to. The stored form resumes as well as the full one did.
+   */
+  @Test
+  void aSucceededStepsOutputIsStoredOnceAndItsUnitKeepsOnlyWhatItCameTo() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  steps:\n    - name: a\n"
+                + HTTP
+                + "      retry: {maxAttempts: 3}\n"
+                + "    - name: b\n      http: {url: 'http://api.test/{{ steps.a.output }}'}\n");
+    AgentTaskStatus s = new AgentTaskStatus();
+    var events = new java.util.ArrayList<EngineEvent>();
+    h.engine.prepare(t, s);
+    h.engine.complete(
+        t,
+        s,
+        h.engine.plan(t, s, java.util.Set.of(), events).start().get(0),
+        fail(Tier.Transient, "ServerError", 503, null),
+        Duration.ZERO,
+        events);
+    var a = s.checkpoint.steps.get(0).units.get(0);
+    assertThat(a.stageAttempts).isEqualTo(1);
+    assertThat(a.stageStartedAt).isNotNull();
+    assertThat(a.lastError.reason).isEqualTo("ServerError");
+    h.clock.set(h.engine.plan(t, s, java.util.Set.of(), events).wakeAt());
+    h.engine.complete(
+        t,
+        s,
+        h.engine.plan(t, s, java.util.Set.of(), events).start().get(0),
+        ok("output-of-a-1"),
+        Duration.ZERO,
+        events);
+    // The process dies after step a succeeded; the stored status is all the next one has.
+    AgentTaskStatus stored = Json.copy(s, AgentTaskStatus.class);
+    assertThat(stored.steps.get(0).phase).isEqualTo(StepPhase.Succeeded);
+    String json = Json.write(stored);
+    assertThat(json.split("output-of-a-1", -1)).as("the output, once").hasSize(2);
+    assertThat(json).doesNotContain("\"stage\"", "stageAttempts", "stageStartedAt");
+    var settled = stored.checkpoint.steps.get(0).units.get(0);
+    assertThat(settled.phase).isEqualTo(StepPhase.Succeeded);
+    assertThat(settled.attempts).isEqualTo(2);
+    assertThat(settled.output).isNull();
+    assertThat(settled.lastError).isNull();
+    assertThat(stored.steps.get(0).lastError.reason)
+        .as("the step still tells")
+        .isEqualTo("ServerError");
+
+    EngineHarness fresh = new EngineHarness();
+    AgentTaskStatus done = fresh.resume(t, stored, r -> ok("B"), 10);
+    assertThat(done.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(fresh.requests)
+        .extracting(r -> ((Call.HttpCall) r.call()).url())
+        .as("step a is not run again, and b reads its output")
+        .containsExactly("http://api.test/output-of-a-1");
+  }
+
+  @Test
+  void aSucceededForEachKeepsItsToleratedFailuresOnTheirUnitsOnly() {
+    EngineHarness h = new EngineHarness();
+    TaskRef t =
+        EngineHarness.task(
+            "  inputs: {xs: [1, 2, 3]}\n  steps:\n    - name: each\n      forEach: {items: inputs.xs, toleratedFailures: 1}\n"
+                + "      retry: {maxAttempts: 1}\n      http: {url: 'http://api.test/{{ item }}'}\n");
+    AgentTaskStatus s =
+        h.run(
+            t,
+            r ->
+                ((Call.HttpCall) r.call()).url().endsWith("/2")
+                    ? fail(Tier.Fatal, "NotFound", 404, null)
+                    : ok("item-" + ((Call.HttpCall) r.call()).url()));
+    assertThat(s.phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(s.steps.get(0).output).hasSize(3);
+    var units = s.checkpoint.steps.get(0).units;
+    assertThat(units).extracting(u -> u.output).containsOnlyNulls();
+    assertThat(units.get(1).phase).isEqualTo(StepPhase.Failed);
+    assertThat(units.get(1).lastError.reason).isEqualTo("NotFound");
+    assertThat(Json.write(s).split("item-http://api.test/1", -1)).hasSize(2);
+  }
+
+  /**
    * Issue 12, found by the operator kill suite: item 0 waits for its retry while items 1 and 2 are
    * in flight (concurrency 2), and the process dies. The new process must re-send items 1 and 2;
    * the concurrency limit reached at item 0 once stopped the scan there, so nothing was started,

@@ -105,6 +105,11 @@ class RunIT {
         .singleElement()
         .satisfies(q -> assertThat(q.idempotencyKey()).endsWith("/ask/-/1"));
     assertNoCanary(r);
+    // Times to the millisecond: a status holds dozens of them and is written on every step.
+    String status = Files.readString(dir.resolve("status.yaml"));
+    assertThat(status)
+        .containsPattern("completedAt: \"?\\d{4}-\\d\\d-\\d\\dT[0-9:]{8}(\\.\\d{1,3})?Z");
+    assertThat(status).doesNotContainPattern("\\d{2}:\\d{2}:\\d{2}\\.\\d{4,}Z");
   }
 
   @Test

@@ -291,11 +291,17 @@ class OperatorIT {
             });
     assertThat(cm.getData().get(fetch.outputRef.key)).contains("Item 300");
     assertThat(sim.requests().get(1).body().toString()).contains("There are 300 items");
-    // The step's unit (kept for resuming) shares the step's ConfigMap instead of holding a copy.
+    // The finished step's unit holds neither a copy nor a second reference: the step's output is
+    // the one record of it, and the only ConfigMap.
     var unit = t.getStatus().checkpoint.steps.get(0).units.get(0);
+    assertThat(unit.phase).isEqualTo(StepPhase.Succeeded);
     assertThat(unit.output).isNull();
-    assertThat(unit.outputRef.configMap).isEqualTo("big-fetch-output");
-    assertThat(unit.outputRef.sha256).isEqualTo(fetch.outputRef.sha256);
+    assertThat(unit.outputRef).isNull();
+    assertThat(
+            client.configMaps().inNamespace("default").list().getItems().stream()
+                .map(c -> c.getMetadata().getName())
+                .filter(n -> n.startsWith("big-")))
+        .containsExactly("big-fetch-output");
   }
 
   @Test
