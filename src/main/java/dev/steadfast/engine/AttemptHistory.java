@@ -42,6 +42,9 @@ final class AttemptHistory {
       UnitCheckpoint unit,
       BigDecimal cost,
       Instant now) {
+    if (cleanFirstSuccess(attempt, outcome)) {
+      return;
+    }
     AttemptRecord r = new AttemptRecord();
     r.at = now.toString();
     r.attempt = attempt.number();
@@ -71,6 +74,17 @@ final class AttemptHistory {
               used.inputTokens(), used.outputTokens(), cost == null ? null : Ledger.plain(cost));
     }
     append(step, r);
+  }
+
+  /**
+   * A first attempt that succeeded, from the step itself: the step's own attempts, completedAt and
+   * usage say all its line would, so it has none (`describe` shows it from them). Most steps are
+   * this, and each line would be sent with every later write of the task.
+   */
+  static boolean cleanFirstSuccess(Attempt attempt, Outcome outcome) {
+    return outcome instanceof Outcome.Success
+        && attempt.number() == 1
+        && attempt.fallback() == null;
   }
 
   /** Adds {@code r}, dropping (and counting) the oldest entries beyond {@link #LIMIT}. */

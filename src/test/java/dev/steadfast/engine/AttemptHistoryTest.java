@@ -60,6 +60,38 @@ class AttemptHistoryTest {
   }
 
   @Test
+  void aFirstAttemptThatSucceededHasNoLineTheStepsOwnFieldsSayIt() {
+    EngineHarness h = new EngineHarness();
+    AgentTaskStatus s =
+        h.run(
+            EngineHarness.task(
+                "  steps:\n    - name: a\n"
+                    + TaskEngineTest.HTTP
+                    + "    - name: b\n"
+                    + "      retry: {maxAttempts: 2, backoff: {initialDelay: 1s, jitter: None}}\n"
+                    + TaskEngineTest.HTTP),
+            new java.util.function.Function<>() {
+              int calls;
+
+              @Override
+              public Outcome apply(dev.steadfast.engine.exec.AttemptRequest r) {
+                return ++calls == 2
+                    ? new Outcome.Failed(
+                        new Failure(Tier.Transient, "ServerError", "boom", 503, null))
+                    : TaskEngineTest.ok("done");
+              }
+            });
+    assertThat(s.phase).isEqualTo(TaskPhase.Succeeded);
+    StepStatus a = s.steps.get(0);
+    assertThat(a.history).isNull();
+    assertThat(a.attempts).isEqualTo(1);
+    assertThat(a.completedAt).isNotNull();
+    assertThat(s.steps.get(1).history)
+        .extracting(r -> r.attempt + " " + r.outcome)
+        .containsExactly("1 Failed", "2 Succeeded");
+  }
+
+  @Test
   void aRetryingAttemptRecordsHowLongItWaitsAndAModelCallItsTokensAndCost() throws Exception {
     Pricing pricing = Pricing.parse("big: {input: 1, output: 2}");
     EngineHarness h = new EngineHarness(pricing);

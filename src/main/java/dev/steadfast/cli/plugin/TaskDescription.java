@@ -4,6 +4,7 @@ import dev.steadfast.api.AgentTask;
 import dev.steadfast.api.AgentTaskStatus;
 import dev.steadfast.api.AttemptRecord;
 import dev.steadfast.api.Condition;
+import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.StepStatus;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.api.Usage;
@@ -95,7 +96,18 @@ final class TaskDescription {
     if (step.historyDropped != null && step.historyDropped > 0) {
       out.append("    (").append(step.historyDropped).append(" earlier attempts not kept)\n");
     }
-    if (step.history == null || step.history.isEmpty()) {
+    List<AttemptRecord> history = step.history;
+    if ((history == null || history.isEmpty()) && firstTrySuccess(step)) {
+      // The status keeps no line for a step that succeeded at its first attempt: its own fields
+      // are that line (docs/status.md#attempt-history).
+      AttemptRecord only = new AttemptRecord();
+      only.at = step.completedAt;
+      only.attempt = 1;
+      only.outcome = "Succeeded";
+      only.usage = step.usage;
+      history = List.of(only);
+    }
+    if (history == null || history.isEmpty()) {
       lastError(out, step);
       return;
     }
@@ -111,7 +123,7 @@ final class TaskDescription {
             "FALLBACK",
             "TOKENS",
             "COST");
-    for (AttemptRecord r : step.history) {
+    for (AttemptRecord r : history) {
       t.row(
           r.at,
           r.item == null ? r.attempt : r.attempt + " (item " + r.item + ")",
@@ -126,6 +138,15 @@ final class TaskDescription {
     }
     out.append(t.render("    "));
     lastError(out, step);
+  }
+
+  private static boolean firstTrySuccess(StepStatus step) {
+    return step.phase == StepPhase.Succeeded
+        && step.items == null
+        && step.fallback == null
+        && step.attempts != null
+        && step.attempts == 1
+        && (step.historyDropped == null || step.historyDropped == 0);
   }
 
   private static void lastError(StringBuilder out, StepStatus step) {

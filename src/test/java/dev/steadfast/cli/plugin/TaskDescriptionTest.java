@@ -51,6 +51,27 @@ class TaskDescriptionTest {
         .contains("  kubectl steadfast suspend essay -n team-a\n");
   }
 
+  /**
+   * The status keeps no history line for a first attempt that succeeded; describe still shows it.
+   */
+  @Test
+  void aStepThatSucceededAtItsFirstAttemptShowsThatAttemptFromItsOwnFields() throws Exception {
+    AgentTask t =
+        task(
+            STEPS,
+            "  phase: Succeeded\n  steps:\n  - name: plan\n    phase: Succeeded\n    attempts: 1\n"
+                + "    startedAt: '2026-11-30T06:00:09.120Z'\n    completedAt: '2026-11-30T06:00:10.457Z'\n"
+                + "    usage: {inputTokens: 12, outputTokens: 30}\n");
+
+    String text = TaskDescription.describe(t, NOW);
+
+    assertThat(text)
+        .contains(
+            "  plan  Succeeded  attempts 1  12+30 tokens\n"
+                + "    TIME                      ATTEMPT  OUTCOME    TIER  REASON  CODE  WAIT  FALLBACK  TOKENS  COST\n"
+                + "    2026-11-30T06:00:10.457Z  1        Succeeded  -     -       -     -     -         12+30   -\n");
+  }
+
   @Test
   void aTaskHeldByItsBudgetIsToldHowToRaiseIt() throws Exception {
     AgentTask t =
