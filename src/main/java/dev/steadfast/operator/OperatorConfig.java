@@ -21,6 +21,9 @@ import java.util.UUID;
  * @param exitOnLostLease halt the process when the Lease is lost (the CLI does; tests do not)
  * @param tracing --otlp-endpoint: the spans of tasks, steps and attempts (docs/tracing.md); off by
  *     default. Its owner (the CLI) closes it after the operator.
+ * @param checkTasksUnchanged tests: remember each task as it was handed to a reconcile, so that
+ *     {@link SteadfastOperator#changedTasks()} can tell whether anything changed one (see {@link
+ *     SharedTasks}); off in the CLI
  */
 public record OperatorConfig(
     List<String> namespaces,
@@ -40,7 +43,8 @@ public record OperatorConfig(
     int maxItems,
     Pricing pricing,
     boolean adaptiveConcurrency,
-    Tracing tracing) {
+    Tracing tracing,
+    boolean checkTasksUnchanged) {
 
   public static Builder builder() {
     return new Builder();
@@ -90,6 +94,7 @@ public record OperatorConfig(
     private int maxItems = ItemLimit.DEFAULT;
     private Pricing pricing = Pricing.NONE;
     private Tracing tracing = Tracing.OFF;
+    private boolean checkTasksUnchanged;
 
     private Builder() {}
 
@@ -190,6 +195,12 @@ public record OperatorConfig(
       return this;
     }
 
+    /** Tests: check that no reconcile changes the task it is handed (off by default). */
+    public Builder checkTasksUnchanged(boolean checkTasksUnchanged) {
+      this.checkTasksUnchanged = checkTasksUnchanged;
+      return this;
+    }
+
     public OperatorConfig build() {
       return new OperatorConfig(
           namespaces,
@@ -209,7 +220,8 @@ public record OperatorConfig(
           maxItems,
           pricing,
           adaptiveConcurrency,
-          tracing);
+          tracing,
+          checkTasksUnchanged);
     }
   }
 }

@@ -26,6 +26,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -47,6 +48,7 @@ public final class SteadfastOperator implements AutoCloseable {
   private final AtomicBoolean closing = new AtomicBoolean();
   private static final Duration EVENTS_FLUSH = Duration.ofSeconds(5);
   private final EventRecorder events;
+  private final SharedTasks tasks;
 
   public SteadfastOperator(KubernetesClient client, OperatorConfig config, Clock clock) {
     this.client = client;
@@ -112,6 +114,10 @@ public final class SteadfastOperator implements AutoCloseable {
             phases,
             clock,
             config.tracing());
+    this.tasks =
+        config.checkTasksUnchanged()
+            ? SharedTasks.checking(client.getKubernetesSerialization())
+            : SharedTasks.shared();
     this.operator =
         new Operator(
             o -> {
@@ -120,6 +126,7 @@ public final class SteadfastOperator implements AutoCloseable {
               // answered call goes ahead of queued ones (ReconcileThreads), so answers reach the
               // status within a bounded time however many tasks wait for their first reconcile.
               o.withKubernetesClient(client)
+                  .withResourceCloner(tasks)
                   .withConcurrentReconciliationThreads(threads)
                   .withExecutorService(ReconcileThreads.create(threads))
                   .withUseSSAToPatchPrimaryResource(false)
@@ -231,6 +238,14 @@ public final class SteadfastOperator implements AutoCloseable {
 
   public Breakers breakers() {
     return breakers;
+  }
+
+  /**
+   * Tasks a reconcile was handed and that something changed since (only with {@link
+   * OperatorConfig#checkTasksUnchanged()}): JOSDK's cache holds them, so it must be empty.
+   */
+  public List<String> changedTasks() {
+    return tasks.changed();
   }
 
   public boolean ready() {

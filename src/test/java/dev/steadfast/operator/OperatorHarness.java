@@ -51,7 +51,10 @@ public final class OperatorHarness implements AutoCloseable {
    * (--egress-allow names this machine), and no lost Lease halts the JVM running the tests.
    */
   public static OperatorConfig.Builder config() {
-    return OperatorConfig.builder().egressAllow(LoopbackEgress.ALLOW).exitOnLostLease(false);
+    return OperatorConfig.builder()
+        .egressAllow(LoopbackEgress.ALLOW)
+        .exitOnLostLease(false)
+        .checkTasksUnchanged(true);
   }
 
   /** An operator on this client with {@link #config()} changed by {@code options}, started. */
@@ -125,6 +128,10 @@ public final class OperatorHarness implements AutoCloseable {
   void stopOperator() {
     if (operator != null) {
       operator.close();
+      // JOSDK hands the reconciler the tasks of its cache, not copies (SharedTasks).
+      org.assertj.core.api.Assertions.assertThat(operator.changedTasks())
+          .as("tasks a reconcile changed")
+          .isEmpty();
       operator = null;
     }
   }
