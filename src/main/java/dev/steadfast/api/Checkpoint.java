@@ -8,7 +8,8 @@ import java.util.List;
 /** Everything a restarted operator or `steadfast run` needs to resume a task where it stopped. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Checkpoint {
-  @JsonPropertyDescription("SHA-256 of the spec this checkpoint was made for.")
+  @JsonPropertyDescription(
+      "First 128 bits (hex) of the SHA-256 of the spec this checkpoint was made for.")
   public String specHash;
 
   @JsonPropertyDescription(

@@ -11,7 +11,8 @@ public class StepCheckpoint {
   @JsonPropertyDescription("Step name.")
   public String name;
 
-  @JsonPropertyDescription("SHA-256 of the step definition; a changed definition re-runs the step.")
+  @JsonPropertyDescription(
+      "First 128 bits (hex) of the SHA-256 of the step definition; a changed definition re-runs the step.")
   public String definitionHash;
 
   @JsonPropertyDescription(

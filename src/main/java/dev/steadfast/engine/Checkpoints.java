@@ -45,7 +45,7 @@ public final class Checkpoints {
     if (cp.runId == null) {
       cp.runId = task.uid() != null ? task.uid() : UUID.randomUUID().toString();
     }
-    if (specHash.equals(cp.specHash) && cp.steps.size() == task.spec().steps.size()) {
+    if (sameDigest(specHash, cp.specHash) && cp.steps.size() == task.spec().steps.size()) {
       boolean started = status.attempts != null && status.attempts > 0;
       if (started && status.phase != null && !status.phase.isFinal()) {
         events.add(
@@ -68,19 +68,19 @@ public final class Checkpoints {
           keep
               && old != null
               && oldStatus != null
-              && hash.equals(old.definitionHash)
+              && sameDigest(hash, old.definitionHash)
               && (oldStatus.phase == StepPhase.Succeeded || oldStatus.phase == StepPhase.Skipped);
       if (keep) {
         steps.add(oldStatus);
         checkpoints.add(old);
       } else {
         steps.add(new StepStatus(step.name));
-        checkpoints.add(new StepCheckpoint(step.name, hash));
+        checkpoints.add(new StepCheckpoint(step.name, stored(hash)));
       }
     }
     status.steps = steps;
     cp.steps = checkpoints;
-    cp.specHash = specHash;
+    cp.specHash = stored(specHash);
     if (changed) {
       status.phase = TaskPhase.Pending;
       status.completedAt = null;
@@ -98,6 +98,24 @@ public final class Checkpoints {
    * Suspending or resuming a task, or changing its budget, is not a change of its work: a raised
    * budget resumes the held step where it stopped instead of running it afresh.
    */
+  /**
+   * The checkpoint keeps the first 128 bits of a SHA-256 digest (32 hex digits): plenty to tell a
+   * changed definition from the same one, and half the bytes on every write of the task.
+   */
+  static final int STORED_DIGEST_CHARS = 32;
+
+  static String stored(String digest) {
+    return digest.substring(0, Math.min(STORED_DIGEST_CHARS, digest.length()));
+  }
+
+  /**
+   * Whether a stored digest is that of {@code digest}: its first 32 hex digits, or all 64 as
+   * checkpoints written before kept them, so an upgrade re-runs nothing.
+   */
+  static boolean sameDigest(String digest, String stored) {
+    return stored != null && stored.length() >= STORED_DIGEST_CHARS && digest.startsWith(stored);
+  }
+
   /**
    * The digest the checkpoint records of the spec: of all of it but the fields a person flips while
    * the task runs (suspend, budget), which change no step's definition.
