@@ -9,6 +9,8 @@ import dev.steadfast.api.StepPhase;
 import dev.steadfast.api.StepStatus;
 import dev.steadfast.api.TaskPhase;
 import dev.steadfast.engine.format.Json;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +29,8 @@ public final class Checkpoints {
    * nanoseconds (".465639362Z") would add six characters to each of them on every write for a
    * precision nobody reads.
    */
-  public static java.time.Clock systemClock() {
-    return java.time.Clock.tick(java.time.Clock.systemUTC(), java.time.Duration.ofMillis(1));
+  public static Clock systemClock() {
+    return Clock.tick(Clock.systemUTC(), Duration.ofMillis(1));
   }
 
   /**
@@ -95,10 +97,6 @@ public final class Checkpoints {
   }
 
   /**
-   * Suspending or resuming a task, or changing its budget, is not a change of its work: a raised
-   * budget resumes the held step where it stopped instead of running it afresh.
-   */
-  /**
    * The checkpoint keeps the first 128 bits of a SHA-256 digest (32 hex digits): plenty to tell a
    * changed definition from the same one, and half the bytes on every write of the task.
    */
@@ -118,7 +116,9 @@ public final class Checkpoints {
 
   /**
    * The digest the checkpoint records of the spec: of all of it but the fields a person flips while
-   * the task runs (suspend, budget), which change no step's definition.
+   * the task runs (suspend, budget), which change no step's definition. Suspending or resuming a
+   * task, or changing its budget, is not a change of its work: a raised budget resumes the held
+   * step where it stopped instead of running it afresh.
    */
   static String specDigest(AgentTaskSpec spec) {
     return Json.sha256(withoutControls(spec));
