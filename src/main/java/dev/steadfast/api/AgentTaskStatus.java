@@ -2,6 +2,8 @@ package dev.steadfast.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,8 +42,17 @@ public class AgentTaskStatus {
   @JsonPropertyDescription("Per-step state, in spec order.")
   public List<StepStatus> steps = new ArrayList<>();
 
+  /**
+   * Stored by the API server as written, unvalidated (the CRD says only "an object"): it is the
+   * operator's own record, written by it alone and read back by it alone, and the API server would
+   * otherwise validate and prune every one of its fields again on every status write, a tenth of
+   * what a write costs it (docs/status.md). Read leniently: a checkpoint that does not parse is no
+   * checkpoint, never an error that would stop the operator's informer.
+   */
   @JsonPropertyDescription(
-      "What a restarted operator needs to resume without redoing finished work.")
+      "What a restarted operator needs to resume without redoing finished work: the operator's own record, which the API server stores as written.")
+  @SchemaFrom(type = Checkpoint.Opaque.class)
+  @JsonDeserialize(using = Checkpoint.Lenient.class)
   public Checkpoint checkpoint;
 
   @JsonPropertyDescription(

@@ -2,6 +2,13 @@ package dev.steadfast.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,4 +44,32 @@ public class Checkpoint {
 
   @JsonPropertyDescription("Per-step resume state, in spec order.")
   public List<StepCheckpoint> steps = new ArrayList<>();
+
+  /** The CRD's schema of a checkpoint: any object. */
+  @PreserveUnknownFields
+  public static final class Opaque {
+    private Opaque() {}
+  }
+
+  /**
+   * Reads a checkpoint, or null when it does not parse (a field of the wrong type written by hand
+   * through the status subresource), as if there were none: a finished task stays finished, an
+   * unfinished one starts again from its spec, and every other task is read as before.
+   */
+  public static final class Lenient extends StdDeserializer<Checkpoint> {
+    public Lenient() {
+      super(Checkpoint.class);
+    }
+
+    @Override
+    public Checkpoint deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      TokenBuffer copy = ctxt.bufferAsCopyOfValue(p);
+      try (JsonParser again = copy.asParser(p.getCodec())) {
+        again.nextToken();
+        return ctxt.readValue(again, Checkpoint.class);
+      } catch (JsonProcessingException | IllegalArgumentException e) {
+        return null;
+      }
+    }
+  }
 }

@@ -4,12 +4,14 @@ import dev.steadfast.api.Policy;
 import dev.steadfast.engine.Checkpoints;
 import dev.steadfast.engine.Pricing;
 import dev.steadfast.executors.egress.EgressPolicy;
+import dev.steadfast.operator.ApiServerHttpClientFactory;
 import dev.steadfast.operator.ConfigMapBreakerStore;
 import dev.steadfast.operator.HealthServer;
 import dev.steadfast.operator.OperatorConfig;
 import dev.steadfast.operator.SteadfastOperator;
 import dev.steadfast.operator.secrets.SecretPolicy;
 import dev.steadfast.tracing.Tracing;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.List;
@@ -166,7 +168,12 @@ public final class OperatorCommand implements Callable<Integer> {
     if (tracing.isEmpty()) {
       return Main.EXIT_INVALID;
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    Config clientConfig = Config.autoConfigure(null);
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(clientConfig)
+            .withHttpClientFactory(ApiServerHttpClientFactory.forThisJvm(clientConfig))
+            .build();
     String namespace =
         System.getenv()
             .getOrDefault(

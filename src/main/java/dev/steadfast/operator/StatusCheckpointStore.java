@@ -121,8 +121,17 @@ public final class StatusCheckpointStore {
     if (bytes > StatusTooLargeException.MAX_OBJECT_BYTES) {
       throw new StatusTooLargeException(bytes);
     }
+    AgentTask body = new AgentTask();
+    body.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(task.getMetadata().getName())
+            .withNamespace(task.getMetadata().getNamespace())
+            .withUid(task.getMetadata().getUid())
+            .withResourceVersion(task.getMetadata().getResourceVersion())
+            .build());
+    body.setStatus(stored);
     try {
-      written.accept(client.resource(desired).updateStatus());
+      written.accept(client.resource(body).updateStatus());
       metrics.checkpointWrite("ok");
       return true;
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {

@@ -153,6 +153,70 @@ class OperatorE2EIT {
   }
 
   @Test
+  void aCheckpointWrittenByHandInTheWrongShapeStopsNoOtherTask() throws Exception {
+    String yaml =
+        "apiVersion: steadfast.dev/v1alpha1\nkind: AgentTask\nmetadata: {name: NAME, namespace: "
+            + NS
+            + "}\nspec:\n  steps:\n    - name: a\n      llm: {endpoint: '"
+            + sim.baseUrl()
+            + "/v1', model: m, apiKeySecretRef: {name: llm-credentials, key: api-key},"
+            + " messages: [{role: user, content: hi}]}\n";
+    client
+        .resource(Json.YAML.readValue(yaml.replace("NAME", "scribbled"), AgentTask.class))
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () ->
+                get("scribbled").getStatus() != null
+                    && get("scribbled").getStatus().phase == TaskPhase.Succeeded);
+    assertThat(get("scribbled").getStatus().checkpoint.runId)
+        .isEqualTo(get("scribbled").getMetadata().getUid());
+
+    // Someone allowed to write the status subresource scribbles over the checkpoint. The CRD leaves
+    // the checkpoint to the operator, so the API server stores it as written.
+    var tasks =
+        client.genericKubernetesResources("steadfast.dev/v1alpha1", "AgentTask").inNamespace(NS);
+    var raw = tasks.withName("scribbled").get();
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> status =
+        (java.util.Map<String, Object>) raw.getAdditionalProperties().get("status");
+    status.put(
+        "checkpoint", java.util.Map.of("steps", "all of them", "runId", java.util.Map.of("x", 1)));
+    tasks.resource(raw).updateStatus();
+
+    // The operator still reads every task: a new one runs to the end ...
+    client
+        .resource(Json.YAML.readValue(yaml.replace("NAME", "after-scribble"), AgentTask.class))
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () ->
+                get("after-scribble").getStatus() != null
+                    && get("after-scribble").getStatus().phase == TaskPhase.Succeeded);
+    // ... and the scribbled one is read as a task without a checkpoint. It has finished, so
+    // nothing of it runs again: still Succeeded, its output kept, its one model call not repeated.
+    String uid = get("scribbled").getMetadata().getUid();
+    AgentTask after = get("scribbled");
+    assertThat(after.getStatus().phase).isEqualTo(TaskPhase.Succeeded);
+    assertThat(after.getStatus().checkpoint).isNull();
+    assertThat(after.getStatus().steps)
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.phase).isEqualTo(StepPhase.Succeeded);
+              assertThat(s.output).isNotNull();
+            });
+    assertThat(after.getSpec().steps).hasSize(1);
+    assertThat(
+            sim.requests().stream()
+                .filter(r -> r.idempotencyKey() != null && r.idempotencyKey().startsWith(uid))
+                .count())
+        .isEqualTo(1);
+  }
+
+  @Test
   void largeOutputsLiveInConfigMapsOwnedByTheTask() throws Exception {
     client
         .resource(
