@@ -21,11 +21,12 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -44,8 +45,14 @@ public final class StatusCheckpointStore {
   static final int INLINE_LIMIT = 4096;
   static final String OUTPUT_KEY = "output.json";
 
+  private static final int MAX_SPEC_SIZES = 100_000;
+
   private final KubernetesClient client;
   private final OperatorMetrics metrics;
+  private final StatusWrites statusWrites;
+
+  /** By task uid: {generation, bytes of the spec's JSON}. */
+  private final Map<String, long[]> specBytes = new ConcurrentHashMap<>();
 
   /**
    * Outputs read back or written recently, by namespace and owner UID + SHA-256 (see {@link
@@ -56,6 +63,7 @@ public final class StatusCheckpointStore {
   public StatusCheckpointStore(KubernetesClient client, OperatorMetrics metrics) {
     this.client = client;
     this.metrics = metrics;
+    this.statusWrites = new StatusWrites(client);
   }
 
   /** A working copy of the task's status, with outputs stored in ConfigMaps read back inline. */
@@ -104,39 +112,54 @@ public final class StatusCheckpointStore {
   /** {@link #save(AgentTask, Context, AgentTaskStatus)}, telling {@code written} what was. */
   public boolean save(AgentTask task, Consumer<AgentTask> written, AgentTaskStatus status) {
     AgentTaskStatus stored = deflate(task, status);
-    if (Objects.equals(Json.tree(task.getStatus()), Json.tree(stored))) {
+    byte[] json = json(stored);
+    if (task.getStatus() != null && Arrays.equals(json, json(task.getStatus()))) {
       return false;
+    }
+    // Measured before sending: a write the API server refuses for its size would be refused again
+    // on every retry, and the task would loop on it.
+    int bytes = json.length + specBytes(task) + jsonBytes(task.getMetadata());
+    if (bytes > StatusTooLargeException.MAX_OBJECT_BYTES) {
+      throw new StatusTooLargeException(bytes);
     }
     // Not PrimaryUpdateAndCacheUtils: on a 409 it waits for the fresher resource in the cache
     // and applies our status to it again, which is overwriting a newer checkpoint with an older
     // one, the one thing this write must never do. A plain PUT carrying the resourceVersion read
     // fails instead, and the reconciler folds its outcomes again on the fresh status.
-    AgentTask desired = new AgentTask();
-    desired.setMetadata(task.getMetadata());
-    desired.setSpec(task.getSpec());
-    desired.setStatus(stored);
-    // Measured before sending: a write the API server refuses for its size would be refused again
-    // on every retry, and the task would loop on it.
-    int bytes = jsonBytes(desired);
-    if (bytes > StatusTooLargeException.MAX_OBJECT_BYTES) {
-      throw new StatusTooLargeException(bytes);
-    }
-    AgentTask body = new AgentTask();
-    body.setMetadata(
-        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-            .withName(task.getMetadata().getName())
-            .withNamespace(task.getMetadata().getNamespace())
-            .withUid(task.getMetadata().getUid())
-            .withResourceVersion(task.getMetadata().getResourceVersion())
-            .build());
-    body.setStatus(stored);
     try {
-      written.accept(client.resource(body).updateStatus());
+      written.accept(statusWrites.put(task, json, stored));
       metrics.checkpointWrite("ok");
       return true;
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
       metrics.checkpointWrite(e.getCode() == 409 ? "conflict" : "error");
       throw e;
+    }
+  }
+
+  /** The JSON of the spec of the task's generation, measured once per generation. */
+  private int specBytes(AgentTask task) {
+    String uid = task.getMetadata().getUid();
+    Long generation = task.getMetadata().getGeneration();
+    if (uid == null || generation == null) {
+      return jsonBytes(task.getSpec());
+    }
+    long[] known = specBytes.get(uid);
+    if (known != null && known[0] == generation) {
+      return (int) known[1];
+    }
+    int measured = jsonBytes(task.getSpec());
+    if (specBytes.size() >= MAX_SPEC_SIZES) {
+      specBytes.clear(); // entries of tasks deleted unseen; clearing costs a measure each
+    }
+    specBytes.put(uid, new long[] {generation, measured});
+    return measured;
+  }
+
+  private static byte[] json(AgentTaskStatus status) {
+    try {
+      return Json.MAPPER.writeValueAsBytes(status);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
