@@ -1,5 +1,6 @@
 package dev.steadfast.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.core.JsonParser;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Everything a restarted operator or `steadfast run` needs to resume a task where it stopped. */
+// Fields a later version added are skipped: the API server stores the checkpoint as written.
+@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Checkpoint {
   @JsonPropertyDescription(

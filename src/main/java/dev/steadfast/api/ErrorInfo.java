@@ -1,9 +1,12 @@
 package dev.steadfast.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** A classified failure, as recorded in status. */
+// Fields a later version added are skipped: the API server stores the checkpoint as written.
+@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ErrorInfo {
   @JsonPropertyDescription("Transient, Recoverable or Fatal.")

@@ -1,11 +1,14 @@
 package dev.steadfast.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Resume state of one step. */
+// Fields a later version added are skipped: the API server stores the checkpoint as written.
+@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class StepCheckpoint {
   @JsonPropertyDescription("Step name.")

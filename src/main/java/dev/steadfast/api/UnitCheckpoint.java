@@ -1,11 +1,14 @@
 package dev.steadfast.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 
 /** Resume state of one unit of work: a plain step, or one forEach item. */
+// Fields a later version added are skipped: the API server stores the checkpoint as written.
+@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class UnitCheckpoint {
   @JsonPropertyDescription("Item index for forEach; absent for a plain step.")

@@ -31,12 +31,18 @@ import java.util.concurrent.TimeUnit;
  * <p>On {@code /status} the API server takes everything but {@code status} from the stored object,
  * so the body is the task's identity (name, namespace, uid), the resourceVersion it was read at (a
  * stale writer gets 409) and the status, already serialised for the comparison that decided to
- * write it. The reply is the whole task; the written task is the one the write was built on with
- * the reply's metadata (the new resourceVersion) and the status sent: parsing the reply's spec and
- * status back into objects, which the typed client does, was a tenth of the operator's CPU per step
- * (docs/benchmarks.md).
+ * write it. The reply is asked for as metadata only ({@code PartialObjectMetadata}, as {@code
+ * kubectl get -o name} asks for it), so the API server does not encode the task once more; the
+ * written task is the one the write was built on with the reply's metadata (the new
+ * resourceVersion) and the status sent. The typed client parsed the whole reply back into an
+ * AgentTask, a tenth of the operator's CPU per step (docs/benchmarks.md). A server that ignores the
+ * request sends the whole task, whose spec and status are skipped unparsed.
  */
 final class StatusWrites {
+  /** What the reply is asked to be: the task's metadata alone, else the whole task. */
+  static final String METADATA_ONLY =
+      "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json";
+
   private final KubernetesClient client;
   private final HttpClient http;
   private final String tasksUrl;
@@ -60,6 +66,15 @@ final class StatusWrites {
    * server's code and Status on a refusal (409 when the task changed since it was read).
    */
   AgentTask put(AgentTask task, byte[] statusJson, AgentTaskStatus status) {
+    AgentTask written = new AgentTask();
+    written.setMetadata(metadata(send(task, statusJson)));
+    written.setSpec(task.getSpec());
+    written.setStatus(status);
+    return written;
+  }
+
+  /** The PUT itself; returns the reply's bytes, throws on a refusal. */
+  byte[] send(AgentTask task, byte[] statusJson) {
     ObjectMeta meta = task.getMetadata();
     byte[] body = body(task, statusJson);
     HttpRequest request =
@@ -72,6 +87,8 @@ final class StatusWrites {
                     + "/"
                     + meta.getName()
                     + "/status")
+            // the reply as metadata only: the API server need not encode the task a second time
+            .header("Accept", METADATA_ONLY)
             .timeout(client.getConfiguration().getRequestTimeout(), TimeUnit.MILLISECONDS)
             .put("application/json", new ByteArrayInputStream(body), body.length)
             .build();
@@ -84,15 +101,10 @@ final class StatusWrites {
     } catch (ExecutionException e) {
       throw KubernetesClientException.launderThrowable(e.getCause());
     }
-    byte[] reply = response.body();
     if (!response.isSuccessful()) {
-      throw refused(response.code(), reply, meta);
+      throw refused(response.code(), response.body(), meta);
     }
-    AgentTask written = new AgentTask();
-    written.setMetadata(metadata(reply));
-    written.setSpec(task.getSpec());
-    written.setStatus(status);
-    return written;
+    return response.body();
   }
 
   /** The request body: apiVersion, kind, the identity and resourceVersion, then the status. */

@@ -52,6 +52,23 @@ class CheckpointReadTest {
   }
 
   @Test
+  void fieldsItDoesNotKnowAreSkipped() {
+    // a checkpoint written by a later version, with fields this one does not have
+    AgentTask task =
+        read(
+            """
+            {"specHash": "6a20", "laterField": {"x": [1, 2]},
+             "steps": [{"name": "s1", "definitionHash": "5e2f", "alsoLater": true, "units": [
+               {"phase": "Succeeded", "attempts": 1, "laterStill": "y",
+                "lastError": {"tier": "Transient", "reason": "RateLimited", "later": 1}}]}]}
+            """);
+    Checkpoint cp = task.getStatus().checkpoint;
+    assertThat(cp).isNotNull();
+    assertThat(cp.specHash).isEqualTo("6a20");
+    assertThat(cp.steps.get(0).units.get(0).lastError.reason).isEqualTo("RateLimited");
+  }
+
+  @Test
   void aCheckpointOfTheWrongShapeIsNoCheckpointAndTheRestOfTheTaskStillParses() {
     for (String wrong :
         new String[] {
