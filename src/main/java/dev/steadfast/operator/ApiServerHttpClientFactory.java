@@ -37,7 +37,12 @@ public final class ApiServerHttpClientFactory extends JdkHttpClientFactory {
 
   /** For a client of {@code config} in this JVM. */
   public static ApiServerHttpClientFactory forThisJvm(Config config) {
-    if (!c1Only(tieredStopAtLevel())) {
+    return forJit(tieredStopAtLevel(), config);
+  }
+
+  /** For a client of {@code config} in a JVM whose JIT stops at {@code level}. */
+  static ApiServerHttpClientFactory forJit(int level, Config config) {
+    if (!c1Only(level)) {
       return new ApiServerHttpClientFactory(null);
     }
     try {
@@ -84,6 +89,11 @@ public final class ApiServerHttpClientFactory extends JdkHttpClientFactory {
     } catch (RuntimeException e) {
       return C2_LEVEL; // not HotSpot: keep the JDK's order
     }
+  }
+
+  /** The TLS parameters the client is given; null when the JDK's defaults are. */
+  SSLParameters parameters() {
+    return parameters;
   }
 
   /** The cipher suites offered, in order; null when the JDK's defaults are. */
